@@ -1,0 +1,58 @@
+"""Wiring shared by every command: settings, content, storage and the service.
+
+Rules:
+- Start-up fails fast with one line (``StartupError``) naming the setting, or the file
+  and line, that is wrong; nothing is half-started.
+- Platform libraries are imported only by the commands that need them, so the terminal
+  chat starts without loading telegram or discord.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+from bot.config import ConfigError, CoreSettings
+from bot.conversations import Conversations
+from dialogs.loader import DialogError, load_dialogs
+from storage.sessions import SessionStore, StorageError
+
+
+class StartupError(RuntimeError):
+    """An operator's mistake found at start-up; the message is one line."""
+
+
+def core_settings(env: Mapping[str, str]) -> CoreSettings:
+    try:
+        return CoreSettings.from_env(env)
+    except ConfigError as exc:
+        raise StartupError(str(exc)) from None
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@asynccontextmanager
+async def open_service(settings: CoreSettings) -> AsyncIterator[Conversations]:
+    try:
+        dialogs = load_dialogs(settings.dialogs_path)
+    except DialogError as exc:
+        raise StartupError(str(exc)) from None
+    if settings.default_dialog not in dialogs:
+        raise StartupError(
+            f"CAREERBOT_DEFAULT_DIALOG={settings.default_dialog!r} is not a loaded dialog, "
+            f"expected one of: {', '.join(sorted(dialogs))}"
+        )
+    try:
+        store = await SessionStore.open(settings.db_path)
+    except StorageError as exc:
+        raise StartupError(f"CAREERBOT_DB: {exc}") from None
+    try:
+        yield Conversations(store, dialogs, settings.default_dialog)
+    finally:
+        await store.close()

@@ -1,0 +1,91 @@
+"""The ``careerbot`` command line.
+
+Rules:
+- ``chat`` runs the terminal conversation; ``check`` validates dialog files; ``telegram``,
+  ``discord`` and ``run`` start the platform adapters.
+- An operator's mistake prints one line, ``careerbot: <what is wrong>``, and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from pathlib import Path
+
+from bot.app import StartupError, configure_logging, core_settings, open_service
+from bot.config import ConfigError, environment
+from dialogs.loader import BUILTIN_CONTENT, DialogError, load_dialogs
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="careerbot", description="Is your work a job or a career?")
+    commands = parser.add_subparsers(dest="command", required=True)
+    chat = commands.add_parser("chat", help="have the conversation in this terminal")
+    chat.add_argument("--user", default=None, help="whose conversation (default: your login name)")
+    chat.add_argument("--db", type=Path, default=None, help="SQLite file (default: $CAREERBOT_DB)")
+    chat.add_argument("--dialog", default=None, help="dialog id (default: $CAREERBOT_DEFAULT_DIALOG)")
+    check = commands.add_parser("check", help="validate dialog YAML files")
+    check.add_argument("path", nargs="?", type=Path, default=None)
+    commands.add_parser("telegram", help="run the Telegram bot")
+    commands.add_parser("discord", help="run the Discord bot")
+    commands.add_parser("run", help="run every adapter that has a token configured")
+    return parser
+
+
+async def _chat(args: argparse.Namespace, env: dict[str, str]) -> None:
+    from bot.console import Console, read_lines
+
+    if args.db is not None:
+        env["CAREERBOT_DB"] = str(args.db)
+    settings = core_settings(env)
+    async with open_service(settings) as conversations:
+        user = args.user or _login_name()
+        console = Console(conversations, user, echo=not sys.stdin.isatty())
+        await console.run(read_lines(sys.stdin), args.dialog)
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "me"
+
+
+def _check(path: Path | None, env: dict[str, str]) -> int:
+    target = path or Path(env.get("CAREERBOT_DIALOGS") or BUILTIN_CONTENT)
+    try:
+        dialogs = load_dialogs(target)
+    except DialogError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for dialog in dialogs.values():
+        print(f"ok: {dialog.id} v{dialog.version}, {dialog.total} distinctions")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        env = environment()
+        if args.command == "check":
+            return _check(args.path, env)
+        if args.command == "chat":
+            asyncio.run(_chat(args, env))
+            return 0
+        from bot.runner import run_adapters
+
+        settings = core_settings(env)
+        configure_logging(settings.log_level)
+        asyncio.run(run_adapters(args.command, settings, env))
+        return 0
+    except (StartupError, ConfigError) as exc:
+        print(f"careerbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

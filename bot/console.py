@@ -1,0 +1,95 @@
+"""The terminal chat: the conversation on stdin/stdout, no token needed.
+
+Rules:
+- One input line is one turn; every reply is printed and flushed only after the turn is
+  committed, so what the person has seen acknowledged is on disk.
+- Works with a TTY or with piped input; end of input ends the chat cleanly.
+- ``/quit`` leaves; ``/forget`` asks for a "yes" before erasing; other ``/commands`` map to
+  engine events; anything else is a free-text answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from typing import TextIO
+
+from bot.conversations import Conversations
+from bot.render import PLAIN, reply_text
+from dialogs import messages
+from dialogs.events import COMMANDS, Event, FreeText, Start
+from dialogs.replies import Action, Question, Reply, Text
+from storage.keys import SessionKey
+
+PROMPT = "> "
+
+
+class Console:
+    def __init__(
+        self, conversations: Conversations, user: str, out: TextIO = sys.stdout, echo: bool = False
+    ) -> None:
+        self.conversations = conversations
+        self.echo = echo  # piped input is not shown by a terminal: echo it for a readable log
+        self.key = SessionKey("console", "terminal", user)
+        self.out = out
+
+    def show(self, replies: tuple[Reply, ...]) -> None:
+        for reply in replies:
+            text = reply_text(reply, PLAIN, numbered=isinstance(reply, Question))
+            if isinstance(reply, Text | Question) and reply.actions:
+                hints = " ".join(f"/{a.value}" for a in reply.actions if a is not Action.RESUME)
+                text += f"\n({hints})"
+            self.out.write(text + "\n\n")
+        self.out.flush()
+
+    async def turn(self, event: Event) -> None:
+        result = await self.conversations.handle(self.key, event)
+        self.show(result.replies)
+
+    async def run(self, lines: asyncio.Queue[str | None], dialog: str | None) -> None:
+        await self.turn(Start(dialog))
+        while True:
+            self.out.write(PROMPT)
+            self.out.flush()
+            line = await lines.get()
+            if line is not None and self.echo:
+                self.out.write(line if line.endswith("\n") else line + "\n")
+            if line is None:
+                self.out.write("\n" + messages.GOODBYE + "\n")
+                break
+            text = line.strip()
+            command = (
+                text[1:].split(maxsplit=1)[0].lower() if text.startswith("/") and len(text) > 1 else None
+            )
+            if command == "quit":
+                self.out.write(messages.GOODBYE + "\n")
+                break
+            if command == "forget":
+                self.out.write(messages.FORGET_CONFIRM + " (yes/no)\n")
+                self.out.flush()
+                answer = await lines.get()
+                if answer is not None and answer.strip().lower() in {"yes", "y"}:
+                    await self.conversations.forget(self.key)
+                    self.out.write(messages.FORGOTTEN + "\n\n")
+                else:
+                    self.out.write(messages.FORGET_CANCELLED + "\n\n")
+                continue
+            event = COMMANDS.get(command) if command else None
+            await self.turn(event if event is not None else FreeText(text))
+        self.out.flush()
+
+
+def read_lines(source: TextIO) -> asyncio.Queue[str | None]:
+    """Feed input lines into a queue from a daemon thread, so the event loop never blocks
+    and a pending read never keeps the process alive after /quit. ``None`` marks the end."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def pump() -> None:
+        for line in iter(source.readline, ""):
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=pump, name="careerbot-stdin", daemon=True).start()
+    return queue

@@ -1,0 +1,92 @@
+"""The ``Conversations`` service: lock, load, step, save, reply.
+
+Rules:
+- One turn = take the per-person lock, load the state, run the pure engine, commit the new
+  state with its answer writes, and only then return the replies. A reply is never shown
+  for a turn that is not durable.
+- A turn that makes no change is not written.
+- A ``VersionConflict`` (another process saved the session meanwhile) re-runs the turn on
+  the fresh state; the engine decides what the event means there.
+- ``/forget`` goes through here too, under the same lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.locks import KeyedLocks
+from dialogs import messages
+from dialogs.content import Dialog
+from dialogs.engine import new_state, step
+from dialogs.events import Event, Start
+from dialogs.replies import Reply, Text
+from dialogs.state import SessionState
+from storage.keys import SessionKey
+from storage.sessions import Loaded, SessionStore, VersionConflict
+
+_CONFLICT_RETRIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    replies: tuple[Reply, ...]
+    state: SessionState
+    dialog: Dialog
+
+
+class Conversations:
+    def __init__(self, store: SessionStore, dialogs: Mapping[str, Dialog], default_dialog: str) -> None:
+        if default_dialog not in dialogs:
+            raise ValueError(f"default dialog {default_dialog!r} is not among {sorted(dialogs)}")
+        self.store = store
+        self.dialogs = dict(dialogs)
+        self.default_dialog = default_dialog
+        self._locks = KeyedLocks()
+
+    async def handle(self, key: SessionKey, event: Event) -> Turn:
+        wanted = event.dialog if isinstance(event, Start) else None
+        if wanted is not None and wanted not in self.dialogs:
+            text = messages.UNKNOWN_DIALOG.format(dialog=wanted, known=", ".join(sorted(self.dialogs)))
+            return Turn((Text(text),), SessionState(self.default_dialog), self.dialogs[self.default_dialog])
+        async with self._locks.hold(key):
+            for attempt in range(_CONFLICT_RETRIES):
+                loaded = await self.store.load(key, wanted)
+                dialog, state, version = self._resolve(loaded, wanted)
+                result = step(dialog, state, event)
+                if result.state == state and not result.writes:
+                    return Turn(result.replies, result.state, dialog)
+                try:
+                    await self.store.commit_turn(key, version, result.state, result.writes)
+                except VersionConflict:
+                    if attempt == _CONFLICT_RETRIES - 1:
+                        raise
+                    continue
+                return Turn(result.replies, result.state, dialog)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def current(self, key: SessionKey) -> Turn | None:
+        """The person's latest session, without changing it (for adapters' checks)."""
+        loaded = await self.store.load(key)
+        if loaded is None:
+            return None
+        dialog, state, _ = self._resolve(loaded, None)
+        return Turn((), state, dialog)
+
+    async def forget(self, key: SessionKey) -> int:
+        """Erase everything stored about this person on this platform."""
+        async with self._locks.hold(key):
+            return await self.store.forget(key.platform, key.user)
+
+    def _resolve(self, loaded: Loaded | None, wanted: str | None) -> tuple[Dialog, SessionState, int]:
+        if loaded is None:
+            dialog = self.dialogs[wanted or self.default_dialog]
+            return dialog, new_state(dialog), 0
+        dialog_or_none = self.dialogs.get(loaded.state.dialog)
+        if dialog_or_none is None or loaded.state.position > dialog_or_none.total:
+            # The content this session was written against is gone or shorter now: start the
+            # default dialog afresh rather than guess. The old row stays until /forget.
+            dialog = self.dialogs[self.default_dialog]
+            existing = dialog.id == loaded.state.dialog
+            return dialog, new_state(dialog), loaded.version if existing else 0
+        return dialog_or_none, loaded.state, loaded.version

@@ -1,0 +1,120 @@
+"""Turn replies into text for a given markup style (plain, Telegram HTML, Discord markdown).
+
+Rules:
+- The words come from the replies (content and ``dialogs.messages``); this module only lays
+  them out. Buttons are the adapters' business; ``numbered`` adds the choices as a list for
+  places without buttons (the terminal, or a hint after two misses).
+- Everything that came from content or a person goes through ``style.escape``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dialogs import messages
+from dialogs.content import Lean
+from dialogs.replies import Answered, Explanation, Profile, Question, Reply, Tally, Text
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    escape: Callable[[str], str]
+    bold: Callable[[str], str]
+    italic: Callable[[str], str]
+
+
+PLAIN = Style(escape=lambda s: s, bold=lambda s: s, italic=lambda s: s)
+TELEGRAM_HTML = Style(
+    escape=lambda s: html.escape(s, quote=False),
+    bold=lambda s: f"<b>{s}</b>",
+    italic=lambda s: f"<i>{s}</i>",
+)
+
+
+def _discord_escape(text: str) -> str:
+    for ch in "\\*_~`|>":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+DISCORD_MARKDOWN = Style(escape=_discord_escape, bold=lambda s: f"**{s}**", italic=lambda s: f"*{s}*")
+
+LEAN_MARKS = {Lean.JOB: "job", Lean.MIXED: "in between", Lean.CAREER: "career"}
+
+
+def question_text(q: Question, style: Style, numbered: bool = False) -> str:
+    e = style.escape
+    lines = [f"{style.bold(e(q.title))}  {q.progress} {q.progress.bar}", e(q.text)]
+    if numbered:
+        lines += [f"  {n}. {e(c.label)}" for n, c in enumerate(q.choices, 1)]
+    if q.current is not None:
+        label = next((c.label for c in q.choices if c.id == q.current), None)
+        if label:
+            lines.append(style.italic(e(f"(your earlier answer: {label})")))
+    if q.hint:
+        lines.append(style.italic(e(q.hint)))
+    return "\n".join(lines)
+
+
+def answered_text(a: Answered, style: Style) -> str:
+    return f"{style.escape(a.question)}\n✓ {style.bold(style.escape(a.label))}"
+
+
+def explanation_text(x: Explanation, style: Style) -> str:
+    e = style.escape
+    return f"{e(x.reflection)}\n\n{style.bold(e(x.title))}: {e(x.text)}"
+
+
+def profile_text(p: Profile, style: Style) -> str:
+    e = style.escape
+    counts = ", ".join(f"{LEAN_MARKS[lean]} {p.counts[lean]}" for lean in Lean)
+    lines = [style.bold(e(p.heading)), e(counts + (f", skipped {p.skipped}" if p.skipped else ""))]
+    for line in p.lines:
+        answer = line.answer or messages.SKIPPED_ANSWER
+        mark = f" ({LEAN_MARKS[line.leans]})" if line.leans else ""
+        lines.append(f"• {e(line.title)}: {e(answer)}{e(mark)}")
+    lines += ["", e(p.closing)]
+    return "\n".join(lines)
+
+
+def tally_text(t: Tally, style: Style, width: int = 10) -> str:
+    e = style.escape
+    lines = [style.bold(e(t.title)) + e(f" ({t.voters} answered)")]
+    for row in t.rows:
+        filled = round(row.percent * width / 100)
+        bar = "█" * filled + "░" * (width - filled)
+        lines.append(f"{bar} {row.percent:3d}% ({row.count}) {e(row.label)}")
+    return "\n".join(lines)
+
+
+def reply_text(reply: Reply, style: Style, numbered: bool = False) -> str:
+    if isinstance(reply, Question):
+        return question_text(reply, style, numbered)
+    if isinstance(reply, Answered):
+        return answered_text(reply, style)
+    if isinstance(reply, Explanation):
+        return explanation_text(reply, style)
+    if isinstance(reply, Profile):
+        return profile_text(reply, style)
+    if isinstance(reply, Tally):
+        return tally_text(reply, style)
+    assert isinstance(reply, Text)
+    return style.escape(reply.text)
+
+
+def split_message(text: str, limit: int) -> list[str]:
+    """Split text into chunks of at most ``limit`` characters, at line breaks when possible."""
+    chunks: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = text.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        chunks.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    if text or not chunks:
+        chunks.append(text)
+    return chunks

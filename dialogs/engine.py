@@ -1,0 +1,277 @@
+"""The personal conversation engine: ``step(dialog, state, event) -> Step``.
+
+Rules:
+- Pure and synchronous: no I/O, no clock, no randomness. Same inputs, same outputs.
+- Transitions are a table keyed by (phase, event type); every pair has an entry, so an
+  event that makes no sense in a phase gets a helpful reply, never an exception.
+- A step returns the new state, the replies in order, and the writes storage must commit
+  together with the state (an answer recorded, or all answers cleared).
+- A ``Choose`` from an older turn, or for another question, changes nothing and shows the
+  current question again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from dialogs import messages
+from dialogs.content import Dialog, Distinction
+from dialogs.events import (
+    Back,
+    Choose,
+    Event,
+    FreeText,
+    Help,
+    Restart,
+    Resume,
+    Skip,
+    Start,
+    Summary,
+    Why,
+)
+from dialogs.matching import match_choice
+from dialogs.profile import profile_of
+from dialogs.replies import (
+    Action,
+    Answered,
+    ChoiceView,
+    Explanation,
+    Progress,
+    Question,
+    Reply,
+    Text,
+)
+from dialogs.state import Answer, ClearAnswers, Phase, RecordAnswer, SessionState, Write
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    state: SessionState
+    replies: tuple[Reply, ...]
+    writes: tuple[Write, ...] = ()
+
+
+def new_state(dialog: Dialog) -> SessionState:
+    return SessionState(dialog=dialog.id)
+
+
+# --- building replies -----------------------------------------------------------------
+
+
+def question(dialog: Dialog, state: SessionState, hint: str | None = None) -> Question:
+    distinction = dialog.distinctions[state.position]
+    given = state.answer_for(distinction.id)
+    return Question(
+        distinction=distinction.id,
+        title=distinction.title,
+        text=distinction.question,
+        choices=tuple(ChoiceView(c.id, c.label) for c in distinction.choices),
+        progress=Progress(state.position + 1, dialog.total),
+        turn=state.turn,
+        current=given.choice if given else None,
+        hint=hint,
+        actions=(Action.BACK, Action.SKIP, Action.WHY) if state.position else (Action.SKIP, Action.WHY),
+    )
+
+
+def _current(dialog: Dialog, state: SessionState) -> Distinction:
+    return dialog.distinctions[state.position]
+
+
+def _move_to(dialog: Dialog, state: SessionState, position: int) -> SessionState:
+    """Move the cursor; reaching the end finishes the conversation."""
+    phase = Phase.DONE if position >= dialog.total else Phase.ASKING
+    return replace(state, phase=phase, position=min(position, dialog.total), turn=state.turn + 1, misses=0)
+
+
+def _ask_or_finish(dialog: Dialog, state: SessionState) -> tuple[Reply, ...]:
+    if state.phase is Phase.DONE:
+        return (profile_of(dialog, state),)
+    return (question(dialog, state),)
+
+
+# --- handlers: (dialog, state, event) -> Step -------------------------------------------
+
+
+def _begin(dialog: Dialog, state: SessionState, _event: Event) -> Step:
+    fresh = _move_to(dialog, replace(new_state(dialog), turn=state.turn), 0)
+    writes: tuple[Write, ...] = (ClearAnswers(),)
+    return Step(fresh, (Text(dialog.intro), question(dialog, fresh)), writes)
+
+
+def _restart(dialog: Dialog, state: SessionState, event: Event) -> Step:
+    step = _begin(dialog, state, event)
+    if state.phase is Phase.NEW:
+        return step
+    return replace(step, replies=(Text(messages.RESTARTED), *step.replies[1:]))
+
+
+def _welcome_back(dialog: Dialog, state: SessionState, _event: Event) -> Step:
+    progress = Progress(state.position + 1, dialog.total)
+    text = messages.WELCOME_BACK.format(progress=progress, title=dialog.title)
+    return Step(state, (Text(text, (Action.RESTART,)), question(dialog, state)))
+
+
+def _resume(dialog: Dialog, state: SessionState, _event: Event) -> Step:
+    return Step(state, (question(dialog, state),))
+
+
+def _finished_already(dialog: Dialog, state: SessionState, _event: Event) -> Step:
+    text = messages.FINISHED_ALREADY.format(title=dialog.title)
+    return Step(state, (Text(text, (Action.RESTART,)), profile_of(dialog, state)))
+
+
+def _not_started(_dialog: Dialog, state: SessionState, _event: Event) -> Step:
+    return Step(state, (Text(messages.NOT_STARTED),))
+
+
+def _help(_dialog: Dialog, state: SessionState, _event: Event) -> Step:
+    return Step(state, (Text(messages.HELP),))
+
+
+def _record(dialog: Dialog, state: SessionState, choice_id: str) -> Step:
+    distinction = _current(dialog, state)
+    choice = distinction.choice(choice_id)
+    assert choice is not None  # callers only pass ids of this distinction's choices
+    answered = state.with_answer(dialog, Answer(distinction.id, choice.id))
+    moved = _move_to(dialog, answered, state.position + 1)
+    replies: tuple[Reply, ...] = (
+        Answered(distinction.id, distinction.question, choice.label, state.turn),
+        Explanation(distinction.id, distinction.title, choice.reflection, distinction.explain[choice.leans]),
+        *_ask_or_finish(dialog, moved),
+    )
+    return Step(moved, replies, (RecordAnswer(distinction.id, choice.id, state.turn),))
+
+
+def _choose(dialog: Dialog, state: SessionState, event: Event) -> Step:
+    assert isinstance(event, Choose)
+    distinction = _current(dialog, state)
+    if event.turn != state.turn or event.distinction != distinction.id:
+        return Step(state, (Text(messages.STALE_CHOICE), question(dialog, state)))
+    if distinction.choice(event.choice) is None:
+        return Step(state, (Text(messages.UNKNOWN_CHOICE), question(dialog, state)))
+    return _record(dialog, state, event.choice)
+
+
+def _stale_after_done(_dialog: Dialog, state: SessionState, _event: Event) -> Step:
+    return Step(state, (Text(messages.STALE_AFTER_DONE, (Action.SUMMARY, Action.RESTART)),))
+
+
+def _unknown_command(text: str) -> Text:
+    command = text.split()[0]
+    return Text(messages.UNKNOWN_COMMAND.format(command=command))
+
+
+def _free_text(dialog: Dialog, state: SessionState, event: Event) -> Step:
+    assert isinstance(event, FreeText)
+    text = event.text.strip()
+    if text.startswith("/"):
+        return Step(state, (_unknown_command(text),))
+    if not text:
+        return Step(state, (Text(messages.EMPTY_TEXT), question(dialog, state)))
+    distinction = _current(dialog, state)
+    match = match_choice(distinction, text)
+    if match.choice is not None:
+        return _record(dialog, state, match.choice.id)
+    count = len(distinction.choices)
+    missed = replace(state, misses=state.misses + 1)
+    if match.ambiguous:
+        labels = "; ".join(c.label for c in match.candidates)
+        hint = messages.AMBIGUOUS.format(labels=labels, count=count)
+    elif missed.misses >= 2:
+        listing = "; ".join(f"{n} = {c.label}" for n, c in enumerate(distinction.choices, 1))
+        hint = messages.SECOND_MISS.format(listing=listing)
+    else:
+        hint = messages.FIRST_MISS.format(count=count)
+    return Step(missed, (question(dialog, missed, hint),))
+
+
+def _text_when_idle(_dialog: Dialog, state: SessionState, event: Event) -> Step:
+    assert isinstance(event, FreeText)
+    if event.text.strip().startswith("/"):
+        return Step(state, (_unknown_command(event.text.strip()),))
+    message = messages.NOT_STARTED if state.phase is Phase.NEW else messages.STALE_AFTER_DONE
+    return Step(state, (Text(message),))
+
+
+def _back(dialog: Dialog, state: SessionState, _event: Event) -> Step:
+    if state.position == 0:
+        return Step(state, (Text(messages.AT_FIRST_QUESTION), question(dialog, state)))
+    moved = _move_to(dialog, state, state.position - 1)
+    return Step(moved, (question(dialog, moved),))
+
+
+def _back_from_done(dialog: Dialog, state: SessionState, _event: Event) -> Step:
+    moved = _move_to(dialog, state, dialog.total - 1)
+    return Step(moved, (Text(messages.BACK_TO_LAST), question(dialog, moved)))
+
+
+def _skip(dialog: Dialog, state: SessionState, _event: Event) -> Step:
+    distinction = _current(dialog, state)
+    skipped = state.with_answer(dialog, Answer(distinction.id, None))
+    moved = _move_to(dialog, skipped, state.position + 1)
+    replies = (Text(messages.SKIPPED.format(title=distinction.title)), *_ask_or_finish(dialog, moved))
+    return Step(moved, replies, (RecordAnswer(distinction.id, None, state.turn),))
+
+
+def _nothing_to_skip(_dialog: Dialog, state: SessionState, _event: Event) -> Step:
+    return Step(state, (Text(messages.NOTHING_TO_SKIP, (Action.RESTART,)),))
+
+
+def _why(dialog: Dialog, state: SessionState, _event: Event) -> Step:
+    distinction = _current(dialog, state)
+    return Step(state, (Text(messages.WHY_HEADING.format(why=distinction.why)), question(dialog, state)))
+
+
+def _why_when_done(_dialog: Dialog, state: SessionState, _event: Event) -> Step:
+    return Step(state, (Text(messages.WHY_WHEN_DONE, (Action.SUMMARY, Action.RESTART)),))
+
+
+def _summary_so_far(dialog: Dialog, state: SessionState, _event: Event) -> Step:
+    return Step(state, (profile_of(dialog, state), question(dialog, state)))
+
+
+def _summary(dialog: Dialog, state: SessionState, _event: Event) -> Step:
+    return Step(state, (profile_of(dialog, state),))
+
+
+Handler = Callable[[Dialog, SessionState, Event], Step]
+
+TRANSITIONS: dict[tuple[Phase, type[Event]], Handler] = {
+    (Phase.NEW, Start): _begin,
+    (Phase.NEW, Resume): _begin,
+    (Phase.NEW, Restart): _begin,
+    (Phase.NEW, Choose): _not_started,
+    (Phase.NEW, FreeText): _text_when_idle,
+    (Phase.NEW, Back): _not_started,
+    (Phase.NEW, Skip): _not_started,
+    (Phase.NEW, Why): _not_started,
+    (Phase.NEW, Summary): _not_started,
+    (Phase.NEW, Help): _help,
+    (Phase.ASKING, Start): _welcome_back,
+    (Phase.ASKING, Resume): _resume,
+    (Phase.ASKING, Restart): _restart,
+    (Phase.ASKING, Choose): _choose,
+    (Phase.ASKING, FreeText): _free_text,
+    (Phase.ASKING, Back): _back,
+    (Phase.ASKING, Skip): _skip,
+    (Phase.ASKING, Why): _why,
+    (Phase.ASKING, Summary): _summary_so_far,
+    (Phase.ASKING, Help): _help,
+    (Phase.DONE, Start): _finished_already,
+    (Phase.DONE, Resume): _finished_already,
+    (Phase.DONE, Restart): _restart,
+    (Phase.DONE, Choose): _stale_after_done,
+    (Phase.DONE, FreeText): _text_when_idle,
+    (Phase.DONE, Back): _back_from_done,
+    (Phase.DONE, Skip): _nothing_to_skip,
+    (Phase.DONE, Why): _why_when_done,
+    (Phase.DONE, Summary): _summary,
+    (Phase.DONE, Help): _help,
+}
+
+
+def step(dialog: Dialog, state: SessionState, event: Event) -> Step:
+    """Apply one event. Never raises for any event in any state."""
+    return TRANSITIONS[(state.phase, type(event))](dialog, state, event)

@@ -1,0 +1,82 @@
+"""Events: what a person (or a facilitator) did, as the engines see it.
+
+Rules:
+- Events are frozen values; adapters build them from platform updates and never add
+  platform objects to them.
+- ``Choose`` carries the turn at which its question was shown, so a stale or repeated
+  press is recognised instead of recorded.
+- Workshop events carry who sent them and whether that person may steer the workshop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """Open the conversation, or offer to resume it; ``dialog`` None means the default."""
+
+    dialog: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Show the current question again."""
+
+
+@dataclass(frozen=True, slots=True)
+class Choose:
+    distinction: str
+    choice: str
+    turn: int
+
+
+@dataclass(frozen=True, slots=True)
+class FreeText:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Back:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Restart:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Why:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    pass
+
+
+Event = Start | Resume | Choose | FreeText | Back | Skip | Restart | Why | Summary | Help
+
+# The commands a person can type, by name, mapped to the event they send.
+COMMANDS: dict[str, Event] = {
+    "start": Start(),
+    "resume": Resume(),
+    "back": Back(),
+    "skip": Skip(),
+    "restart": Restart(),
+    "why": Why(),
+    "summary": Summary(),
+    "help": Help(),
+}

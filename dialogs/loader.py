@@ -1,0 +1,242 @@
+"""Load dialog YAML into ``dialogs.content`` objects, validating everything first.
+
+Rules:
+- The YAML is composed into nodes (not plain Python) so every error can name the exact
+  ``path:line:col`` of the offending key or value (line and column are 1-based).
+- Every error reads ``<file>:<line>:<col>: <what is wrong>, <what was expected>`` and is
+  raised as ``DialogError``; the first error found stops the load.
+- Unknown keys, missing keys, duplicate ids, a choice without a lean, empty text, text
+  longer than a platform message, and ids unfit for button data are all errors.
+- The loader reads files and nothing else; it never touches the network or a clock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from dialogs.content import Choice, Dialog, Distinction, Lean, Outro
+
+# A Discord message holds 2000 characters, a Telegram one 4096: the smaller one rules.
+MAX_TEXT_LENGTH = 2000
+# Button labels: Discord caps a button label at 80 characters.
+MAX_LABEL_LENGTH = 80
+# Ids travel inside button data (Telegram: 64 bytes), with an owner id and a turn.
+MAX_ID_LENGTH = 12
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+DIALOG_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+MIN_CHOICES, MAX_CHOICES = 2, 5
+
+T = TypeVar("T")
+
+
+class DialogError(ValueError):
+    """A dialog file is wrong; the message is one line naming the file, line and column."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    path: str
+
+    def fail(self, node: Node, problem: str) -> DialogError:
+        mark = node.start_mark
+        return DialogError(f"{self.path}:{mark.line + 1}:{mark.column + 1}: {problem}")
+
+
+class _Reader:
+    """Typed access to YAML nodes that turns every surprise into a located error."""
+
+    def __init__(self, path: str) -> None:
+        self.where = _Where(path)
+
+    def mapping(
+        self,
+        node: Node,
+        what: str,
+        required: set[str],
+        optional: set[str] = frozenset(),  # type: ignore[assignment]
+    ) -> dict[str, tuple[Node, Node]]:
+        if not isinstance(node, MappingNode):
+            raise self.where.fail(node, f"{what} is not a mapping, expected keys {sorted(required)}")
+        found: dict[str, tuple[Node, Node]] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, ScalarNode) else None
+            if key is None:
+                raise self.where.fail(key_node, f"{what} has a key that is not text")
+            if key in found:
+                raise self.where.fail(key_node, f"duplicate key '{key}' in {what}, expected it once")
+            if key not in required and key not in optional:
+                allowed = ", ".join(sorted(required | optional))
+                raise self.where.fail(key_node, f"unknown key '{key}' in {what}, expected one of: {allowed}")
+            found[key] = (key_node, value_node)
+        missing = sorted(required - found.keys())
+        if missing:
+            raise self.where.fail(node, f"{what} is missing '{missing[0]}', expected keys {sorted(required)}")
+        return found
+
+    def text(self, node: Node, what: str, limit: int = MAX_TEXT_LENGTH) -> str:
+        if not isinstance(node, ScalarNode) or node.tag.endswith((":null", ":bool")):
+            raise self.where.fail(node, f"{what} is not text, expected a string")
+        value = str(node.value).strip()
+        if not value:
+            raise self.where.fail(node, f"{what} is empty, expected some text")
+        if len(value) > limit:
+            raise self.where.fail(node, f"{what} is {len(value)} characters long, expected at most {limit}")
+        return value
+
+    def identifier(self, node: Node, what: str, pattern: re.Pattern[str] = ID_PATTERN) -> str:
+        value = self.text(node, what)
+        if len(value) > MAX_ID_LENGTH and pattern is ID_PATTERN:
+            raise self.where.fail(
+                node,
+                f"{what} '{value}' is too long for button data, expected at most {MAX_ID_LENGTH} characters",
+            )
+        if not pattern.match(value):
+            raise self.where.fail(
+                node,
+                f"{what} '{value}' is not a short id, expected lowercase ASCII letters, digits, '-' or '_'",
+            )
+        return value
+
+    def integer(self, node: Node, what: str) -> int:
+        if not isinstance(node, ScalarNode) or not node.tag.endswith(":int"):
+            raise self.where.fail(node, f"{what} is not a whole number, expected e.g. 1")
+        return int(node.value)
+
+    def sequence(self, node: Node, what: str) -> list[Node]:
+        if not isinstance(node, SequenceNode):
+            raise self.where.fail(node, f"{what} is not a list, expected a list")
+        return list(node.value)
+
+    def lean(self, node: Node, what: str) -> Lean:
+        value = self.text(node, what)
+        try:
+            return Lean(value)
+        except ValueError:
+            raise self.where.fail(
+                node, f"{what} '{value}' is not a lean, expected one of: job, mixed, career"
+            ) from None
+
+    def unique(self, items: list[tuple[Node, T]], key: Callable[[T], str], what: str) -> None:
+        seen: set[str] = set()
+        for node, item in items:
+            ident = key(item)
+            if ident in seen:
+                raise self.where.fail(node, f"duplicate {what} id '{ident}', expected each id once")
+            seen.add(ident)
+
+
+def _choice(r: _Reader, node: Node) -> Choice:
+    fields = r.mapping(node, "a choice", {"id", "label", "leans", "reflection"}, {"synonyms"})
+    synonyms: tuple[str, ...] = ()
+    if "synonyms" in fields:
+        items = r.sequence(fields["synonyms"][1], "synonyms")
+        synonyms = tuple(r.text(item, "a synonym", MAX_LABEL_LENGTH).lower() for item in items)
+    return Choice(
+        id=r.identifier(fields["id"][1], "choice id"),
+        label=r.text(fields["label"][1], "choice label", MAX_LABEL_LENGTH),
+        leans=r.lean(fields["leans"][1], "choice leans"),
+        reflection=r.text(fields["reflection"][1], "choice reflection"),
+        synonyms=synonyms,
+    )
+
+
+def _explain(r: _Reader, node: Node) -> dict[Lean, str]:
+    fields = r.mapping(node, "explain", {lean.value for lean in Lean})
+    return {Lean(key): r.text(value, f"explain.{key}") for key, (_, value) in fields.items()}
+
+
+def _distinction(r: _Reader, node: Node) -> Distinction:
+    fields = r.mapping(node, "a distinction", {"id", "title", "question", "choices", "explain", "why"})
+    choice_nodes = r.sequence(fields["choices"][1], "choices")
+    if not MIN_CHOICES <= len(choice_nodes) <= MAX_CHOICES:
+        raise r.where.fail(
+            fields["choices"][1],
+            f"a distinction has {len(choice_nodes)} choices, expected {MIN_CHOICES} to {MAX_CHOICES}",
+        )
+    choices = [(n, _choice(r, n)) for n in choice_nodes]
+    r.unique(choices, lambda c: c.id, "choice")
+    return Distinction(
+        id=r.identifier(fields["id"][1], "distinction id"),
+        title=r.text(fields["title"][1], "title", MAX_LABEL_LENGTH),
+        question=r.text(fields["question"][1], "question"),
+        choices=tuple(c for _, c in choices),
+        explain=_explain(r, fields["explain"][1]),
+        why=r.text(fields["why"][1], "why"),
+    )
+
+
+def _outro(r: _Reader, node: Node) -> Outro:
+    fields = r.mapping(node, "outro", {"heading", "closing"})
+    closing = r.mapping(fields["closing"][1], "outro.closing", {lean.value for lean in Lean})
+    return Outro(
+        heading=r.text(fields["heading"][1], "outro heading", MAX_LABEL_LENGTH),
+        closing={Lean(k): r.text(v, f"outro.closing.{k}") for k, (_, v) in closing.items()},
+    )
+
+
+def parse_dialog(source: str, path: str) -> Dialog:
+    """Parse one dialog from YAML text; ``path`` is only used in error messages."""
+    try:
+        root = yaml.compose(source, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
+        raise DialogError(f"{where}: the file is not valid YAML ({exc.problem}), expected YAML") from None
+    r = _Reader(path)
+    if root is None:
+        raise DialogError(f"{path}:1:1: the file is empty, expected a dialog mapping")
+    fields = r.mapping(root, "the dialog", {"id", "version", "title", "intro", "distinctions", "outro"})
+    distinction_nodes = r.sequence(fields["distinctions"][1], "distinctions")
+    if not distinction_nodes:
+        raise r.where.fail(fields["distinctions"][1], "distinctions is empty, expected at least one")
+    distinctions = [(n, _distinction(r, n)) for n in distinction_nodes]
+    r.unique(distinctions, lambda d: d.id, "distinction")
+    return Dialog(
+        id=r.identifier(fields["id"][1], "dialog id", DIALOG_ID_PATTERN),
+        version=r.integer(fields["version"][1], "version"),
+        title=r.text(fields["title"][1], "title", MAX_LABEL_LENGTH),
+        intro=r.text(fields["intro"][1], "intro"),
+        distinctions=tuple(d for _, d in distinctions),
+        outro=_outro(r, fields["outro"][1]),
+    )
+
+
+def load_file(path: Path) -> Dialog:
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DialogError(
+            f"{path}:1:1: cannot read the file ({exc}), expected a readable UTF-8 file"
+        ) from None
+    return parse_dialog(source, str(path))
+
+
+def _dialog_files(path: Path) -> Iterator[Path]:
+    if path.is_dir():
+        yield from sorted(p for p in path.iterdir() if p.suffix in {".yaml", ".yml"})
+    else:
+        yield path
+
+
+def load_dialogs(path: Path) -> dict[str, Dialog]:
+    """Load a file or every ``*.yaml`` in a folder; dialog ids must be unique."""
+    dialogs: dict[str, Dialog] = {}
+    for file in _dialog_files(path):
+        dialog = load_file(file)
+        if dialog.id in dialogs:
+            raise DialogError(f"{file}:1:1: duplicate dialog id '{dialog.id}', expected each id once")
+        dialogs[dialog.id] = dialog
+    if not dialogs:
+        raise DialogError(f"{path}:1:1: no dialog files found, expected at least one *.yaml")
+    return dialogs
+
+
+BUILTIN_CONTENT = Path(__file__).parent / "content"
+DEFAULT_DIALOG_ID = "job-vs-career"

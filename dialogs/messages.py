@@ -1,0 +1,60 @@
+"""Every sentence the engines say that is not dialog content.
+
+Rules:
+- Text a person reads lives here or in the dialog YAML, never inline in engine code.
+- Templates use ``str.format`` fields named after what they hold.
+"""
+
+from __future__ import annotations
+
+WELCOME_BACK = 'Welcome back! You are at {progress} of "{title}". Carry on below, or start over.'
+FINISHED_ALREADY = (
+    'You have already finished "{title}". Here is your profile again; you can start over at any time.'
+)
+RESTARTED = "Starting again from the beginning; your earlier answers are cleared."
+NOT_STARTED = "We have not started yet. Send /start to begin."
+STALE_CHOICE = (
+    "That button belongs to an earlier question, so I did not record it. Here is where you are now:"
+)
+STALE_AFTER_DONE = "You have finished this conversation, so that button no longer records anything. Send /summary to see your profile or /restart to start over."
+UNKNOWN_CHOICE = "That is not one of the choices for this question. Here it is again:"
+FIRST_MISS = (
+    "I did not quite catch that. Answer with a number from 1 to {count}, or a few words from a choice."
+)
+SECOND_MISS = "Let me spell the choices out. Reply with one of these numbers: {listing}"
+AMBIGUOUS = (
+    "That could mean more than one choice ({labels}). Which one? A number from 1 to {count} is easiest."
+)
+AT_FIRST_QUESTION = "This is already the first question."
+BACK_TO_LAST = "Going back to the last question; your answer will replace the earlier one."
+NOTHING_TO_SKIP = "There is no question to skip: you have finished. Send /restart to start over."
+WHY_HEADING = "Why this matters: {why}"
+WHY_WHEN_DONE = (
+    'Every question has a "why"; send /restart to go through them again, or /summary for your profile.'
+)
+SKIPPED = 'Skipped "{title}".'
+UNKNOWN_COMMAND = "I do not know the command {command}. Send /help to see what I understand."
+SUMMARY_SO_FAR = "Your answers so far ({answered} of {total}):"
+SKIPPED_ANSWER = "skipped"
+NO_ANSWERS = "You skipped every question, so there is no profile to draw yet. Send /restart whenever you would like to try again."
+EMPTY_TEXT = "Your message was empty. Answer with a number or a few words."
+HELP = (
+    "I ask one question about each difference between a job and a career, explain the "
+    "difference, and end with a profile of your answers.\n"
+    "Answer with the buttons, a number, or a few words. Commands:\n"
+    "/start: begin, or carry on where you stopped\n"
+    "/resume: show the current question again\n"
+    "/back: go back one question\n"
+    "/skip: skip this question\n"
+    "/why: why this question matters\n"
+    "/summary: your answers so far\n"
+    "/restart: start over\n"
+    "/forget: erase everything stored about you\n"
+    "/help: this message"
+)
+LEAN_NAMES = {"job": "job", "mixed": "in between", "career": "career"}
+UNKNOWN_DIALOG = 'There is no conversation called "{dialog}". I know: {known}.'
+FORGET_CONFIRM = "This erases every answer you have given me here, for good. Are you sure?"
+FORGOTTEN = "Done: everything I stored about you is erased."
+FORGET_CANCELLED = "Nothing was erased."
+GOODBYE = "Goodbye! Your answers are saved; run me again to carry on."

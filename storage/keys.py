@@ -1,0 +1,19 @@
+"""Keys that identify what is stored.
+
+Rules:
+- A person's conversation is keyed by (platform, chat, user): one person may talk in a DM
+  and in two groups without the sessions mixing. The dialog id completes the row key.
+- Platform ids are kept as text, so Telegram's, Discord's and a terminal user's ids all fit;
+  a forum topic is part of ``chat`` ("<chat>/<topic>").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class SessionKey:
+    platform: str
+    chat: str
+    user: str

@@ -1,0 +1,44 @@
+"""The schema, as numbered migrations applied by ``PRAGMA user_version``.
+
+Rules:
+- Migration N brings the file from user_version N-1 to N; all pending migrations run in one
+  ``BEGIN IMMEDIATE`` transaction, so a crash leaves the file at the old or the new version.
+- Migrations are append-only: never edit one that has shipped, add the next.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: sessions and answers
+    (
+        """
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            chat TEXT NOT NULL,
+            user TEXT NOT NULL,
+            dialog TEXT NOT NULL,
+            phase TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            turn INTEGER NOT NULL,
+            misses INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            updated_at REAL NOT NULL,
+            UNIQUE (platform, chat, user, dialog)
+        )
+        """,
+        "CREATE INDEX sessions_by_user ON sessions (platform, user)",
+        """
+        CREATE TABLE answers (
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            distinction TEXT NOT NULL,
+            choice TEXT,
+            turn INTEGER NOT NULL,
+            answered_at REAL NOT NULL,
+            PRIMARY KEY (session_id, distinction)
+        ) WITHOUT ROWID
+        """,
+    ),
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,312 @@
+"""SQLite storage for conversations: one aiosqlite connection, one writer, group commit.
+
+Rules:
+- Every SQL string of the project lives in ``storage/``.
+- The file is created readable and writable by its owner only; WAL journal; foreign keys on.
+- A turn is saved by ``commit_turn``: the session's new state and its answer writes are
+  committed in one transaction, and the call returns only after that commit. Turns that
+  arrive while a commit is in flight are batched into the next transaction (group commit),
+  so N concurrent turns cost a handful of thread hops, not N * 3.
+- The ``version`` column is optimistic concurrency: a turn states the version it loaded; if
+  another writer got there first, that turn raises ``VersionConflict`` and nothing of it
+  is applied (the rest of its batch still commits).
+- ``forget`` erases every session and answer of a person on a platform.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from dialogs.state import Answer, ClearAnswers, Phase, RecordAnswer, SessionState, Write
+from storage.keys import SessionKey
+from storage.schema import MIGRATIONS, SCHEMA_VERSION
+
+
+class StorageError(RuntimeError):
+    """The database cannot be used; the message is one line for an operator."""
+
+
+class VersionConflict(RuntimeError):
+    """Another writer saved this session after it was loaded; the turn was not applied."""
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    state: SessionState
+    version: int  # 0: not stored yet
+
+
+@dataclass(frozen=True, slots=True)
+class _Turn:
+    key: SessionKey
+    version: int
+    state: SessionState
+    writes: tuple[Write, ...]
+
+
+_LOAD_COLUMNS = """
+    SELECT dialog, phase, position, turn, misses, version,
+           (SELECT json_group_array(json_array(distinction, choice))
+              FROM (SELECT distinction, choice FROM answers
+                     WHERE session_id = s.id ORDER BY turn))
+      FROM sessions AS s
+     WHERE platform = ? AND chat = ? AND user = ?
+"""
+_LOAD_DIALOG = _LOAD_COLUMNS + " AND dialog = ?"
+_LOAD_LATEST = _LOAD_COLUMNS + " ORDER BY updated_at DESC, id DESC LIMIT 1"
+
+_INSERT_SESSION = """
+    INSERT INTO sessions (platform, chat, user, dialog, phase, position, turn, misses,
+                          version, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+    ON CONFLICT (platform, chat, user, dialog) DO NOTHING
+"""
+_UPDATE_SESSION = """
+    UPDATE sessions
+       SET phase = ?, position = ?, turn = ?, misses = ?, version = version + 1,
+           updated_at = ?
+     WHERE platform = ? AND chat = ? AND user = ? AND dialog = ? AND version = ?
+"""
+_SESSION_ID = "(SELECT id FROM sessions WHERE platform = ? AND chat = ? AND user = ? AND dialog = ?)"
+_CLEAR_ANSWERS = f"DELETE FROM answers WHERE session_id = {_SESSION_ID}"
+_RECORD_ANSWER = f"""
+    INSERT INTO answers (session_id, distinction, choice, turn, answered_at)
+    VALUES ({_SESSION_ID}, ?, ?, ?, ?)
+    ON CONFLICT (session_id, distinction)
+    DO UPDATE SET choice = excluded.choice, turn = excluded.turn,
+                  answered_at = excluded.answered_at
+"""
+_FORGET = "DELETE FROM sessions WHERE platform = ? AND user = ?"
+_COUNT_SESSIONS = "SELECT count(*) FROM sessions"
+
+
+def _key_params(key: SessionKey, dialog: str) -> tuple[str, str, str, str]:
+    return (key.platform, key.chat, key.user, dialog)
+
+
+def _state_from_row(row: Sequence[Any]) -> Loaded:
+    dialog, phase, position, turn, misses, version, answers_json = row
+    answers = tuple(Answer(d, c) for d, c in json.loads(answers_json))
+    state = SessionState(dialog, Phase(phase), position, turn, misses, answers)
+    return Loaded(state, version)
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file 0600 before SQLite does, so it is never world-readable."""
+    if str(path) == ":memory:":
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+class SessionStore:
+    """The conversation store. Use ``await SessionStore.open(path)`` and ``close()``."""
+
+    def __init__(self, conn: aiosqlite.Connection, clock: Callable[[], float]) -> None:
+        self._conn = conn
+        self._clock = clock
+        self._pending: list[tuple[_Turn, asyncio.Future[int]]] = []
+        self._wake = asyncio.Event()
+        self._write_lock = asyncio.Lock()
+        self._writer = asyncio.create_task(self._write_loop(), name="careerbot-writer")
+        self._closed = False
+        self.batches = 0  # how many write transactions group commit has made
+
+    @classmethod
+    async def open(cls, path: Path | str, clock: Callable[[], float] = time.time) -> SessionStore:
+        path = Path(path)
+        try:
+            _create_private_file(path)
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageError(f"cannot open the database {path}: {exc}") from None
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            # NORMAL is durable against a process crash in WAL mode; FULL adds power-loss
+            # durability for one fsync per commit.
+            await conn.execute("PRAGMA synchronous = FULL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA busy_timeout = 5000")
+            await _migrate(conn)
+        except sqlite3.Error as exc:
+            await conn.close()
+            raise StorageError(f"cannot use the database {path}: {exc}") from None
+        return cls(conn, clock)
+
+    async def close(self) -> None:
+        """Finish every pending turn, then close the connection."""
+        self._closed = True
+        while self._pending:
+            await asyncio.sleep(0)
+        async with self._write_lock:
+            self._writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._writer
+        await self._conn.close()
+
+    # --- connection for sibling stores (workshops) ------------------------------------
+
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        return self._conn
+
+    @property
+    def write_lock(self) -> asyncio.Lock:
+        """Held by every writer on this connection, so transactions never interleave."""
+        return self._write_lock
+
+    # --- reads --------------------------------------------------------------------------
+
+    async def load(self, key: SessionKey, dialog: str | None = None) -> Loaded | None:
+        """The session for ``dialog``, or the person's most recent one when ``dialog`` is None."""
+        if dialog is None:
+            params: tuple[str, ...] = (key.platform, key.chat, key.user)
+            cursor = await self._conn.execute(_LOAD_LATEST, params)
+        else:
+            cursor = await self._conn.execute(_LOAD_DIALOG, _key_params(key, dialog))
+        row = await cursor.fetchone()
+        await cursor.close()
+        return _state_from_row(row) if row else None
+
+    async def count_sessions(self) -> int:
+        async with self._conn.execute(_COUNT_SESSIONS) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    # --- writes -------------------------------------------------------------------------
+
+    async def commit_turn(
+        self, key: SessionKey, version: int, state: SessionState, writes: tuple[Write, ...]
+    ) -> int:
+        """Commit a turn; returns the new version once it is durable."""
+        if self._closed:
+            raise StorageError("the database is closed")
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._pending.append((_Turn(key, version, state, writes), future))
+        self._wake.set()
+        return await future
+
+    async def forget(self, platform: str, user: str) -> int:
+        """Erase every session (and so every answer) of ``user``; returns how many."""
+        async with self._write_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = await self._conn.execute(_FORGET, (platform, user))
+                erased = cursor.rowcount
+                await self._conn.commit()
+            except BaseException:
+                await self._conn.rollback()
+                raise
+        return erased
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            # Take the batch only once the lock is held, so close() never sees an empty
+            # queue while a batch waits to be written.
+            async with self._write_lock:
+                self._wake.clear()
+                batch, self._pending = self._pending, []
+                if batch:
+                    await self._write_batch(batch)
+
+    async def _write_batch(self, batch: list[tuple[_Turn, asyncio.Future[int]]]) -> None:
+        try:
+            applied = await self._apply([turn for turn, _ in batch])
+        except Exception as whole_batch_error:
+            # Something in the batch failed (a conflict or a constraint): redo the turns one
+            # by one so only the offending turn fails.
+            if len(batch) == 1:
+                _settle(batch[0][1], whole_batch_error)
+                return
+            for turn, future in batch:
+                try:
+                    (version,) = await self._apply([turn])
+                except Exception as error:
+                    _settle(future, error)
+                else:
+                    _settle(future, version)
+            return
+        for (_, future), version in zip(batch, applied, strict=True):
+            _settle(future, version)
+
+    async def _apply(self, turns: list[_Turn]) -> list[int]:
+        """Apply turns in one transaction; all or nothing."""
+        now = self._clock()
+        inserts, updates, clears, records = [], [], [], []
+        for turn in turns:
+            s = turn.state
+            key = _key_params(turn.key, s.dialog)
+            if turn.version == 0:
+                inserts.append((*key, s.phase.value, s.position, s.turn, s.misses, now))
+            else:
+                updates.append((s.phase.value, s.position, s.turn, s.misses, now, *key, turn.version))
+            for write in turn.writes:
+                if isinstance(write, ClearAnswers):
+                    clears.append(key)
+                elif isinstance(write, RecordAnswer):
+                    records.append((*key, write.distinction, write.choice, write.turn, now))
+        conn = self._conn
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            before = conn.total_changes
+            if inserts:
+                await conn.executemany(_INSERT_SESSION, inserts)
+            if updates:
+                await conn.executemany(_UPDATE_SESSION, updates)
+            if conn.total_changes - before != len(turns):
+                raise VersionConflict("the session was saved by someone else since it was loaded")
+            if clears:
+                await conn.executemany(_CLEAR_ANSWERS, clears)
+            if records:
+                await conn.executemany(_RECORD_ANSWER, records)
+            await conn.commit()
+        except BaseException:
+            await conn.rollback()
+            raise
+        self.batches += 1
+        return [turn.version + 1 for turn in turns]
+
+
+def _settle(future: asyncio.Future[int], outcome: int | BaseException) -> None:
+    if future.done():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
+
+async def _migrate(conn: aiosqlite.Connection) -> None:
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        async with conn.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        current = int(row[0]) if row else 0
+        if current > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(
+                f"schema version {current} is newer than this program's {SCHEMA_VERSION}"
+            )
+        for statements in MIGRATIONS[current:]:
+            for statement in statements:
+                await conn.execute(statement)
+        if current != SCHEMA_VERSION:
+            # PRAGMA takes no parameters; SCHEMA_VERSION is an int constant.
+            await conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        await conn.commit()
+    except BaseException:
+        await conn.rollback()
+        raise
