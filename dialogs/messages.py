@@ -58,3 +58,31 @@ FORGET_CONFIRM = "This erases every answer you have given me here, for good. Are
 FORGOTTEN = "Done: everything I stored about you is erased."
 FORGET_CANCELLED = "Nothing was erased."
 GOODBYE = "Goodbye! Your answers are saved; run me again to carry on."
+
+# --- Telegram adapter (bot/telegram/) ---------------------------------------------------
+# Button labels, keyed by the ``Action`` value or button kind they stand for.
+TELEGRAM_BUTTONS = {
+    "resume": "▶ Carry on",
+    "restart": "↺ Start over",
+    "back": "◀ Back",
+    "skip": "Skip ▶",
+    "why": "Why?",
+    "summary": "My answers",
+    "forget-yes": "Yes, erase it",
+    "forget-no": "No, keep it",
+}
+# The command menu Telegram shows (setMyCommands); descriptions are at most 256 characters.
+TELEGRAM_COMMANDS = {
+    "start": "Begin, or carry on where you stopped",
+    "resume": "Show the current question again",
+    "back": "Go back one question",
+    "skip": "Skip this question",
+    "why": "Why this question matters",
+    "summary": "Your answers so far",
+    "restart": "Start over",
+    "forget": "Erase everything stored about you",
+    "help": "What I do and how to answer",
+}
+BUTTON_EXPIRED = "This button has expired. Send /resume to see your current question."
+FOREIGN_BUTTON = "This is {name}'s question — send /start to begin your own."
+FOREIGN_BUTTON_UNNAMED = "This is someone else's question — send /start to begin your own."
