@@ -34,9 +34,10 @@ TELEGRAM_HTML = Style(
 
 
 def _discord_escape(text: str) -> str:
-    for ch in "\\*_~`|>":
+    for ch in "\\*_~`|":
         text = text.replace(ch, "\\" + ch)
-    return text
+    # ">" quotes only at the start of a line; elsewhere it is plain text.
+    return "\n".join("\\" + line if line.startswith(">") else line for line in text.split("\n"))
 
 
 DISCORD_MARKDOWN = Style(escape=_discord_escape, bold=lambda s: f"**{s}**", italic=lambda s: f"*{s}*")

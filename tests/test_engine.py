@@ -1,0 +1,300 @@
+"""Table-driven tests of the personal conversation engine (pure: no storage involved)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from dialogs import messages
+from dialogs.content import Dialog, Lean
+from dialogs.engine import TRANSITIONS, new_state, step
+from dialogs.events import (
+    Back,
+    Choose,
+    Event,
+    FreeText,
+    Help,
+    Restart,
+    Resume,
+    Skip,
+    Start,
+    Summary,
+    Why,
+)
+from dialogs.replies import Answered, Explanation, Profile, Question, Text
+from dialogs.state import Answer, ClearAnswers, Phase, RecordAnswer, SessionState
+
+ALL_EVENT_TYPES = (Start, Resume, Choose, FreeText, Back, Skip, Restart, Why, Summary, Help)
+
+
+def sample_event(kind: type[Event], state: SessionState, dialog: Dialog) -> Event:
+    if kind is Choose:
+        position = min(state.position, dialog.total - 1)
+        distinction = dialog.distinctions[position]
+        return Choose(distinction.id, distinction.choices[0].id, state.turn)
+    if kind is FreeText:
+        return FreeText("1")
+    return kind()
+
+
+def state_in(phase: Phase, dialog: Dialog) -> SessionState:
+    if phase is Phase.NEW:
+        return new_state(dialog)
+    if phase is Phase.ASKING:
+        answers = (Answer(dialog.distinctions[0].id, dialog.distinctions[0].choices[0].id),)
+        return SessionState(dialog.id, Phase.ASKING, position=1, turn=2, answers=answers)
+    answers = tuple(Answer(d.id, d.choices[-1].id) for d in dialog.distinctions)
+    return SessionState(dialog.id, Phase.DONE, position=dialog.total, turn=9, answers=answers)
+
+
+def test_the_table_covers_every_event_in_every_phase() -> None:
+    assert {(p, e) for p in Phase for e in ALL_EVENT_TYPES} == set(TRANSITIONS)
+
+
+@pytest.mark.parametrize("phase", list(Phase))
+@pytest.mark.parametrize("kind", ALL_EVENT_TYPES)
+def test_every_event_in_every_phase_answers(dialog: Dialog, phase: Phase, kind: type[Event]) -> None:
+    state = state_in(phase, dialog)
+    result = step(dialog, state, sample_event(kind, state, dialog))
+    assert result.replies, "every event gets at least one reply"
+    assert result.state.dialog == dialog.id
+    assert 0 <= result.state.position <= dialog.total
+
+
+# (phase, event, expected reply types, expected phase afterwards)
+EXPECTED: list[tuple[Phase, type[Event], tuple[type, ...], Phase]] = [
+    (Phase.NEW, Start, (Text, Question), Phase.ASKING),
+    (Phase.NEW, Choose, (Text,), Phase.NEW),
+    (Phase.NEW, Back, (Text,), Phase.NEW),
+    (Phase.NEW, Summary, (Text,), Phase.NEW),
+    (Phase.ASKING, Start, (Text, Question), Phase.ASKING),
+    (Phase.ASKING, Resume, (Question,), Phase.ASKING),
+    (Phase.ASKING, Choose, (Answered, Explanation, Question), Phase.ASKING),
+    (Phase.ASKING, FreeText, (Answered, Explanation, Question), Phase.ASKING),
+    (Phase.ASKING, Back, (Question,), Phase.ASKING),
+    (Phase.ASKING, Skip, (Text, Question), Phase.ASKING),
+    (Phase.ASKING, Why, (Text, Question), Phase.ASKING),
+    (Phase.ASKING, Summary, (Profile, Question), Phase.ASKING),
+    (Phase.ASKING, Restart, (Text, Question), Phase.ASKING),
+    (Phase.DONE, Start, (Text, Profile), Phase.DONE),
+    (Phase.DONE, Choose, (Text,), Phase.DONE),
+    (Phase.DONE, Back, (Text, Question), Phase.ASKING),
+    (Phase.DONE, Skip, (Text,), Phase.DONE),
+    (Phase.DONE, Summary, (Profile,), Phase.DONE),
+    (Phase.DONE, Restart, (Text, Question), Phase.ASKING),
+]
+
+
+@pytest.mark.parametrize(("phase", "kind", "reply_types", "after"), EXPECTED)
+def test_transitions(
+    dialog: Dialog, phase: Phase, kind: type[Event], reply_types: tuple[type, ...], after: Phase
+) -> None:
+    state = state_in(phase, dialog)
+    result = step(dialog, state, sample_event(kind, state, dialog))
+    assert tuple(type(r) for r in result.replies) == reply_types
+    assert result.state.phase is after
+
+
+def test_full_conversation_records_every_answer_and_ends_with_a_profile(dialog: Dialog) -> None:
+    state = new_state(dialog)
+    state = step(dialog, state, Start()).state
+    recorded: list[RecordAnswer] = []
+    for index, distinction in enumerate(dialog.distinctions):
+        question = step(dialog, state, Resume()).replies[0]
+        assert isinstance(question, Question)
+        assert question.distinction == distinction.id
+        assert str(question.progress) == f"{index + 1}/{dialog.total}"
+        result = step(dialog, state, Choose(distinction.id, distinction.choices[-1].id, question.turn))
+        recorded += [w for w in result.writes if isinstance(w, RecordAnswer)]
+        state = result.state
+    assert state.phase is Phase.DONE
+    assert [r.distinction for r in recorded] == [d.id for d in dialog.distinctions]
+    profile = step(dialog, state, Summary()).replies[0]
+    assert isinstance(profile, Profile)
+    assert profile.heading == dialog.outro.heading
+    assert len(profile.lines) == dialog.total
+    assert sum(profile.counts.values()) == dialog.total
+    assert profile.counts[Lean.CAREER] == dialog.total  # the last choice of each leans career
+    assert profile.closing == dialog.outro.closing[Lean.CAREER]
+
+
+def test_each_answer_is_followed_by_an_explanation_for_its_lean(dialog: Dialog) -> None:
+    state = step(dialog, new_state(dialog), Start()).state
+    distinction = dialog.distinctions[0]
+    for choice in distinction.choices:
+        result = step(dialog, state, Choose(distinction.id, choice.id, state.turn))
+        explanation = next(r for r in result.replies if isinstance(r, Explanation))
+        assert explanation.text == distinction.explain[choice.leans]
+        assert explanation.reflection == choice.reflection
+
+
+def test_stale_choice_changes_nothing_and_reshows_the_question(dialog: Dialog) -> None:
+    state = step(dialog, new_state(dialog), Start()).state
+    first = dialog.distinctions[0]
+    state = step(dialog, state, Choose(first.id, first.choices[0].id, state.turn)).state
+    stale = step(dialog, state, Choose(first.id, first.choices[1].id, state.turn - 1))
+    assert stale.state == state
+    assert stale.writes == ()
+    assert isinstance(stale.replies[0], Text) and stale.replies[0].text == messages.STALE_CHOICE
+    assert (
+        isinstance(stale.replies[1], Question) and stale.replies[1].distinction == dialog.distinctions[1].id
+    )
+
+
+def test_a_double_press_records_once(dialog: Dialog) -> None:
+    state = step(dialog, new_state(dialog), Start()).state
+    first = dialog.distinctions[0]
+    press = Choose(first.id, first.choices[0].id, state.turn)
+    once = step(dialog, state, press)
+    twice = step(dialog, once.state, press)
+    assert len(once.writes) == 1
+    assert twice.writes == () and twice.state == once.state
+
+
+def test_unknown_choice_id_is_not_recorded(dialog: Dialog) -> None:
+    state = step(dialog, new_state(dialog), Start()).state
+    result = step(dialog, state, Choose(dialog.distinctions[0].id, "nope", state.turn))
+    assert result.writes == () and result.state == state
+    assert isinstance(result.replies[0], Text) and result.replies[0].text == messages.UNKNOWN_CHOICE
+
+
+def test_back_at_the_first_question_stays(dialog: Dialog) -> None:
+    state = step(dialog, new_state(dialog), Start()).state
+    result = step(dialog, state, Back())
+    assert result.state == state
+    assert isinstance(result.replies[0], Text) and result.replies[0].text == messages.AT_FIRST_QUESTION
+
+
+def test_back_then_answer_again_replaces_the_answer(dialog: Dialog) -> None:
+    state = step(dialog, new_state(dialog), Start()).state
+    first = dialog.distinctions[0]
+    state = step(dialog, state, Choose(first.id, first.choices[0].id, state.turn)).state
+    back = step(dialog, state, Back())
+    question = back.replies[0]
+    assert isinstance(question, Question)
+    assert question.distinction == first.id and question.current == first.choices[0].id
+    again = step(dialog, back.state, Choose(first.id, first.choices[2].id, back.state.turn))
+    assert again.state.answer_for(first.id) == Answer(first.id, first.choices[2].id)
+    assert len(again.state.answers) == 1
+
+
+def test_skip_at_the_last_question_finishes(dialog: Dialog) -> None:
+    last = dialog.total - 1
+    state = SessionState(dialog.id, Phase.ASKING, position=last, turn=8)
+    result = step(dialog, state, Skip())
+    assert result.state.phase is Phase.DONE
+    assert result.writes == (RecordAnswer(dialog.distinctions[last].id, None, 8),)
+    profile = result.replies[-1]
+    assert isinstance(profile, Profile) and profile.skipped == 1
+
+
+def test_back_after_finishing_reopens_the_last_question(dialog: Dialog) -> None:
+    done = state_in(Phase.DONE, dialog)
+    result = step(dialog, done, Back())
+    assert result.state.position == dialog.total - 1
+    assert result.state.turn == done.turn + 1
+
+
+def test_restart_clears_answers(dialog: Dialog) -> None:
+    state = state_in(Phase.ASKING, dialog)
+    result = step(dialog, state, Restart())
+    assert result.writes == (ClearAnswers(),)
+    assert result.state.answers == () and result.state.position == 0
+    assert result.state.turn > state.turn  # buttons from before the restart are stale
+    assert isinstance(result.replies[0], Text) and result.replies[0].text == messages.RESTARTED
+
+
+def test_start_when_in_progress_welcomes_back_with_progress(dialog: Dialog) -> None:
+    state = state_in(Phase.ASKING, dialog)
+    result = step(dialog, state, Start())
+    welcome = result.replies[0]
+    assert isinstance(welcome, Text) and f"2/{dialog.total}" in welcome.text
+    assert result.state == state
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_choice"),
+    [
+        ("1", "role"),
+        ("3.", "path"),
+        ("#2", "trade"),
+        ("a trade i am getting better at", "trade"),
+        ("It's my calling", "path"),
+        ("PATH", "path"),
+    ],
+)
+def test_free_text_matches_a_choice(dialog: Dialog, text: str, expected_choice: str) -> None:
+    state = step(dialog, new_state(dialog), Start()).state
+    result = step(dialog, state, FreeText(text))
+    assert result.writes == (RecordAnswer("work", expected_choice, state.turn),)
+
+
+def test_two_misses_spell_the_choices_out(dialog: Dialog) -> None:
+    state = step(dialog, new_state(dialog), Start()).state
+    first = step(dialog, state, FreeText("purple elephants"))
+    hint1 = first.replies[0]
+    assert isinstance(hint1, Question) and hint1.hint == messages.FIRST_MISS.format(count=3)
+    second = step(dialog, first.state, FreeText("still no idea"))
+    hint2 = second.replies[0]
+    assert isinstance(hint2, Question) and hint2.hint is not None
+    assert all(f"{n} = {c.label}" in hint2.hint for n, c in enumerate(dialog.distinctions[0].choices, 1))
+    answered = step(dialog, second.state, FreeText("2"))
+    assert answered.state.misses == 0 and answered.writes
+
+
+def test_ambiguous_text_asks_which(dialog: Dialog) -> None:
+    state = SessionState(dialog.id, Phase.ASKING, position=dialog.index_of("means") or 0, turn=3)
+    result = step(dialog, state, FreeText("no, yes"))
+    assert result.writes == ()
+    question = result.replies[0]
+    assert isinstance(question, Question) and question.hint and "more than one" in question.hint
+
+
+def test_out_of_range_number_is_a_miss(dialog: Dialog) -> None:
+    state = step(dialog, new_state(dialog), Start()).state
+    result = step(dialog, state, FreeText("7"))
+    assert result.writes == () and result.state.misses == 1
+
+
+def test_unknown_command_gets_a_helpful_reply(dialog: Dialog) -> None:
+    for state in (new_state(dialog), state_in(Phase.ASKING, dialog), state_in(Phase.DONE, dialog)):
+        result = step(dialog, state, FreeText("/dance now"))
+        reply = result.replies[0]
+        assert isinstance(reply, Text) and reply.text == messages.UNKNOWN_COMMAND.format(command="/dance")
+        assert result.state == state
+
+
+def test_summary_part_way_lists_only_answered(dialog: Dialog) -> None:
+    state = state_in(Phase.ASKING, dialog)
+    profile = step(dialog, state, Summary()).replies[0]
+    assert isinstance(profile, Profile)
+    assert len(profile.lines) == 1
+    assert profile.heading == messages.SUMMARY_SO_FAR.format(answered=1, total=dialog.total)
+
+
+def test_all_skipped_profile_says_so(dialog: Dialog) -> None:
+    answers = tuple(Answer(d.id, None) for d in dialog.distinctions)
+    state = SessionState(dialog.id, Phase.DONE, dialog.total, 9, 0, answers)
+    profile = step(dialog, state, Summary()).replies[0]
+    assert isinstance(profile, Profile)
+    assert profile.closing == messages.NO_ANSWERS and profile.skipped == dialog.total
+
+
+def test_tie_between_job_and_career_reads_as_in_between(dialog: Dialog) -> None:
+    job = [
+        Answer(d.id, next(c.id for c in d.choices if c.leans is Lean.JOB)) for d in dialog.distinctions[:4]
+    ]
+    career = [
+        Answer(d.id, next(c.id for c in d.choices if c.leans is Lean.CAREER)) for d in dialog.distinctions[4:]
+    ]
+    state = SessionState(dialog.id, Phase.DONE, dialog.total, 9, 0, (*job, *career))
+    profile = step(dialog, state, Summary()).replies[0]
+    assert isinstance(profile, Profile)
+    assert profile.counts[Lean.JOB] == profile.counts[Lean.CAREER] == 4
+    assert profile.closing == dialog.outro.closing[Lean.MIXED]
+
+
+def test_steps_are_deterministic(dialog: Dialog) -> None:
+    state = state_in(Phase.ASKING, dialog)
+    assert step(dialog, state, FreeText("2")) == step(dialog, replace(state), FreeText("2"))
