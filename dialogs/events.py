@@ -80,3 +80,53 @@ COMMANDS: dict[str, Event] = {
     "summary": Summary(),
     "help": Help(),
 }
+
+
+# --- workshop events ----------------------------------------------------------------------
+# They are not part of ``Event`` (the personal engine's table covers exactly that union);
+# ``dialogs.workshop.step`` takes a ``WorkshopEvent``. ``user`` is the sender's platform id;
+# ``admin`` is set by the adapter when the sender is a group admin (Telegram) or has Manage
+# Server (Discord). The engine adds "is the facilitator" itself, so an adapter never needs
+# the workshop state to build an event.
+
+
+@dataclass(frozen=True, slots=True)
+class Open:
+    """Start a workshop; ``force`` ends a running one first (the answer to the prompt)."""
+
+    user: str
+    admin: bool = False
+    dialog: str | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """A member pressed a choice button; the button names the workshop and the question."""
+
+    user: str
+    workshop: int
+    distinction: str
+    choice: str
+    admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reveal:
+    user: str
+    admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Next:
+    user: str
+    admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    user: str
+    admin: bool = False
+
+
+WorkshopEvent = Open | Vote | Reveal | Next | End

@@ -130,3 +130,113 @@ class Tally:
 
 
 Reply = Text | Question | Answered | Explanation | Profile | Tally
+
+
+# --- workshop replies ---------------------------------------------------------------------
+# A workshop step answers with ``WorkshopReply`` values. EVERYONE goes to the group or
+# channel, PERSON only to whoever sent the event (Telegram: the callback's alert text or a
+# reply; Discord: ephemeral), FACILITATOR only to the facilitator.
+
+
+@dataclass(frozen=True, slots=True)
+class VoteQuestion:
+    """A workshop question for the whole group; its buttons are vote buttons
+    (workshop, distinction, choice). ``count`` is the "how many answered" line."""
+
+    workshop: int
+    distinction: str
+    title: str
+    text: str
+    choices: tuple[ChoiceView, ...]
+    progress: Progress
+    count: str
+    audience: Audience = Audience.EVERYONE
+
+
+@dataclass(frozen=True, slots=True)
+class VoteRecorded:
+    """A member's vote is stored (last press wins); shown to that member only, short enough
+    for a Telegram callback alert (200 characters)."""
+
+    workshop: int
+    distinction: str
+    choice: str
+    text: str
+    audience: Audience = Audience.PERSON
+
+
+@dataclass(frozen=True, slots=True)
+class VoteCount:
+    """How many members have answered the current question; adapters coalesce these into
+    occasional edits of the ``VoteQuestion`` message (``bot.coalesce``)."""
+
+    workshop: int
+    distinction: str
+    voters: int
+    text: str
+    audience: Audience = Audience.EVERYONE
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """The explanation of one distinction for the group, after its tally: each lean's side."""
+
+    distinction: str
+    title: str
+    explain: tuple[tuple[Lean, str], ...]
+    why: str
+    audience: Audience = Audience.EVERYONE
+
+
+@dataclass(frozen=True, slots=True)
+class GroupProfileRow:
+    title: str
+    leans: Lean | None  # the group's majority lean; None: nobody answered
+    voters: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupProfile:
+    """The group's profile across the revealed distinctions; ``counts`` counts each
+    distinction once, under the lean the group's majority chose there."""
+
+    workshop: int
+    heading: str
+    counts: dict[Lean, int]
+    rows: tuple[GroupProfileRow, ...]
+    closing: str
+    audience: Audience = Audience.EVERYONE
+
+
+@dataclass(frozen=True, slots=True)
+class MemberProfileOffer:
+    """Offer every member their own profile, privately (Telegram: a deep-link button into
+    a private chat; Discord: a button answered with an ephemeral ``Profile``)."""
+
+    workshop: int
+    text: str
+    audience: Audience = Audience.EVERYONE
+
+
+@dataclass(frozen=True, slots=True)
+class WorkshopRunning:
+    """Another workshop is running: ask whether to end it. Adapters offer a confirm button
+    that sends ``Open(force=True)`` and a button that keeps the running one."""
+
+    workshop: int
+    text: str
+    audience: Audience = Audience.PERSON
+
+
+WorkshopReply = (
+    Text
+    | Tally
+    | Profile
+    | VoteQuestion
+    | VoteRecorded
+    | VoteCount
+    | Difference
+    | GroupProfile
+    | MemberProfileOffer
+    | WorkshopRunning
+)

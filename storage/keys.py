@@ -17,3 +17,11 @@ class SessionKey:
     platform: str
     chat: str
     user: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkshopKey:
+    """A workshop is keyed by (platform, chat): one shared state per group or channel."""
+
+    platform: str
+    chat: str
