@@ -111,3 +111,36 @@ VOTE_UNKNOWN_CHOICE = "That is not one of the choices, so nothing was recorded."
 VOTE_COUNT_NONE = "Nobody has answered yet."
 VOTE_COUNT_ONE = "1 person has answered."
 VOTE_COUNT_MANY = "{voters} people have answered."
+
+# Discord adapter (bot/discord/). Button labels are at most 80 characters; a modal's title
+# and an input's label at most 45; command descriptions at most 100.
+DISCORD_ACTION_LABELS = {
+    "resume": "Carry on",
+    "restart": "Start over",
+    "back": "Back",
+    "skip": "Skip",
+    "why": "Why this question?",
+    "summary": "My answers so far",
+}
+DISCORD_OWN_WORDS_BUTTON = "Answer in my own words"
+DISCORD_OWN_WORDS_TITLE = "Your answer, in your own words"
+DISCORD_OWN_WORDS_LABEL = "Your answer"
+DISCORD_OWN_WORDS_PLACEHOLDER = "A few words, or the number of a choice"
+DISCORD_FORGET_YES = "Yes, erase everything"
+DISCORD_FORGET_NO = "No, keep my answers"
+DISCORD_FOREIGN_BUTTON = "This is {owner}'s session. Use /career start to begin your own."
+DISCORD_EXPIRED_BUTTON = "That button no longer works. Use /career resume to see where you are."
+DISCORD_FAILED = "Something went wrong on my side. Please try again in a moment."
+DISCORD_COMMAND_GROUP = "Is your work a job or a career? A short guided conversation."
+DISCORD_DIALOG_OPTION = "Which conversation to have (the default if left out)"
+DISCORD_COMMANDS = {
+    "start": "Begin the conversation, or carry on where you stopped",
+    "resume": "Show the current question again",
+    "back": "Go back one question",
+    "skip": "Skip this question",
+    "restart": "Start over from the first question",
+    "summary": "See your answers so far",
+    "why": "Why this question matters",
+    "help": "What this bot does and how to use it",
+    "forget": "Erase everything stored about you",
+}
