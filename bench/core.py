@@ -1,0 +1,198 @@
+"""Part a: the core alone (``Conversations`` on a real SQLite file), and the sqlite3 floor.
+
+Rules:
+- Every person does the whole conversation: ``Start`` then one ``Choose`` per question,
+  each turn awaited before the next (a person presses only what they have been shown).
+- All people run concurrently as asyncio tasks, at most ``concurrency`` at a time, so
+  many turns are in flight and group commit can batch them.
+- CPU is ``time.process_time`` of the whole process (the aiosqlite thread included).
+- The floor makes the same writes with the stdlib ``sqlite3`` module on the same schema and
+  pragmas: one transaction per turn, and one transaction per round of concurrent turns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.stats import Run
+from bot.conversations import Conversations
+from dialogs.content import Dialog
+from dialogs.events import Choose, Event, Start
+from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID, load_dialogs
+from dialogs.replies import Question
+from storage.keys import SessionKey
+from storage.schema import MIGRATIONS, SCHEMA_VERSION
+from storage.sessions import _CLEAR_ANSWERS as CLEAR_ANSWERS
+from storage.sessions import _INSERT_SESSION as INSERT_SESSION
+from storage.sessions import _RECORD_ANSWER as RECORD_ANSWER
+from storage.sessions import _UPDATE_SESSION as UPDATE_SESSION
+from storage.sessions import SessionStore
+
+DEFAULT_CONCURRENCY = 1000
+
+
+def the_dialog() -> Dialog:
+    return load_dialogs(BUILTIN_CONTENT)[DEFAULT_DIALOG_ID]
+
+
+def turns_per_person(dialog: Dialog) -> int:
+    """``Start`` plus one answer per distinction."""
+    return 1 + dialog.total
+
+
+def choice_for(person: int, question: Question) -> str:
+    """A deterministic, varied answer: person n picks choice n mod count."""
+    return question.choices[person % len(question.choices)].id
+
+
+async def converse(
+    conversations: Conversations, key: SessionKey, person: int, latencies: list[float]
+) -> int:
+    """One person's whole conversation; returns how many answers were recorded."""
+    event: Event = Start()
+    answered = 0
+    while True:
+        started = time.perf_counter()
+        turn = await conversations.handle(key, event)
+        latencies.append(time.perf_counter() - started)
+        question = next((r for r in turn.replies if isinstance(r, Question)), None)
+        if question is None:
+            return answered
+        event = Choose(question.distinction, choice_for(person, question), question.turn)
+        answered += 1
+
+
+async def run_people(
+    people: int,
+    one: Callable[[int, list[float]], object],
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> list[float]:
+    """Run ``one(person, latencies)`` for every person, ``concurrency`` at a time."""
+    latencies: list[float] = []
+    gate = asyncio.Semaphore(concurrency)
+
+    async def gated(person: int) -> None:
+        async with gate:
+            result = one(person, latencies)
+            assert asyncio.iscoroutine(result)
+            await result
+
+    await asyncio.gather(*(gated(p) for p in range(people)))
+    return latencies
+
+
+async def core_run(people: int, directory: Path, concurrency: int = DEFAULT_CONCURRENCY) -> Run:
+    """One repetition on a fresh database file in ``directory``."""
+    dialog = the_dialog()
+    path = directory / f"core-{people}-{time.monotonic_ns()}.db"
+    store = await SessionStore.open(path)
+    conversations = Conversations(store, {dialog.id: dialog}, dialog.id)
+    try:
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        latencies = await run_people(
+            people,
+            lambda p, lat: converse(conversations, SessionKey("bench", str(p), str(p)), p, lat),
+            concurrency,
+        )
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        batches = store.batches
+    finally:
+        await store.close()
+    stored_sessions, stored_answers = count_rows(path)
+    return Run(
+        turns=len(latencies),
+        wall_s=wall,
+        cpu_s=cpu,
+        latencies_s=tuple(latencies),
+        extra={
+            "batches": float(batches),
+            "stored_sessions": float(stored_sessions),
+            "stored_answers": float(stored_answers),
+        },
+    )
+
+
+def count_rows(path: Path) -> tuple[int, int]:
+    """(sessions, answers) stored in the file at ``path``."""
+    with sqlite3.connect(path) as conn:
+        sessions = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
+        answers = conn.execute("SELECT count(*) FROM answers").fetchone()[0]
+    conn.close()
+    return int(sessions), int(answers)
+
+
+# --- the floor: the same writes with sqlite3 directly -----------------------------------
+
+
+Statement = tuple[str, tuple[object, ...]]
+
+
+def _floor_turns(people: int, dialog: Dialog) -> list[list[list[Statement]]]:
+    """Every turn's statements, in rounds: round k holds every person's k-th turn."""
+    rounds: list[list[list[Statement]]] = []
+    now = time.time()
+    for position in range(turns_per_person(dialog)):
+        round_: list[list[Statement]] = []
+        for p in range(people):
+            key = ("bench", str(p), str(p), dialog.id)
+            if position == 0:
+                round_.append([(INSERT_SESSION, (*key, "asking", 0, 1, 0, now)), (CLEAR_ANSWERS, key)])
+                continue
+            distinction = dialog.distinctions[position - 1]
+            choice = distinction.choices[p % len(distinction.choices)].id
+            phase = "done" if position == dialog.total else "asking"
+            round_.append(
+                [
+                    (UPDATE_SESSION, (phase, position, position + 1, 0, now, *key, position)),
+                    (RECORD_ANSWER, (*key, distinction.id, choice, position, now)),
+                ]
+            )
+        rounds.append(round_)
+    return rounds
+
+
+def floor_connection(path: Path) -> sqlite3.Connection:
+    """A sqlite3 connection on a new file with the real schema and the store's pragmas."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("BEGIN IMMEDIATE")
+    for statements in MIGRATIONS:
+        for statement in statements:
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    conn.execute("COMMIT")
+    return conn
+
+
+def floor_run(people: int, directory: Path, batch: int | None, max_turns: int | None = None) -> Run:
+    """The same writes as ``core_run`` with sqlite3: ``batch`` None is one transaction per
+    turn, else up to ``batch`` turns per transaction. ``max_turns`` stops early (a rate is
+    still a rate) when one fsync per turn would take too long."""
+    dialog = the_dialog()
+    conn = floor_connection(directory / f"floor-{people}-{batch}-{time.monotonic_ns()}.db")
+    turns = [t for round_ in _floor_turns(people, dialog) for t in round_]
+    if max_turns is not None:
+        turns = turns[:max_turns]
+    size = batch or 1
+    try:
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        for start in range(0, len(turns), size):
+            chunk = turns[start : start + size]
+            conn.execute("BEGIN IMMEDIATE")
+            by_sql: dict[str, list[tuple[object, ...]]] = {}
+            for statements in chunk:
+                for sql, params in statements:
+                    by_sql.setdefault(sql, []).append(params)
+            for sql, rows in by_sql.items():
+                conn.executemany(sql, rows)
+            conn.execute("COMMIT")
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    finally:
+        conn.close()
+    return Run(turns=len(turns), wall_s=wall, cpu_s=cpu)

@@ -1,0 +1,251 @@
+"""Part d: the same conversation through python-telegram-bot, baseline against ours.
+
+Rules:
+- Both sides run the real ``Application`` (initialised and started, no updater) and get
+  real ``Update`` objects built with ``Update.de_json`` from Bot API JSON, fed through
+  ``application.update_processor`` into ``Application.process_update``, so each side
+  processes updates as concurrently as it is configured to (``concurrent_updates``).
+- Bot API calls are answered in-process by ``FakeBotApi``; no sockets.
+- A simulated person presses one of the answer buttons of the last keyboard they were
+  sent, and presses again only after the next question has arrived. A turn's latency is
+  from feeding the update to that moment (for the last answer: until the process has
+  returned and two more messages have arrived).
+- One side at one size runs in its own process (``python -m bench.ptb SIDE PEOPLE DIR``),
+  so its peak RSS (``VmHWM``) is its own; it prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import itertools
+import json
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bench.baseline import build_baseline, stored_answers
+from bench.core import count_rows, the_dialog
+from bench.fakeapi import BOT_USER, TOKEN, ChatLog, FakeBotApi
+from bench.procinfo import peak_rss_kb
+from bench.stats import Run
+
+AnyApp = Application[Any, Any, Any, Any, Any, Any]
+USER_BASE = 100_000
+TURN_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """How to build one side's application and read back what it stored."""
+
+    name: str
+    open: Callable[[Path, FakeBotApi], AbstractAsyncContextManager[AnyApp]]
+    is_answer: Callable[[str], bool]
+    stored: Callable[[Path], int]  # answers durably stored, read after shutdown
+
+
+# --- the two sides ----------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def _open_baseline(workdir: Path, api: FakeBotApi) -> AsyncIterator[AnyApp]:
+    yield build_baseline(the_dialog(), workdir / "baseline.pickle", api, FakeBotApi())
+
+
+def _baseline_stored(workdir: Path) -> int:
+    return sum(len(a) for a in stored_answers(workdir / "baseline.pickle").values())
+
+
+def ours_available() -> str | None:
+    """None if our Telegram adapter can be built, else why not."""
+    try:
+        adapter = importlib.import_module("bot.telegram.adapter")
+    except ImportError as exc:
+        return f"bot.telegram.adapter is not importable ({exc})"
+    if not hasattr(adapter, "build_application"):
+        return "bot.telegram.adapter has no build_application yet"
+    return None
+
+
+def telegram_settings() -> Any:
+    from bot.config import TelegramSettings
+
+    return TelegramSettings(
+        token=TOKEN,
+        api_base_url=None,
+        webhook_url=None,
+        webhook_secret=None,
+        webhook_listen="127.0.0.1",
+        webhook_port=8443,
+    )
+
+
+@asynccontextmanager
+async def _open_ours(workdir: Path, api: FakeBotApi) -> AsyncIterator[AnyApp]:
+    from bot.telegram.adapter import build_application
+
+    from bot.app import open_service
+    from bot.config import CoreSettings
+    from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID
+
+    settings = CoreSettings(workdir / "ours.db", BUILTIN_CONTENT, DEFAULT_DIALOG_ID, "WARNING")
+    async with open_service(settings) as conversations:
+        build_application = importlib.import_module("bot.telegram.adapter").build_application
+        yield build_application(
+            conversations, telegram_settings(), request=api, get_updates_request=FakeBotApi()
+        )
+
+
+def _ours_is_answer(data: str) -> bool:
+    from bot.buttons import AnswerButton, decode
+
+    return isinstance(decode(data), AnswerButton)
+
+
+def _ours_stored(workdir: Path) -> int:
+    return count_rows(workdir / "ours.db")[1]
+
+
+SIDES: dict[str, Side] = {
+    "baseline": Side("baseline", _open_baseline, lambda _data: True, _baseline_stored),
+    "ours": Side("ours", _open_ours, _ours_is_answer, _ours_stored),
+}
+
+
+# --- updates as the Bot API sends them ---------------------------------------------------
+
+_update_ids = itertools.count(1)
+
+
+def _user(uid: int) -> dict[str, object]:
+    return {"id": uid, "is_bot": False, "first_name": f"p{uid}"}
+
+
+def _chat(uid: int) -> dict[str, object]:
+    return {"id": uid, "type": "private", "first_name": f"p{uid}"}
+
+
+def command_update(uid: int, command: str) -> dict[str, object]:
+    n = next(_update_ids)
+    message = {
+        "message_id": n,
+        "date": int(time.time()),
+        "chat": _chat(uid),
+        "from": _user(uid),
+        "text": command,
+        "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
+    }
+    return {"update_id": n, "message": message}
+
+
+def press_update(uid: int, message_id: int, data: str) -> dict[str, object]:
+    n = next(_update_ids)
+    message = {"message_id": message_id, "date": int(time.time()), "chat": _chat(uid), "from": BOT_USER}
+    return {
+        "update_id": n,
+        "callback_query": {
+            "id": str(n),
+            "from": _user(uid),
+            "chat_instance": str(uid),
+            "data": data,
+            "message": {**message, "text": "question"},
+        },
+    }
+
+
+# --- the driver --------------------------------------------------------------------------
+
+
+async def _until(log: ChatLog, done: Callable[[], bool]) -> None:
+    async def wait() -> None:
+        while not done():
+            log.changed.clear()
+            if done():
+                return
+            await log.changed.wait()
+
+    await asyncio.wait_for(wait(), TURN_TIMEOUT_S)
+
+
+async def feed(app: AnyApp, data: dict[str, object]) -> None:
+    update = Update.de_json(data, app.bot)
+    await app.update_processor.process_update(update, app.process_update(update))
+
+
+async def person(
+    app: AnyApp, api: FakeBotApi, side: Side, p: int, total: int, latencies: list[float]
+) -> None:
+    """One person's whole conversation: /start, then one answer per question."""
+    uid = USER_BASE + p
+    log = api.chat(uid)
+
+    def has_question(after: int) -> Callable[[], bool]:
+        return lambda: log.keyboards > after and any(side.is_answer(b) for b in log.buttons)
+
+    started, before = time.perf_counter(), log.keyboards
+    await feed(app, command_update(uid, "/start"))
+    await _until(log, has_question(before))
+    latencies.append(time.perf_counter() - started)
+    for position in range(total):
+        answers = [b for b in log.buttons if side.is_answer(b)]
+        data = answers[p % len(answers)]
+        started, before, sent = time.perf_counter(), log.keyboards, log.sent
+        await feed(app, press_update(uid, log.keyboard_message, data))
+        if position + 1 < total:
+            await _until(log, has_question(before))
+        else:
+            await _until(log, lambda: log.sent >= sent + 2)  # noqa: B023 - awaited at once
+        latencies.append(time.perf_counter() - started)
+
+
+async def run_side(side: Side, people: int, workdir: Path) -> Run:
+    """Every person through the whole conversation at once, on one side."""
+    total = the_dialog().total
+    api = FakeBotApi()
+    latencies: list[float] = []
+    async with side.open(workdir, api) as app:
+        await app.initialize()
+        await app.start()
+        try:
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            await asyncio.gather(*(person(app, api, side, p, total, latencies) for p in range(people)))
+            wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        finally:
+            await app.stop()
+            await app.shutdown()
+    calls = {f"calls_{k}": float(v) for k, v in api.calls.items()}
+    return Run(
+        turns=len(latencies),
+        wall_s=wall,
+        cpu_s=cpu,
+        latencies_s=tuple(latencies),
+        peak_rss_kb=peak_rss_kb(),
+        extra={"stored_answers": float(side.stored(workdir)), **calls},
+    )
+
+
+def main(argv: list[str]) -> int:
+    side, people, workdir = SIDES[argv[0]], int(argv[1]), Path(argv[2])
+    run = asyncio.run(run_side(side, people, workdir))
+    out = {
+        "turns": run.turns,
+        "wall_s": run.wall_s,
+        "cpu_s": run.cpu_s,
+        "latencies_s": run.latencies_s,
+        "peak_rss_kb": run.peak_rss_kb,
+        "extra": run.extra,
+    }
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
