@@ -49,9 +49,7 @@ def choice_for(person: int, question: Question) -> str:
     return question.choices[person % len(question.choices)].id
 
 
-async def converse(
-    conversations: Conversations, key: SessionKey, person: int, latencies: list[float]
-) -> int:
+async def converse(conversations: Conversations, key: SessionKey, person: int, latencies: list[float]) -> int:
     """One person's whole conversation; returns how many answers were recorded."""
     event: Event = Start()
     answered = 0

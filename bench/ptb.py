@@ -90,8 +90,6 @@ def telegram_settings() -> Any:
 
 @asynccontextmanager
 async def _open_ours(workdir: Path, api: FakeBotApi) -> AsyncIterator[AnyApp]:
-    from bot.telegram.adapter import build_application
-
     from bot.app import open_service
     from bot.config import CoreSettings
     from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID
