@@ -172,14 +172,15 @@ class SessionStore:
 
     async def load(self, key: SessionKey, dialog: str | None = None) -> Loaded | None:
         """The session for ``dialog``, or the person's most recent one when ``dialog`` is None."""
+        # execute_fetchall is one thread hop; execute + fetchone + close would be three.
         if dialog is None:
             params: tuple[str, ...] = (key.platform, key.chat, key.user)
-            cursor = await self._conn.execute(_LOAD_LATEST, params)
+            rows = await self._conn.execute_fetchall(_LOAD_LATEST, params)
         else:
-            cursor = await self._conn.execute(_LOAD_DIALOG, _key_params(key, dialog))
-        row = await cursor.fetchone()
-        await cursor.close()
-        return _state_from_row(row) if row else None
+            rows = await self._conn.execute_fetchall(_LOAD_DIALOG, _key_params(key, dialog))
+        for row in rows:
+            return _state_from_row(row)
+        return None
 
     async def count_sessions(self) -> int:
         async with self._conn.execute(_COUNT_SESSIONS) as cursor:
