@@ -7,6 +7,8 @@ Rules:
 - A turn that makes no change is not written.
 - A ``VersionConflict`` (another process saved the session meanwhile) re-runs the turn on
   the fresh state; the engine decides what the event means there.
+- Recently saved sessions are served from a write-through cache (``bot.cache``), so a busy
+  turn costs no read from the file; the version check keeps that safe.
 - ``/forget`` goes through here too, under the same lock.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.cache import SessionCache
 from bot.locks import KeyedLocks
 from dialogs import messages
 from dialogs.content import Dialog
@@ -43,6 +46,7 @@ class Conversations:
         self.dialogs = dict(dialogs)
         self.default_dialog = default_dialog
         self._locks = KeyedLocks()
+        self._cache = SessionCache()
 
     async def handle(self, key: SessionKey, event: Event) -> Turn:
         wanted = event.dialog if isinstance(event, Start) else None
@@ -51,23 +55,25 @@ class Conversations:
             return Turn((Text(text),), SessionState(self.default_dialog), self.dialogs[self.default_dialog])
         async with self._locks.hold(key):
             for attempt in range(_CONFLICT_RETRIES):
-                loaded = await self.store.load(key, wanted)
+                loaded = await self._load(key, wanted)
                 dialog, state, version = self._resolve(loaded, wanted)
                 result = step(dialog, state, event)
                 if result.state == state and not result.writes:
                     return Turn(result.replies, result.state, dialog)
                 try:
-                    await self.store.commit_turn(key, version, result.state, result.writes)
+                    saved = await self.store.commit_turn(key, version, result.state, result.writes)
                 except VersionConflict:
+                    self._cache.drop(key)
                     if attempt == _CONFLICT_RETRIES - 1:
                         raise
                     continue
+                self._cache.put(key, Loaded(result.state, saved))
                 return Turn(result.replies, result.state, dialog)
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def current(self, key: SessionKey) -> Turn | None:
         """The person's latest session, without changing it (for adapters' checks)."""
-        loaded = await self.store.load(key)
+        loaded = await self._load(key, None)
         if loaded is None:
             return None
         dialog, state, _ = self._resolve(loaded, None)
@@ -76,7 +82,11 @@ class Conversations:
     async def forget(self, key: SessionKey) -> int:
         """Erase everything stored about this person on this platform."""
         async with self._locks.hold(key):
+            self._cache.drop_person(key.platform, key.user)
             return await self.store.forget(key.platform, key.user)
+
+    async def _load(self, key: SessionKey, dialog: str | None) -> Loaded | None:
+        return self._cache.get(key, dialog) or await self.store.load(key, dialog)
 
     def _resolve(self, loaded: Loaded | None, wanted: str | None) -> tuple[Dialog, SessionState, int]:
         if loaded is None:

@@ -93,3 +93,33 @@ async def test_many_people_at_once_are_all_saved(conversations: Conversations, d
         current = await conversations.current(person)
         assert current is not None and current.state.position == 1
         assert current.state.answers[0].choice == dialog.distinctions[0].choices[1].id
+
+
+async def test_two_processes_on_one_file_never_apply_a_stale_turn(
+    db_path: Path, dialogs: dict[str, Dialog], dialog: Dialog
+) -> None:
+    """Service A has the session cached; service B (another process) moves it on; A's next
+    turn must be refused by the version check and re-run on the fresh state."""
+    store_a, store_b = await SessionStore.open(db_path), await SessionStore.open(db_path)
+    a, b = Conversations(store_a, dialogs, dialog.id), Conversations(store_b, dialogs, dialog.id)
+    try:
+        await a.handle(ANA, Start())
+        q = await current_question(a, ANA)  # A now holds turn 1 in its cache
+        await b.handle(ANA, Choose(q.distinction, q.choices[2].id, q.turn))  # B answers it first
+        late = await a.handle(ANA, Choose(q.distinction, q.choices[0].id, q.turn))
+        assert isinstance(late.replies[0], Text) and late.replies[0].text == messages.STALE_CHOICE
+        assert late.state.answers[0].choice == q.choices[2].id
+        with sqlite3.connect(db_path) as raw:
+            assert raw.execute("SELECT choice FROM answers").fetchall() == [(q.choices[2].id,)]
+    finally:
+        await store_a.close()
+        await store_b.close()
+
+
+async def test_forget_also_clears_what_the_service_remembers(conversations: Conversations) -> None:
+    other_chat = SessionKey("console", "elsewhere", "ana")
+    await conversations.handle(ANA, Start())
+    await conversations.handle(other_chat, Start())
+    await conversations.handle(other_chat, FreeText("1"))
+    assert await conversations.forget(ANA) == 2
+    assert await conversations.current(other_chat) is None
