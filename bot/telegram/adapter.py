@@ -1,0 +1,142 @@
+"""The python-telegram-bot Application: built here, run here until told to stop.
+
+Rules:
+- ``build_application`` wires the handlers onto a fresh Application; it takes the HTTP
+  layer (``request``, ``get_updates_request``) and the rate limiter as arguments so tests
+  and benchmarks can run it against a local Bot API without touching this module.
+- Updates are processed concurrently (one member's turns still run in order, see
+  ``handlers``); sending goes through PTB's ``AIORateLimiter`` (30 messages/s overall, 20
+  a minute per group) which waits out a 429's ``retry_after`` and sends again.
+- ``serve`` / ``run_application``: initialise, register the command menu (setMyCommands),
+  receive updates by long polling, or by webhook when ``TELEGRAM_WEBHOOK_URL`` is set
+  (updates without the right secret token are refused with 403 by PTB's webhook server),
+  run until ``stop`` is set, then stop and shut down in reverse order.
+- The token never reaches a log line: the HTTP client's request logs (which hold it in the
+  URL) are kept at WARNING, and start-up errors name the setting, not its value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import Bot, BotCommand, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.app import StartupError
+from bot.config import TelegramSettings
+from bot.conversations import Conversations
+from bot.telegram.handlers import Handlers
+from dialogs import messages
+
+log = logging.getLogger(__name__)
+
+App = Application[Any, Any, Any, Any, Any, Any]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+DEFAULT_API = "https://api.telegram.org/bot"
+# How long a getUpdates call may wait for news; Telegram answers earlier when there are some.
+POLL_TIMEOUT = 10
+# 429s in a row before a send gives up; each is waited out for as long as Telegram asks.
+RATE_LIMIT_RETRIES = 8
+
+
+def quiet_http_logs() -> None:
+    """httpx logs each request URL at INFO, and a Bot API URL contains the token."""
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+
+
+def default_rate_limiter() -> AIORateLimiter:
+    return AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+
+
+def build_application(
+    conversations: Conversations,
+    settings: TelegramSettings,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+) -> App:
+    """A ready-to-run Application whose handlers talk to ``conversations``."""
+    quiet_http_logs()
+    builder = (
+        Application.builder()
+        .token(settings.token)
+        .base_url(settings.api_base_url or DEFAULT_API)
+        .rate_limiter(rate_limiter if rate_limiter is not None else default_rate_limiter())
+        .concurrent_updates(True)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    app: App = builder.build()
+    Handlers(conversations).install(app)
+    app.add_error_handler(_log_error)
+    return app
+
+
+async def publish_commands(bot: Bot) -> None:
+    """Register the command menu Telegram shows beside the message box."""
+    await bot.set_my_commands(
+        [BotCommand(name, description) for name, description in messages.TELEGRAM_COMMANDS.items()]
+    )
+
+
+async def run_application(app: App, settings: TelegramSettings, stop: asyncio.Event) -> None:
+    """Run ``app`` until ``stop`` is set; shuts it down cleanly however it ends."""
+    try:
+        await app.initialize()
+    except InvalidToken:
+        raise StartupError("TELEGRAM_BOT_TOKEN was refused by Telegram, expected a live bot token") from None
+    except NetworkError as exc:
+        where = "TELEGRAM_API_BASE_URL" if settings.api_base_url else "the Telegram Bot API"
+        raise StartupError(f"cannot reach {where}: {exc.message}") from None
+    try:
+        await publish_commands(app.bot)
+        updater = app.updater
+        assert updater is not None  # built by ApplicationBuilder unless explicitly disabled
+        if settings.webhook_url:
+            await updater.start_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            log.info("Telegram: webhook listening on %s:%s", settings.webhook_listen, settings.webhook_port)
+        else:
+            await updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES)
+            log.info("Telegram: polling for updates as @%s", app.bot.username)
+        await app.start()
+        try:
+            await stop.wait()
+        finally:
+            if updater.running:
+                await updater.stop()
+            if app.running:
+                await app.stop()
+    finally:
+        await app.shutdown()
+
+
+async def serve(conversations: Conversations, settings: TelegramSettings, stop: asyncio.Event) -> None:
+    """The ``careerbot telegram`` command: run the bot until SIGINT/SIGTERM sets ``stop``."""
+    await run_application(build_application(conversations, settings), settings, stop)
+
+
+async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    error = context.error
+    if isinstance(error, TelegramError):
+        # A Telegram error's message is Telegram's own description, never the request URL.
+        log.error("Telegram update failed: %s: %s", type(error).__name__, error.message)
+    else:
+        log.error("Telegram update failed", exc_info=error)

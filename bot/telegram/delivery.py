@@ -1,0 +1,115 @@
+"""Sending, editing and answering button presses, with Telegram's harmless errors swallowed.
+
+Rules:
+- Flood limits are the Application's rate limiter's job (see ``adapter``): it spaces the
+  messages and, on a 429, waits ``retry_after`` and sends again. Should a ``RetryAfter``
+  still come through, it is waited out here and the message sent again: a reply to a turn
+  that is already committed is never dropped.
+- "message is not modified" and "query is too old" are races, not faults: logged at DEBUG
+  and otherwise ignored. Any other failed edit is logged and reported as ``False`` so the
+  caller can send a new message instead.
+- All text is sent as HTML (``parse_mode``), built by ``view``; link previews are off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from telegram import Bot, CallbackQuery, LinkPreviewOptions, MaybeInaccessibleMessage, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, RetryAfter
+
+from bot.telegram.view import Outgoing
+
+log = logging.getLogger(__name__)
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_HARMLESS = ("message is not modified", "query is too old", "query id is invalid")
+# How often a message is offered again after 429s that got past the rate limiter's own retries.
+_SEND_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a member's messages go: the chat, and the forum topic when there is one."""
+
+    chat_id: int
+    thread_id: int | None = None
+
+    @classmethod
+    def of(cls, message: MaybeInaccessibleMessage) -> Place:
+        if isinstance(message, Message) and message.is_topic_message:
+            return cls(message.chat.id, message.message_thread_id)
+        return cls(message.chat.id)
+
+
+def harmless(error: BadRequest) -> bool:
+    return any(phrase in error.message.lower() for phrase in _HARMLESS)
+
+
+async def send(bot: Bot, place: Place, message: Outgoing) -> Message:
+    for attempt in range(1, _SEND_ATTEMPTS + 1):
+        try:
+            return await bot.send_message(
+                place.chat_id,
+                message.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=message.markup,
+                message_thread_id=place.thread_id,
+                link_preview_options=_NO_PREVIEW,
+            )
+        except RetryAfter as exc:
+            if attempt == _SEND_ATTEMPTS:
+                raise
+            seconds = _wait_of(exc)
+            log.warning("Telegram asked to wait %.1f s before sending; waiting", seconds)
+            await asyncio.sleep(seconds)
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+async def edit(bot: Bot, target: MaybeInaccessibleMessage, message: Outgoing) -> bool:
+    """Replace a message's text and keyboard; False when Telegram would not allow it."""
+    try:
+        await bot.edit_message_text(
+            message.text,
+            chat_id=target.chat.id,
+            message_id=target.message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=message.markup,
+            link_preview_options=_NO_PREVIEW,
+        )
+    except BadRequest as exc:
+        return _tolerate("edit", exc)
+    return True
+
+
+async def clear_keyboard(bot: Bot, target: MaybeInaccessibleMessage) -> None:
+    """Take the buttons off a message whose question has moved on."""
+    try:
+        await bot.edit_message_reply_markup(chat_id=target.chat.id, message_id=target.message_id)
+    except BadRequest as exc:
+        _tolerate("remove the buttons of", exc)
+
+
+async def answer(query: CallbackQuery, alert: str | None = None) -> None:
+    """Acknowledge a press (Telegram shows a spinner until then); ``alert`` pops up a box."""
+    try:
+        await query.answer(alert, show_alert=alert is not None)
+    except BadRequest as exc:
+        _tolerate("answer", exc)
+
+
+def _wait_of(exc: RetryAfter) -> float:
+    # PTB 22 stores a timedelta; the public ``retry_after`` warns while it moves from int to
+    # timedelta, so read the stored value as PTB's own rate limiter does.
+    return exc._retry_after.total_seconds()
+
+
+def _tolerate(what: str, exc: BadRequest) -> bool:
+    if harmless(exc):
+        log.debug("could not %s a message (harmless): %s", what, exc.message)
+        return True
+    log.warning("could not %s a message: %s", what, exc.message)
+    return False

@@ -1,0 +1,240 @@
+"""Telegram updates in, engine events out, replies shown.
+
+Rules:
+- A session is keyed by ("telegram", chat, user); inside a forum topic the chat is
+  "<chat id>/<topic id>", so each member has their own session per group and per topic.
+- ``/start [dialog]`` (the deep-link payload names the dialog), ``/resume``, ``/back``,
+  ``/skip``, ``/restart``, ``/why``, ``/summary`` and ``/help`` become engine events.
+  ``/forget`` first asks with two buttons and erases only on its owner's "yes".
+- In a private chat any text is an answer. In a group the bot may run with privacy mode
+  on and then sees only commands addressed to it and replies to its own messages: a reply
+  to the bot's message is an answer, and other chatter is never answered.
+- An unknown command gets the engine's "unknown command" reply; in a group only when it
+  is addressed to this bot (``/cmd@thisbot``), since a bare one may be for another bot.
+- A press is judged from its button data alone (``bot.buttons``), then answered at once:
+  undecodable data gets an "expired" alert; another member's button gets an alert naming
+  its owner and records nothing. An accepted answer edits the question message to show
+  the choice without buttons; any other press takes the buttons off the pressed message
+  before the engine's replies (for a stale press, the current question again) follow.
+- One member's turns are shown one after another (a per-key lock around handle and send),
+  so two quick updates never interleave their replies; other members are not held up.
+- Handlers never touch the state: everything goes through ``Conversations``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import MaybeInaccessibleMessage, Message, Update, User
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import buttons
+from bot.conversations import Conversations
+from bot.locks import KeyedLocks
+from bot.telegram import view
+from bot.telegram.delivery import Place, answer, clear_keyboard, edit, send
+from bot.telegram.keyboards import asked_by, forget_keyboard
+from dialogs import messages
+from dialogs.events import COMMANDS, Choose, Event, FreeText, Start
+from dialogs.replies import Action, Answered, Reply
+from storage.keys import SessionKey
+
+PLATFORM = "telegram"
+FORGET = "forget"
+_ACTIONS = {action.value for action in Action}
+_FORGET_ACTIONS = (buttons.FORGET_YES, buttons.FORGET_NO)
+_NAME_LIMIT = 64  # alerts hold 200 characters; a long name must not crowd out the rest
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One person in one chat (or topic): whose session, where to send, how to address."""
+
+    key: SessionKey
+    place: Place
+    user: User
+    addressee: str | None  # a mention in groups, None in a private chat
+
+
+def member_of(user: User, message: MaybeInaccessibleMessage) -> Member:
+    place = Place.of(message)
+    chat = str(place.chat_id) if place.thread_id is None else f"{place.chat_id}/{place.thread_id}"
+    addressee = None if message.chat.type == ChatType.PRIVATE else view.mention(user)
+    return Member(SessionKey(PLATFORM, chat, str(user.id)), place, user, addressee)
+
+
+def _not_a_vote(data: object) -> bool:
+    # Workshop votes have their own handler; everything else, garbage included, is ours.
+    return not (isinstance(data, str) and isinstance(buttons.decode(data), buttons.VoteButton))
+
+
+def _from_bot(message: Message | None, bot_id: int) -> Message | None:
+    if message is not None and message.from_user is not None and message.from_user.id == bot_id:
+        return message
+    return None
+
+
+class Handlers:
+    def __init__(self, conversations: Conversations) -> None:
+        self.conversations = conversations
+        self._locks = KeyedLocks()
+
+    def install(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        new = filters.UpdateType.MESSAGE  # edits of old messages are not new answers
+        app.add_handler(CommandHandler(list(COMMANDS), self.on_command, filters=new))
+        app.add_handler(CommandHandler(FORGET, self.on_forget, filters=new))
+        app.add_handler(MessageHandler(new & filters.COMMAND, self.on_unknown_command))
+        app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, self.on_text))
+        app.add_handler(CallbackQueryHandler(self.on_press, pattern=_not_a_vote))
+
+    # --- messages -----------------------------------------------------------------------
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or message.text is None:
+            return
+        name = message.text.split(maxsplit=1)[0][1:].partition("@")[0].lower()
+        event: Event = COMMANDS[name]
+        if isinstance(event, Start) and context.args:
+            event = Start(context.args[0])
+        await self._turn(context, member_of(user, message), event)
+
+    async def on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        member = member_of(user, message)
+        confirm = view.plain(messages.FORGET_CONFIRM, member.addressee, forget_keyboard(user.id))
+        async with self._locks.hold(member.key):
+            await send(context.bot, member.place, confirm)
+
+    async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or message.text is None:
+            return
+        _, at, target = message.text.split(maxsplit=1)[0].partition("@")
+        addressed = bool(at) and target.lower() == (context.bot.username or "").lower()
+        if message.chat.type != ChatType.PRIVATE and not addressed:
+            return
+        await self._turn(context, member_of(user, message), FreeText(message.text))
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or message.text is None:
+            return
+        replied = _from_bot(message.reply_to_message, context.bot.id)
+        if message.chat.type != ChatType.PRIVATE and replied is None:
+            return
+        await self._turn(context, member_of(user, message), FreeText(message.text), replied)
+
+    # --- buttons ------------------------------------------------------------------------
+
+    async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        pressed, user = query.message, query.from_user
+        button = buttons.decode(query.data) if isinstance(query.data, str) else None
+        if pressed is None or not isinstance(button, buttons.AnswerButton | buttons.CommandButton):
+            await answer(query, messages.BUTTON_EXPIRED)
+            return
+        action = button.action if isinstance(button, buttons.CommandButton) else None
+        event = _event_of(button)
+        if event is None and action not in _FORGET_ACTIONS:
+            await answer(query, messages.BUTTON_EXPIRED)
+            return
+        if button.owner != str(user.id):
+            await answer(query, await self._foreign(context, pressed.chat.id, button.owner))
+            return
+        await answer(query)
+        member = member_of(user, pressed)
+        if event is None:
+            await self._forget(context, member, pressed, yes=action == buttons.FORGET_YES)
+        else:
+            await self._turn(context, member, event, pressed, pressed=True)
+
+    async def _foreign(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, owner: str) -> str:
+        """The alert for a press on someone else's button, naming them when Telegram can."""
+        if owner.isdigit():
+            try:
+                found = await context.bot.get_chat_member(chat_id, int(owner))
+            except TelegramError:
+                pass
+            else:
+                return messages.FOREIGN_BUTTON.format(name=found.user.full_name[:_NAME_LIMIT])
+        return messages.FOREIGN_BUTTON_UNNAMED
+
+    async def _forget(
+        self, context: ContextTypes.DEFAULT_TYPE, member: Member, pressed: MaybeInaccessibleMessage, yes: bool
+    ) -> None:
+        async with self._locks.hold(member.key):
+            if yes:
+                await self.conversations.forget(member.key)
+            outcome = view.plain(messages.FORGOTTEN if yes else messages.FORGET_CANCELLED, member.addressee)
+            if not await edit(context.bot, pressed, outcome):
+                await send(context.bot, member.place, outcome)
+
+    # --- one turn -----------------------------------------------------------------------
+
+    async def _turn(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        member: Member,
+        event: Event,
+        shown: MaybeInaccessibleMessage | None = None,
+        pressed: bool = False,
+    ) -> None:
+        """Run one turn and show its replies. ``shown`` is the bot's message the person
+        acted on (pressed, or replied to), which may hold the question just answered."""
+        async with self._locks.hold(member.key):
+            turn = await self.conversations.handle(member.key, event)
+            recorded = any(isinstance(reply, Answered) for reply in turn.replies)
+            if pressed and shown is not None and not recorded:
+                await clear_keyboard(context.bot, shown)
+            await self._show(context, member, turn.replies, shown)
+
+    async def _show(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        member: Member,
+        replies: tuple[Reply, ...],
+        shown: MaybeInaccessibleMessage | None,
+    ) -> None:
+        for reply in replies:
+            if isinstance(reply, Answered):
+                marked = view.answered(reply, member.addressee)
+                ours = shown is not None and _asks(shown, member, reply)
+                if ours and shown is not None and await edit(context.bot, shown, marked):
+                    continue
+                await send(context.bot, member.place, marked)
+                continue
+            for message in view.outgoing(reply, member.user.id, member.addressee):
+                await send(context.bot, member.place, message)
+
+
+def _event_of(button: buttons.AnswerButton | buttons.CommandButton) -> Event | None:
+    """The engine event a button stands for; None for the /forget buttons (and unknown ones)."""
+    if isinstance(button, buttons.AnswerButton):
+        return Choose(button.distinction, button.choice, button.turn)
+    return COMMANDS[button.action] if button.action in _ACTIONS else None
+
+
+def _asks(message: MaybeInaccessibleMessage, member: Member, reply: Answered) -> bool:
+    """Whether ``message`` is this member's question that ``reply`` just answered."""
+    asked = asked_by(message.reply_markup) if isinstance(message, Message) else None
+    return (
+        asked is not None
+        and asked.owner == str(member.user.id)
+        and asked.distinction == reply.distinction
+        and asked.turn == reply.turn
+    )
