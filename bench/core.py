@@ -18,7 +18,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.stats import Run
+from bench.report import Section, Target
+from bench.scale import Scale
+from bench.stats import Run, summarise
 from bot.conversations import Conversations
 from dialogs.content import Dialog
 from dialogs.events import Choose, Event, Start
@@ -194,3 +196,106 @@ def floor_run(people: int, directory: Path, batch: int | None, max_turns: int | 
     finally:
         conn.close()
     return Run(turns=len(turns), wall_s=wall, cpu_s=cpu)
+
+
+# --- the section ------------------------------------------------------------------------
+
+
+def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
+    """Core and floor at each size, ``scale.core_reps`` repetitions each, same run."""
+    section = Section(
+        "a. Core alone: Conversations on SQLite (WAL, synchronous=FULL) vs the sqlite3 floor",
+        [
+            "Case",
+            "N people",
+            "turns",
+            "turns/s",
+            "p50 ms",
+            "p99 ms",
+            "CPU µs/turn",
+            "turns/commit",
+            "vs core",
+        ],
+    )
+    targets: list[Target] = []
+    for people in scale.core_people:
+        core = summarise(
+            [asyncio.run(core_run(people, workdir, scale.core_concurrency)) for _ in range(scale.core_reps)]
+        )
+        per_turn = summarise(
+            [floor_run(people, workdir, None, scale.floor_per_turn_max) for _ in range(scale.core_reps)]
+        )
+        batched = summarise(
+            [floor_run(people, workdir, scale.core_concurrency) for _ in range(scale.core_reps)]
+        )
+        expected = people * turns_per_person(the_dialog())
+        stored = f"{core.extra['stored_answers']:.0f} answers stored"
+        section.add(
+            "core (Conversations.handle)",
+            people,
+            core.turns,
+            core.turns_per_s,
+            core.p50_ms,
+            core.p99_ms,
+            core.cpu_us_per_turn,
+            core.turns / max(core.extra["batches"], 1),
+            "1x",
+        )
+        section.add(
+            "floor: sqlite3, 1 transaction per turn",
+            people,
+            per_turn.turns,
+            per_turn.turns_per_s,
+            "-",
+            "-",
+            per_turn.cpu_us_per_turn,
+            1,
+            f"{per_turn.turns_per_s / core.turns_per_s:.2f}x",
+        )
+        section.add(
+            f"floor: sqlite3, {scale.core_concurrency} turns per transaction",
+            people,
+            batched.turns,
+            batched.turns_per_s,
+            "-",
+            "-",
+            batched.cpu_us_per_turn,
+            min(scale.core_concurrency, people),
+            f"{batched.turns_per_s / core.turns_per_s:.2f}x",
+        )
+        if core.turns != expected:
+            section.notes.append(f"N={people}: {core.turns} turns ran, expected {expected}")
+        section.notes.append(f"N={people}: {stored} (expected {people * the_dialog().total}).")
+        if people == scale.core_people[0]:
+            ratio = batched.turns_per_s / core.turns_per_s
+            targets += [
+                Target(
+                    f"core CPU per turn, N={people}",
+                    "≤ 60 µs",
+                    f"{core.cpu_us_per_turn:.0f} µs",
+                    core.cpu_us_per_turn <= 60,
+                ),
+                Target(
+                    f"core durable turns/s, N={people}",
+                    "≥ 15,000",
+                    f"{core.turns_per_s:,.0f}",
+                    core.turns_per_s >= 15_000,
+                ),
+                Target(
+                    f"core vs batched sqlite3 floor, N={people}",
+                    "within 2x",
+                    f"floor is {ratio:.1f}x faster",
+                    ratio <= 2,
+                ),
+            ]
+    section.notes += [
+        f"Medians of {scale.core_reps} repetitions. A turn is one event handled (/start, then one answer per "
+        f"question: {turns_per_person(the_dialog())} turns per person); at most {scale.core_concurrency} "
+        "people in flight at once; latency is per `Conversations.handle` call.",
+        "CPU is `time.process_time()` of the whole process (the aiosqlite thread included).",
+        f"The per-turn floor runs the first {scale.floor_per_turn_max:,} turns only (one fsync each); "
+        "its rate is what counts. Floors make the same INSERT/UPDATE/answer writes with the same "
+        "SQL, schema and pragmas, but no reads.",
+        "'vs core' is the case's turns/s divided by the core's, same run.",
+    ]
+    return section, targets

@@ -3,7 +3,6 @@
 Rules:
 - A figure is the median over repetitions; latency percentiles are taken over every
   turn of one repetition, then the median over repetitions is reported.
-- A part that could not run reports a ``Row`` whose ``note`` starts with "not measured:".
 """
 
 from __future__ import annotations
@@ -72,13 +71,3 @@ def summarise(runs: Sequence[Run]) -> Summary:
         peak_rss_mb=max((r.peak_rss_kb for r in runs), default=0) / 1024,
         extra={k: median([r.extra[k] for r in runs if k in r.extra]) for k in extra_keys},
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One line of a results table; empty cells are shown as a dash."""
-
-    part: str
-    case: str
-    cells: dict[str, str]
-    note: str = ""

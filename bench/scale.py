@@ -1,0 +1,38 @@
+"""How big each part runs: the full benchmark, or the smoke run inside the test suite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    core_people: tuple[int, ...] = (1_000, 10_000)
+    core_reps: int = 3
+    core_concurrency: int = 1_000
+    floor_per_turn_max: int = 9_000  # one fsync per turn: a sample is enough for a rate
+    ptb_people: tuple[int, ...] = (1, 100, 1_000)
+    ptb_reps: int = 3
+    memory_sessions: int = 100_000
+    startup_reps: int = 7
+    crash_kills: int = 5
+    crash_people: int = 200
+    workshop_voters: int = 500
+    workshop_reps: int = 3
+
+
+FULL = Scale()
+SMOKE = Scale(
+    core_people=(10,),
+    core_reps=1,
+    core_concurrency=10,
+    floor_per_turn_max=90,
+    ptb_people=(10,),
+    ptb_reps=1,
+    memory_sessions=1_000,
+    startup_reps=1,
+    crash_kills=1,
+    crash_people=10,
+    workshop_voters=10,
+    workshop_reps=1,
+)
