@@ -39,6 +39,41 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ) WITHOUT ROWID
         """,
     ),
+    # 2: workshops (one row per workshop; at most one active per chat) and their votes
+    (
+        """
+        CREATE TABLE workshops (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            chat TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            dialog TEXT NOT NULL,
+            facilitator TEXT NOT NULL,
+            phase TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            message TEXT,
+            version INTEGER NOT NULL,
+            opened_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            UNIQUE (platform, chat, number)
+        )
+        """,
+        """
+        CREATE UNIQUE INDEX workshops_one_active ON workshops (platform, chat)
+         WHERE phase IN ('asking', 'revealed')
+        """,
+        """
+        CREATE TABLE workshop_votes (
+            workshop_id INTEGER NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+            distinction TEXT NOT NULL,
+            member TEXT NOT NULL,
+            choice TEXT NOT NULL,
+            voted_at REAL NOT NULL,
+            PRIMARY KEY (workshop_id, distinction, member)
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX workshop_votes_by_member ON workshop_votes (member)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,283 @@
+"""SQLite storage for workshops: the shared state per chat, and the members' votes.
+
+Rules:
+- The store shares the conversation store's single aiosqlite connection and holds its
+  ``write_lock`` around every transaction (``WorkshopStore.on(sessions)``). Close it before
+  the ``SessionStore``: ``close()`` writes every vote already submitted.
+- One row per workshop, keyed (platform, chat, number); ``number`` grows by one for each
+  workshop opened in a chat. A partial unique index allows at most one active (asking or
+  revealed) workshop per chat, and opening the next one ends the previous in the same
+  transaction.
+- One vote row per (workshop, distinction, member), upserted: the last press wins and
+  nobody is counted twice.
+- Votes are group-committed (``storage.groupcommit``): a burst of presses shares a few
+  transactions, and each ``record_vote`` returns only after its commit. Inside that
+  transaction the vote's round is checked against the stored state (same workshop number,
+  same position, phase asking), so a vote that loses the race with a reveal records
+  nothing. A vote reads no tally: it returns only the count of voters on its question.
+- Facilitator actions go through ``steer``: in one ``BEGIN IMMEDIATE`` transaction it loads
+  the state and the tallies (``SELECT ... GROUP BY``), lets the caller decide the new state
+  with the pure engine, and saves it. Votes cannot slip in between the count and the
+  reveal, because both hold the write lock.
+- ``forget_member`` erases a person's votes on a platform and their name as facilitator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from dialogs.workshop import RecordVote, WorkshopPhase, WorkshopState
+from storage.groupcommit import GroupCommit
+from storage.keys import WorkshopKey
+from storage.sessions import SessionStore, StorageError
+
+T = TypeVar("T")
+TallyCounts = dict[str, dict[str, int]]  # distinction id -> choice id -> votes
+
+_LOAD = """
+    SELECT id, number, dialog, facilitator, phase, position, version FROM workshops
+     WHERE platform = ? AND chat = ? ORDER BY number DESC LIMIT 1
+"""
+_END_ACTIVE = """
+    UPDATE workshops SET phase = 'ended', version = version + 1, updated_at = ?
+     WHERE platform = ? AND chat = ? AND phase IN ('asking', 'revealed')
+"""
+_INSERT = """
+    INSERT INTO workshops (platform, chat, number, dialog, facilitator, phase, position,
+                           version, opened_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+"""
+_UPDATE = """
+    UPDATE workshops
+       SET facilitator = ?, phase = ?, position = ?, version = version + 1, updated_at = ?
+     WHERE id = ? AND version = ?
+"""
+_WORKSHOP_ID = "SELECT id FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
+_OPEN_ROUND = _WORKSHOP_ID + " AND phase = 'asking' AND position = ?"
+_RECORD_VOTE = """
+    INSERT INTO workshop_votes (workshop_id, distinction, member, choice, voted_at)
+    VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (workshop_id, distinction, member)
+    DO UPDATE SET choice = excluded.choice, voted_at = excluded.voted_at
+"""
+_VOTERS = "SELECT count(*) FROM workshop_votes WHERE workshop_id = ? AND distinction = ?"
+_TALLIES = """
+    SELECT distinction, choice, count(*) FROM workshop_votes
+     WHERE workshop_id = ? GROUP BY distinction, choice
+"""
+_MEMBER_VOTES = f"""
+    SELECT distinction, choice FROM workshop_votes
+     WHERE workshop_id = ({_WORKSHOP_ID}) AND member = ?
+"""
+_REMEMBER_MESSAGE = "UPDATE workshops SET message = ? WHERE platform = ? AND chat = ? AND number = ?"
+_MESSAGE = "SELECT message FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
+_FORGET_VOTES = """
+    DELETE FROM workshop_votes
+     WHERE member = ? AND workshop_id IN (SELECT id FROM workshops WHERE platform = ?)
+"""
+_FORGET_FACILITATOR = "UPDATE workshops SET facilitator = '' WHERE platform = ? AND facilitator = ?"
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    id: int  # 0: no workshop stored for the chat yet
+    state: WorkshopState
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class _PendingVote:
+    key: WorkshopKey
+    vote: RecordVote
+
+
+def _row_from(row: Any) -> _Row:
+    workshop_id, number, dialog, facilitator, phase, position, version = row
+    return _Row(
+        workshop_id, WorkshopState(number, dialog, facilitator, WorkshopPhase(phase), position), version
+    )
+
+
+_NO_ROW = _Row(0, WorkshopState(), 0)
+
+
+class WorkshopStore:
+    def __init__(
+        self, conn: aiosqlite.Connection, write_lock: asyncio.Lock, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._conn = conn
+        self._lock = write_lock
+        self._clock = clock
+        self._votes: GroupCommit[_PendingVote, int | None] = GroupCommit(
+            write_lock, self._apply_votes, "careerbot-votes"
+        )
+
+    @classmethod
+    def on(cls, sessions: SessionStore, clock: Callable[[], float] = time.time) -> WorkshopStore:
+        """A workshop store on the conversation store's connection (call inside the loop)."""
+        return cls(sessions.connection, sessions.write_lock, clock)
+
+    async def close(self) -> None:
+        """Commit every vote already submitted; the connection stays open."""
+        await self._votes.close()
+
+    @property
+    def batches(self) -> int:
+        """How many vote transactions group commit has made."""
+        return self._votes.batches
+
+    # --- reads --------------------------------------------------------------------------
+
+    async def load(self, key: WorkshopKey) -> WorkshopState:
+        """The chat's latest workshop, or ``WorkshopState()`` (phase none) if it never had one."""
+        return (await self._load_row(key)).state
+
+    async def tallies(self, key: WorkshopKey, number: int) -> TallyCounts:
+        rows = await self._conn.execute_fetchall(_WORKSHOP_ID, (key.platform, key.chat, number))
+        workshop_id = next((int(r[0]) for r in rows), 0)
+        return await self._tallies(workshop_id) if workshop_id else {}
+
+    async def member_votes(self, key: WorkshopKey, number: int, member: str) -> dict[str, str]:
+        """One member's votes in one workshop: distinction id -> choice id."""
+        rows = await self._conn.execute_fetchall(_MEMBER_VOTES, (key.platform, key.chat, number, member))
+        return {str(d): str(c) for d, c in rows}
+
+    async def message(self, key: WorkshopKey, number: int) -> str | None:
+        """The adapter's reference to the workshop's public question message, if remembered."""
+        rows = await self._conn.execute_fetchall(_MESSAGE, (key.platform, key.chat, number))
+        return next((str(r[0]) for r in rows if r[0] is not None), None)
+
+    # --- writes -------------------------------------------------------------------------
+
+    async def steer(
+        self, key: WorkshopKey, decide: Callable[[WorkshopState, TallyCounts], tuple[WorkshopState, T]]
+    ) -> T:
+        """Load the state and tallies, ``decide`` the new state, save it; one transaction.
+
+        ``decide`` must be pure and quick (it runs with the write lock held): the service
+        passes the workshop engine's ``step``. Returns what ``decide`` returned beside the state.
+        """
+        conn = self._conn
+        async with self._lock:
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = await self._load_row(key)
+                tallies = await self._tallies(row.id) if row.id else {}
+                new, result = decide(row.state, tallies)
+                if new != row.state:
+                    await self._save(key, row, new)
+                await conn.commit()
+            except BaseException:
+                await conn.rollback()
+                raise
+        return result
+
+    async def record_vote(self, key: WorkshopKey, vote: RecordVote) -> int | None:
+        """Store a vote (last press wins) once committed; returns how many members have
+        answered that question, or None when its round had closed (nothing recorded)."""
+        if self._votes.closed:
+            raise StorageError("the database is closed")
+        return await self._votes.submit(_PendingVote(key, vote))
+
+    async def remember_message(self, key: WorkshopKey, number: int, message: str) -> None:
+        await self._write(_REMEMBER_MESSAGE, (message, key.platform, key.chat, number))
+
+    async def forget_member(self, platform: str, user: str) -> int:
+        """Erase every vote of ``user`` on ``platform`` and their name as facilitator;
+        returns how many votes were erased."""
+        conn = self._conn
+        async with self._lock:
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = await conn.execute(_FORGET_VOTES, (user, platform))
+                erased = cursor.rowcount
+                await conn.execute(_FORGET_FACILITATOR, (platform, user))
+                await conn.commit()
+            except BaseException:
+                await conn.rollback()
+                raise
+        return erased
+
+    # --- internals ----------------------------------------------------------------------
+
+    async def _load_row(self, key: WorkshopKey) -> _Row:
+        rows = await self._conn.execute_fetchall(_LOAD, (key.platform, key.chat))
+        return next((_row_from(r) for r in rows), _NO_ROW)
+
+    async def _tallies(self, workshop_id: int) -> TallyCounts:
+        counts: TallyCounts = {}
+        for distinction, choice, count in await self._conn.execute_fetchall(_TALLIES, (workshop_id,)):
+            counts.setdefault(str(distinction), {})[str(choice)] = int(count)
+        return counts
+
+    async def _save(self, key: WorkshopKey, row: _Row, new: WorkshopState) -> None:
+        now = self._clock()
+        s = new
+        if s.number != row.state.number:
+            # A new workshop: end whichever is active first, so the one-active index holds.
+            await self._conn.execute(_END_ACTIVE, (now, key.platform, key.chat))
+            params = (key.platform, key.chat, s.number, s.dialog, s.facilitator, s.phase.value, s.position)
+            await self._conn.execute(_INSERT, (*params, now, now))
+            return
+        cursor = await self._conn.execute(
+            _UPDATE, (s.facilitator, s.phase.value, s.position, now, row.id, row.version)
+        )
+        if cursor.rowcount != 1:
+            # Only another process on the same file could cause this; refuse to guess.
+            raise StorageError(
+                f"workshop {s.number} in {key.platform}/{key.chat} was changed by another writer"
+            )
+
+    async def _write(self, sql: str, params: tuple[object, ...]) -> None:
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                await self._conn.execute(sql, params)
+                await self._conn.commit()
+            except BaseException:
+                await self._conn.rollback()
+                raise
+
+    async def _apply_votes(self, pending: list[_PendingVote]) -> list[int | None]:
+        """Write a batch of votes in one transaction (runs with the write lock held)."""
+        conn = self._conn
+        now = self._clock()
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            # The round check is one small query per distinct question in the batch
+            # (usually one), not one per vote.
+            open_rounds: dict[tuple[str, str, int, int], int | None] = {}
+            for p in pending:
+                round_key = (p.key.platform, p.key.chat, p.vote.workshop, p.vote.position)
+                if round_key not in open_rounds:
+                    rows = await conn.execute_fetchall(_OPEN_ROUND, round_key)
+                    open_rounds[round_key] = next((int(r[0]) for r in rows), None)
+            ids = [
+                open_rounds[(p.key.platform, p.key.chat, p.vote.workshop, p.vote.position)] for p in pending
+            ]
+            records = [
+                (workshop_id, p.vote.distinction, p.vote.member, p.vote.choice, now)
+                for p, workshop_id in zip(pending, ids, strict=True)
+                if workshop_id is not None
+            ]
+            voters: dict[tuple[int, str], int] = {}
+            if records:
+                await conn.executemany(_RECORD_VOTE, records)
+                for workshop_id, distinction, *_ in records:
+                    if (workshop_id, distinction) not in voters:
+                        rows = await conn.execute_fetchall(_VOTERS, (workshop_id, distinction))
+                        voters[(workshop_id, distinction)] = next((int(r[0]) for r in rows), 0)
+            await conn.commit()
+        except BaseException:
+            await conn.rollback()
+            raise
+        return [
+            None if workshop_id is None else voters[(workshop_id, p.vote.distinction)]
+            for p, workshop_id in zip(pending, ids, strict=True)
+        ]
