@@ -76,6 +76,7 @@ _MEMBER_VOTES = f"""
      WHERE workshop_id = ({_WORKSHOP_ID}) AND member = ?
 """
 _REMEMBER_MESSAGE = "UPDATE workshops SET message = ? WHERE platform = ? AND chat = ? AND number = ?"
+_DIALOG_OF = "SELECT dialog FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
 _MESSAGE = "SELECT message FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
 _FORGET_VOTES = """
     DELETE FROM workshop_votes
@@ -147,6 +148,11 @@ class WorkshopStore:
         """One member's votes in one workshop: distinction id -> choice id."""
         rows = await self._conn.execute_fetchall(_MEMBER_VOTES, (key.platform, key.chat, number, member))
         return {str(d): str(c) for d, c in rows}
+
+    async def dialog_of(self, key: WorkshopKey, number: int) -> str | None:
+        """The dialog id workshop ``number`` ran on, or None if there is no such workshop."""
+        rows = await self._conn.execute_fetchall(_DIALOG_OF, (key.platform, key.chat, number))
+        return next((str(r[0]) for r in rows), None)
 
     async def message(self, key: WorkshopKey, number: int) -> str | None:
         """The adapter's reference to the workshop's public question message, if remembered."""

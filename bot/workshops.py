@@ -1,0 +1,149 @@
+"""The ``Workshops`` service: the async shell around the workshop engine, keyed by chat.
+
+How an adapter uses it (every method takes a ``WorkshopKey(platform, chat)``):
+- ``/workshop`` (Telegram) or ``/workshop start`` (Discord): ``await open(key, Open(user,
+  admin))``; the confirm button of a ``WorkshopRunning`` reply sends ``Open(..., force=True)``.
+- a vote button (``bot.buttons.VoteButton``): ``await vote(key, Vote(user, button.workshop,
+  button.distinction, button.choice))``. Reply PERSON replies privately (callback alert /
+  ephemeral); hand the ``VoteCount`` to a ``bot.coalesce.Coalescer`` instead of editing
+  the question message on every press.
+- reveal / next / end: ``await reveal(key, Reveal(user, admin))`` and so on.
+- the member-profile button of ``MemberProfileOffer``: ``await member_profile(key,
+  number, user)`` gives a ``Profile`` (or a ``Text`` when they answered nothing).
+- ``/forget``: ``await forget_member(platform, user)`` besides ``Conversations.forget``.
+``admin`` is True when the platform says the sender is a group admin (Telegram) or has
+Manage Server (Discord); the engine itself knows who the facilitator is.
+
+Rules:
+- Facilitator actions (open, reveal, next, end) take the chat's lock, then run the pure
+  engine inside one storage transaction (``WorkshopStore.steer``), so the tally a reveal
+  shows is exactly the votes stored before voting closed. Replies return after the commit.
+- Votes never take the chat lock: the engine checks the vote against the cached state
+  (loaded from SQLite on a miss, e.g. after a restart), and storage re-checks the round in
+  the group-committed transaction. A vote that lost a race with a reveal is answered as
+  stale and records nothing.
+- The cache holds one small ``WorkshopState`` per chat and is only written under the chat
+  lock after a commit; it is a shortcut, never the authority.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.locks import KeyedLocks
+from dialogs import messages
+from dialogs.content import Dialog
+from dialogs.events import End, Next, Open, Reveal, Vote, WorkshopEvent
+from dialogs.replies import Audience, Profile, Text, WorkshopReply
+from dialogs.workshop import WorkshopState, WorkshopStep, member_profile, step, vote_count
+from storage.keys import WorkshopKey
+from storage.workshops import TallyCounts, WorkshopStore
+
+
+@dataclass(frozen=True, slots=True)
+class WorkshopTurn:
+    replies: tuple[WorkshopReply, ...]
+    state: WorkshopState  # after the event; adapters read ``number`` and ``facilitator``
+
+
+class Workshops:
+    def __init__(self, store: WorkshopStore, dialogs: Mapping[str, Dialog], default_dialog: str) -> None:
+        if default_dialog not in dialogs:
+            raise ValueError(f"default dialog {default_dialog!r} is not among {sorted(dialogs)}")
+        self.store = store
+        self.dialogs = dict(dialogs)
+        self.default_dialog = default_dialog
+        self._locks = KeyedLocks()
+        self._cache: dict[WorkshopKey, WorkshopState] = {}
+
+    async def handle(self, key: WorkshopKey, event: WorkshopEvent) -> WorkshopTurn:
+        """Dispatch any workshop event to the method below that handles it."""
+        if isinstance(event, Vote):
+            return await self.vote(key, event)
+        return await self._steer(key, event)
+
+    async def open(self, key: WorkshopKey, event: Open) -> WorkshopTurn:
+        if event.dialog is not None and event.dialog not in self.dialogs:
+            known = ", ".join(sorted(self.dialogs))
+            text = messages.UNKNOWN_DIALOG.format(dialog=event.dialog, known=known)
+            return WorkshopTurn((Text(text, audience=Audience.PERSON),), await self.current(key))
+        return await self._steer(key, event)
+
+    async def reveal(self, key: WorkshopKey, event: Reveal) -> WorkshopTurn:
+        return await self._steer(key, event)
+
+    async def next(self, key: WorkshopKey, event: Next) -> WorkshopTurn:
+        return await self._steer(key, event)
+
+    async def end(self, key: WorkshopKey, event: End) -> WorkshopTurn:
+        return await self._steer(key, event)
+
+    async def vote(self, key: WorkshopKey, event: Vote) -> WorkshopTurn:
+        state = await self.current(key)
+        result = self._step(state, event)
+        if not result.writes:
+            return WorkshopTurn(result.replies, state)
+        (write,) = result.writes
+        voters = await self.store.record_vote(key, write)
+        if voters is None:
+            # A reveal, next or end committed after the cached state was read: answer from
+            # the fresh state, which now explains why the vote did not count.
+            self._cache.pop(key, None)
+            state = await self.current(key)
+            fresh = self._step(state, event)
+            replies = fresh.replies if not fresh.writes else (Text(messages.VOTE_CLOSED),)
+            return WorkshopTurn(replies, state)
+        return WorkshopTurn((*result.replies, vote_count(state, write.distinction, voters)), state)
+
+    async def current(self, key: WorkshopKey) -> WorkshopState:
+        """The chat's workshop state (cached; loaded from SQLite after a restart)."""
+        state = self._cache.get(key)
+        if state is None:
+            state = await self.store.load(key)
+            self._cache.setdefault(key, state)
+        return state
+
+    async def member_profile(self, key: WorkshopKey, number: int, user: str) -> Profile | Text:
+        """One member's own profile for workshop ``number``, for a private reply."""
+        dialog = self.dialogs.get(await self.store.dialog_of(key, number) or "")
+        votes = await self.store.member_votes(key, number, user)
+        profile = member_profile(dialog, number, votes) if dialog is not None else None
+        return profile or Text(messages.WORKSHOP_MEMBER_NO_VOTES)
+
+    async def remember_message(self, key: WorkshopKey, number: int, message: str) -> None:
+        """Let an adapter store its reference to the current question message, so it can
+        still edit the count after a restart (read it back with ``store.message``)."""
+        await self.store.remember_message(key, number, message)
+
+    async def forget_member(self, platform: str, user: str) -> int:
+        """Erase every workshop vote of this person on this platform (part of /forget)."""
+        erased = await self.store.forget_member(platform, user)
+        # Their name as facilitator is erased too; drop cached states that still hold it.
+        for key in [k for k, s in self._cache.items() if k.platform == platform and s.facilitator == user]:
+            async with self._locks.hold(key):
+                self._cache.pop(key, None)
+        return erased
+
+    # --- internals ----------------------------------------------------------------------
+
+    def _step(
+        self, state: WorkshopState, event: WorkshopEvent, tallies: TallyCounts | None = None
+    ) -> WorkshopStep:
+        wanted = event.dialog if isinstance(event, Open) and event.dialog else self.default_dialog
+        opening = self.dialogs[wanted]
+        # When the running workshop's content is gone, the engine ends it (it sees the
+        # mismatching dialog id) rather than indexing into the wrong questions.
+        running = self.dialogs.get(state.dialog, opening)
+        return step(running, state, event, tallies or {}, opening)
+
+    async def _steer(self, key: WorkshopKey, event: WorkshopEvent) -> WorkshopTurn:
+        async with self._locks.hold(key):
+
+            def decide(state: WorkshopState, tallies: TallyCounts) -> tuple[WorkshopState, WorkshopStep]:
+                result = self._step(state, event, tallies)
+                return result.state, result
+
+            result = await self.store.steer(key, decide)
+            self._cache[key] = result.state
+        return WorkshopTurn(result.replies, result.state)
