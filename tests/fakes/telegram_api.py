@@ -1,0 +1,421 @@
+"""A fake Telegram Bot API on 127.0.0.1, for driving a real python-telegram-bot Application.
+
+Rules:
+- It speaks the Bot API's HTTP shape: ``POST {base_url}{token}/{method}`` with form fields
+  (non-string values arrive as JSON strings, see ``JSON_FIELDS``), answered
+  ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code", "description"}`` with the
+  matching HTTP status. A wrong token gets 401, an unknown method 404.
+- ``getUpdates`` honours ``offset`` (updates below it are confirmed and dropped) and
+  long-polls for at most ``max_poll`` seconds, whatever timeout the bot asks for, so a
+  test never waits long for an idle poll to end.
+- Like Telegram, it refuses HTML it cannot parse, text over 4096 characters, and an edit
+  that changes nothing ("message is not modified"), so a test sees what a person would.
+- Every call is recorded (``calls``) and every message the bot sent is kept with its edits
+  (``messages``). ``fail_next`` makes the next call of a method fail (a 429, a 400).
+- People act through ``say`` (a message, commands get their ``bot_command`` entity),
+  ``reply`` and ``press`` (a callback query on a message the bot sent); each queues an
+  update and returns its ``update_id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import html
+import itertools
+import json
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijklmn"
+BOT_ID = 123456789
+BOT_USERNAME = "careerbot_test_bot"
+DATE = 1_767_225_600  # 2026-01-01; the bot never reads the clock from messages
+MESSAGE_LIMIT = 4096
+# Fields the Bot API takes as JSON-serialised strings in a form-encoded request.
+JSON_FIELDS = frozenset(
+    {
+        "reply_markup",
+        "commands",
+        "reply_parameters",
+        "allowed_updates",
+        "link_preview_options",
+        "entities",
+        "scope",
+    }
+)
+# The HTML tags Telegram accepts with parse_mode=HTML.
+ALLOWED_TAGS = frozenset(
+    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span"}
+    | {"tg-spoiler", "tg-emoji", "blockquote"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    first_name: str
+    username: str | None = None
+
+    def json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            data["username"] = self.username
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    id: int
+    type: str = "private"  # private, group, supergroup
+    title: str | None = None
+    is_forum: bool = False
+
+    def json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "type": self.type}
+        if self.title:
+            data["title"] = self.title
+        if self.is_forum:
+            data["is_forum"] = True
+        return data
+
+
+def private(user: User) -> Chat:
+    return Chat(user.id, "private")
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Failure:
+    status: int
+    description: str
+    retry_after: int | None = None
+
+
+class TelegramError(Exception):
+    """A Bot API error answer: status, description, optional retry_after."""
+
+    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.failure = Failure(status, description, retry_after)
+
+
+class _HTMLCheck(HTMLParser):
+    """Telegram's HTML rules, as far as a test needs them: known tags, properly nested."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            raise TelegramError(400, f'Bad Request: can\'t parse entities: Unsupported start tag "{tag}"')
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open.pop() != tag:
+            raise TelegramError(400, f'Bad Request: can\'t parse entities: Unexpected end tag "{tag}"')
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def visible(text: str) -> str:
+    """What a person reads once Telegram has rendered ``text`` (HTML parse mode)."""
+    check = _HTMLCheck()
+    check.feed(text)
+    check.close()
+    if check.open:
+        raise TelegramError(400, "Bad Request: can't parse entities: Can't find end tag")
+    return "".join(check.text)
+
+
+@dataclass(slots=True)
+class FakeTelegram:
+    """The fake server. ``async with FakeTelegram() as tg`` starts it; ``tg.base_url`` is
+    what to give PTB as ``base_url`` (the token is appended by PTB)."""
+
+    token: str = TOKEN
+    max_poll: float = 0.2
+    users: dict[int, User] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    confirmed: int = 0  # the highest offset a getUpdates call has sent
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _news: asyncio.Event = field(default_factory=asyncio.Event)
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    async def __aenter__(self) -> FakeTelegram:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def bot(self) -> dict[str, Any]:
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Careerbot",
+            "username": BOT_USERNAME,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,  # privacy mode on
+            "supports_inline_queries": False,
+        }
+
+    # --- what tests inspect ---------------------------------------------------------------
+
+    def called(self, method: str) -> list[dict[str, Any]]:
+        return [call.params for call in self.calls if call.method == method]
+
+    def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """The bot's messages in a chat, oldest first, as they read now (after edits)."""
+        return [m for (chat, _), m in sorted(self.messages.items()) if chat == chat_id]
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [visible(m["text"]) for m in self.chat_messages(chat_id)]
+
+    def last(self, chat_id: int) -> dict[str, Any]:
+        return self.chat_messages(chat_id)[-1]
+
+    def fail_next(self, method: str, status: int, description: str, retry_after: int | None = None) -> None:
+        self.failures.setdefault(method, []).append(Failure(status, description, retry_after))
+
+    # --- what people do -------------------------------------------------------------------
+
+    def say(
+        self,
+        chat: Chat,
+        user: User,
+        text: str,
+        reply_to: dict[str, Any] | None = None,
+        thread: int | None = None,
+    ) -> int:
+        """``user`` sends ``text`` in ``chat``; returns the queued update's id."""
+        return self.queue(self.message_update(chat, user, text, reply_to, thread))
+
+    def press(self, user: User, message: dict[str, Any], label_or_data: str) -> int:
+        """``user`` presses a button on ``message``; returns the queued update's id."""
+        return self.queue(self.press_update(user, message, label_or_data))
+
+    def message_update(
+        self,
+        chat: Chat,
+        user: User,
+        text: str,
+        reply_to: dict[str, Any] | None = None,
+        thread: int | None = None,
+    ) -> dict[str, Any]:
+        """The update for a message; a leading /command gets its ``bot_command`` entity."""
+        self.users[user.id] = user
+        message: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "date": DATE,
+            "chat": chat.json(),
+            "from": user.json(),
+            "text": text,
+        }
+        if text.startswith("/"):
+            length = len(text.split(maxsplit=1)[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        if thread is not None:
+            message["message_thread_id"] = thread
+            message["is_topic_message"] = True
+        return {"update_id": next(self._update_ids), "message": message}
+
+    def press_update(self, user: User, message: dict[str, Any], label_or_data: str) -> dict[str, Any]:
+        """The update for pressing the button with this label (or this callback data)."""
+        self.users[user.id] = user
+        data = label_or_data
+        for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+            for button in row:
+                if button["text"] == label_or_data:
+                    data = button["callback_data"]
+        query = {
+            "id": str(next(self._ids)),
+            "from": user.json(),
+            "chat_instance": f"ci{message['chat']['id']}",
+            "data": data,
+            "message": copy.deepcopy(message),
+        }
+        return {"update_id": next(self._update_ids), "callback_query": query}
+
+    def queue(self, update: dict[str, Any]) -> int:
+        """Hand ``update`` to the next getUpdates call."""
+        self.updates.append(update)
+        self._news.set()
+        return int(update["update_id"])
+
+    def buttons(self, message: dict[str, Any]) -> list[str]:
+        return [b["text"] for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+
+    # --- the Bot API ----------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        form = await request.post()
+        params: dict[str, Any] = {}
+        for name, value in form.items():
+            assert isinstance(value, str)  # the bot never uploads files
+            params[name] = json.loads(value) if name in JSON_FIELDS else value
+        self.calls.append(Call(method, params))
+        if request.match_info["token"] != self.token:
+            return _error(Failure(401, "Unauthorized"))
+        queued = self.failures.get(method)
+        if queued:
+            return _error(queued.pop(0))
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return _error(Failure(404, "Not Found: method not found"))
+        try:
+            result = await handler(params)
+        except TelegramError as exc:
+            return _error(exc.failure)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _api_getMe(self, params: dict[str, Any]) -> Any:
+        return self.bot
+
+    async def _api_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _api_setWebhook(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _api_setMyCommands(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _api_close(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _api_getUpdates(self, params: dict[str, Any]) -> Any:
+        offset = int(params.get("offset", 0))
+        if offset:
+            self.confirmed = max(self.confirmed, offset)
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        wait = min(float(params.get("timeout", 0)), self.max_poll)
+        if not self.updates and wait > 0:
+            self._news.clear()  # no await since the check above, so no update slips past
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._news.wait(), wait)
+        limit = int(params.get("limit", 100))
+        return self.updates[:limit]
+
+    def _chat(self, chat_id: Any) -> dict[str, Any]:
+        chat_id = int(chat_id)
+        for message in self.messages.values():
+            if message["chat"]["id"] == chat_id:
+                return dict(message["chat"])
+        for update in self.updates:
+            found = update.get("message", {}).get("chat")
+            if found and found["id"] == chat_id:
+                return dict(found)
+        return Chat(chat_id, "private" if chat_id > 0 else "supergroup").json()
+
+    @staticmethod
+    def _check_text(params: dict[str, Any]) -> None:
+        text = params["text"]
+        if not text.strip():
+            raise TelegramError(400, "Bad Request: message text is empty")
+        shown = visible(text) if params.get("parse_mode") == "HTML" else text
+        if len(shown) > MESSAGE_LIMIT:
+            raise TelegramError(400, "Bad Request: message is too long")
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> Any:
+        self._check_text(params)
+        text = params["text"]
+        chat = self._chat(params["chat_id"])
+        message: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "date": DATE,
+            "chat": chat,
+            "from": self.bot,
+            "text": text,
+        }
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        if "message_thread_id" in params:
+            message["message_thread_id"] = int(params["message_thread_id"])
+            message["is_topic_message"] = True
+        self.messages[(chat["id"], message["message_id"])] = message
+        return message
+
+    def _message(self, params: dict[str, Any]) -> dict[str, Any]:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key not in self.messages:
+            raise TelegramError(400, "Bad Request: message to edit not found")
+        return self.messages[key]
+
+    def _edit(self, message: dict[str, Any], text: str, markup: dict[str, Any] | None) -> Any:
+        if text == message["text"] and markup == message.get("reply_markup"):
+            raise TelegramError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
+        message["text"] = text
+        if markup:
+            message["reply_markup"] = markup
+        else:
+            message.pop("reply_markup", None)
+        return message
+
+    async def _api_editMessageText(self, params: dict[str, Any]) -> Any:
+        message = self._message(params)
+        self._check_text(params)
+        return self._edit(message, params["text"], params.get("reply_markup"))
+
+    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        message = self._message(params)
+        return self._edit(message, message["text"], params.get("reply_markup"))
+
+    async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _api_getChatMember(self, params: dict[str, Any]) -> Any:
+        user = self.users.get(int(params["user_id"]))
+        if user is None:
+            raise TelegramError(400, "Bad Request: user not found")
+        return {"status": "member", "user": user.json()}
+
+
+def _error(failure: Failure) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": failure.status, "description": failure.description}
+    if failure.retry_after is not None:
+        body["parameters"] = {"retry_after": failure.retry_after}
+    return web.json_response(body, status=failure.status)
+
+
+def escaped(text: str) -> str:
+    """``text`` as it must appear in an HTML message: with <, > and & escaped."""
+    return html.escape(text, quote=False)

@@ -1,0 +1,112 @@
+"""Fixtures for the Telegram adapter: the fake Bot API, and the real Application on it.
+
+Rules:
+- Nothing of ours is mocked: the real ``build_application`` and ``run_application`` run
+  against ``tests.fakes.telegram_api`` with the real ``Conversations`` on a SQLite file.
+- A probe handler in a later handler group marks each update once the bot has handled it,
+  so ``Bot.do`` waits for exactly that update instead of sleeping.
+- Every error the Application reports is collected; a test that ends with one fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import AIORateLimiter, ContextTypes, TypeHandler
+
+from bot.config import TelegramSettings
+from bot.conversations import Conversations
+from bot.telegram.adapter import App, build_application, run_application
+from tests.fakes.telegram_api import TOKEN, FakeTelegram
+
+# Generous enough that a stuck bot fails the test instead of hanging it; never reached
+# when things work, and nothing asserts on how long anything took.
+DEADLINE = 20
+
+
+def settings_for(tg: FakeTelegram, **changes: Any) -> TelegramSettings:
+    settings = TelegramSettings(
+        token=TOKEN,
+        api_base_url=tg.base_url,
+        webhook_url=None,
+        webhook_secret=None,
+        webhook_listen="127.0.0.1",
+        webhook_port=8443,
+    )
+    return replace(settings, **changes)
+
+
+@dataclass
+class Bot:
+    """A running Application, and a way to wait until it has handled an update."""
+
+    app: App
+    handled: set[int] = field(default_factory=set)
+    errors: list[BaseException] = field(default_factory=list)
+    _news: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def do(self, update_id: int) -> None:
+        async def handled() -> None:
+            while update_id not in self.handled:
+                self._news.clear()
+                await self._news.wait()
+
+        await asyncio.wait_for(handled(), DEADLINE)
+
+    async def _mark(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        self.handled.add(update.update_id)
+        self._news.set()
+
+    async def _error(self, _update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert context.error is not None
+        self.errors.append(context.error)
+
+
+def relaxed_limiter() -> AIORateLimiter:
+    """PTB's limiter with a group allowance a test conversation cannot exhaust (the real
+    20-a-minute would make a group test wait on purpose)."""
+    return AIORateLimiter(group_max_rate=10_000, max_retries=3)
+
+
+@asynccontextmanager
+async def running(
+    conversations: Conversations, settings: TelegramSettings, **build: Any
+) -> AsyncIterator[Bot]:
+    app = build_application(conversations, settings, **build)
+    bot = Bot(app)
+    app.add_handler(TypeHandler(Update, bot._mark), group=1)
+    app.add_error_handler(bot._error)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_application(app, settings, stop))
+
+    async def started() -> None:
+        while not (app.running and app.updater is not None and app.updater.running):
+            if task.done():
+                task.result()  # start-up failed: raise its error here
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(started(), DEADLINE)
+    try:
+        yield bot
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, DEADLINE)
+    assert bot.errors == []
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def bot(tg: FakeTelegram, conversations: Conversations) -> AsyncIterator[Bot]:
+    async with running(conversations, settings_for(tg), rate_limiter=relaxed_limiter()) as started:
+        yield started
