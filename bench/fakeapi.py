@@ -6,7 +6,8 @@ Rules:
   ``{"ok": true, "result": ...}`` and status 200.
 - Each call is counted by method. Per chat it remembers the last inline keyboard sent or
   edited in, so a simulated person can press one of the buttons they were shown, and it
-  wakes whoever waits for a chat's next message.
+  wakes whoever waits for a chat's next message; a press carries that message (its text
+  and keyboard) back, as Telegram's ``callback_query.message`` does.
 - ``on_call`` (optional) is told of every call, so a crash-test process can print an
   acknowledgement line the moment a reply goes out.
 """
@@ -36,6 +37,8 @@ class ChatLog:
     sent: int = 0
     keyboards: int = 0  # how many messages with buttons were sent or edited in
     keyboard_message: int = 0
+    keyboard_text: str = ""
+    keyboard_markup: dict[str, object] = field(default_factory=dict)
     buttons: tuple[str, ...] = ()
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -115,6 +118,8 @@ class FakeBotApi(BaseRequest):
             if buttons:
                 log.keyboards += 1
                 log.keyboard_message, log.buttons = message_id, buttons
+                log.keyboard_text = params.get("text", "")
+                log.keyboard_markup = json.loads(params["reply_markup"])
             elif message_id == log.keyboard_message:
                 log.buttons = ()  # the keyboard was edited away
             log.changed.set()

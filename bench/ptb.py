@@ -20,22 +20,26 @@ import asyncio
 import importlib
 import itertools
 import json
+import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application
+from telegram._utils.types import JSONDict
+from telegram.ext import Application, BaseRateLimiter
 
 from bench.baseline import build_baseline, stored_answers
 from bench.core import count_rows, the_dialog
 from bench.fakeapi import BOT_USER, TOKEN, ChatLog, FakeBotApi
 from bench.procinfo import peak_rss_kb
-from bench.stats import Run
+from bench.report import Section, Target
+from bench.scale import Scale
+from bench.stats import Run, Summary, summarise
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 USER_BASE = 100_000
@@ -88,8 +92,40 @@ def telegram_settings() -> Any:
     )
 
 
+class NoRateLimit(BaseRateLimiter[None]):
+    """Sends at once, as the baseline (which has no rate limiter) does."""
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        return await callback(*args, **kwargs)
+
+
+def _ours(limited: bool) -> Callable[[Path, FakeBotApi], AbstractAsyncContextManager[AnyApp]]:
+    """Our adapter; ``limited`` keeps its own rate limiter (AIORateLimiter), else none."""
+
+    def open_(workdir: Path, api: FakeBotApi) -> AbstractAsyncContextManager[AnyApp]:
+        return _open_ours(workdir, api, None if limited else NoRateLimit())
+
+    return open_
+
+
 @asynccontextmanager
-async def _open_ours(workdir: Path, api: FakeBotApi) -> AsyncIterator[AnyApp]:
+async def _open_ours(
+    workdir: Path, api: FakeBotApi, rate_limiter: BaseRateLimiter[Any] | None
+) -> AsyncIterator[AnyApp]:
     from bot.app import open_service
     from bot.config import CoreSettings
     from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID
@@ -97,9 +133,10 @@ async def _open_ours(workdir: Path, api: FakeBotApi) -> AsyncIterator[AnyApp]:
     settings = CoreSettings(workdir / "ours.db", BUILTIN_CONTENT, DEFAULT_DIALOG_ID, "WARNING")
     async with open_service(settings) as conversations:
         build_application = importlib.import_module("bot.telegram.adapter").build_application
-        yield build_application(
-            conversations, telegram_settings(), request=api, get_updates_request=FakeBotApi()
-        )
+        options: dict[str, Any] = {"request": api, "get_updates_request": FakeBotApi()}
+        if rate_limiter is not None:
+            options["rate_limiter"] = rate_limiter
+        yield build_application(conversations, telegram_settings(), **options)
 
 
 def _ours_is_answer(data: str) -> bool:
@@ -114,7 +151,8 @@ def _ours_stored(workdir: Path) -> int:
 
 SIDES: dict[str, Side] = {
     "baseline": Side("baseline", _open_baseline, lambda _data: True, _baseline_stored),
-    "ours": Side("ours", _open_ours, _ours_is_answer, _ours_stored),
+    "ours": Side("ours", _ours(limited=False), _ours_is_answer, _ours_stored),
+    "ours-limited": Side("ours-limited", _ours(limited=True), _ours_is_answer, _ours_stored),
 }
 
 
@@ -144,9 +182,17 @@ def command_update(uid: int, command: str) -> dict[str, object]:
     return {"update_id": n, "message": message}
 
 
-def press_update(uid: int, message_id: int, data: str) -> dict[str, object]:
+def press_update(uid: int, log: ChatLog, data: str) -> dict[str, object]:
+    """A press of ``data`` on the last keyboard message ``log`` holds for this chat."""
     n = next(_update_ids)
-    message = {"message_id": message_id, "date": int(time.time()), "chat": _chat(uid), "from": BOT_USER}
+    message = {
+        "message_id": log.keyboard_message,
+        "date": int(time.time()),
+        "chat": _chat(uid),
+        "from": BOT_USER,
+        "text": log.keyboard_text,
+        "reply_markup": log.keyboard_markup,
+    }
     return {
         "update_id": n,
         "callback_query": {
@@ -154,7 +200,7 @@ def press_update(uid: int, message_id: int, data: str) -> dict[str, object]:
             "from": _user(uid),
             "chat_instance": str(uid),
             "data": data,
-            "message": {**message, "text": "question"},
+            "message": message,
         },
     }
 
@@ -178,10 +224,20 @@ async def feed(app: AnyApp, data: dict[str, object]) -> None:
     await app.update_processor.process_update(update, app.process_update(update))
 
 
+OnPress = Callable[[int, str, int, str], None]  # uid, callback query id, position, data
+
+
 async def person(
-    app: AnyApp, api: FakeBotApi, side: Side, p: int, total: int, latencies: list[float]
+    app: AnyApp,
+    api: FakeBotApi,
+    side: Side,
+    p: int,
+    total: int,
+    latencies: list[float],
+    on_press: OnPress | None = None,
 ) -> None:
-    """One person's whole conversation: /start, then one answer per question."""
+    """One person's whole conversation: /start, then one answer per question.
+    ``on_press`` is told of each press just before it is fed."""
     uid = USER_BASE + p
     log = api.chat(uid)
 
@@ -196,7 +252,10 @@ async def person(
         answers = [b for b in log.buttons if side.is_answer(b)]
         data = answers[p % len(answers)]
         started, before, sent = time.perf_counter(), log.keyboards, log.sent
-        await feed(app, press_update(uid, log.keyboard_message, data))
+        update = press_update(uid, log, data)
+        if on_press is not None:
+            on_press(uid, str(update["update_id"]), position, data)
+        await feed(app, update)
         if position + 1 < total:
             await _until(log, has_question(before))
         else:
@@ -243,6 +302,129 @@ def main(argv: list[str]) -> int:
     }
     print(json.dumps(out))
     return 0
+
+
+# --- the section (parent side) -----------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_child(side: str, people: int, workdir: Path) -> Run:
+    """Run one side at one size in a fresh process; its own peak RSS comes back with it."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.ptb", side, str(people), str(workdir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench.ptb {side} {people} failed:\n{done.stderr[-3000:]}")
+    data = json.loads(done.stdout.splitlines()[-1])
+    return Run(
+        turns=data["turns"],
+        wall_s=data["wall_s"],
+        cpu_s=data["cpu_s"],
+        latencies_s=tuple(data["latencies_s"]),
+        peak_rss_kb=data["peak_rss_kb"],
+        extra=data["extra"],
+    )
+
+
+def _calls_per_answer(summary: Summary, people: int, total: int) -> str:
+    calls = {k.removeprefix("calls_"): v for k, v in summary.extra.items() if k.startswith("calls_")}
+    answers = people * total
+    shown = ("answerCallbackQuery", "editMessageText", "sendMessage")
+    parts = [f"{calls.get(m, 0) / answers:.2f} {m}" for m in shown]
+    others = sorted(m for m in calls if m not in shown and m != "getMe")
+    parts += [f"{calls[m] / answers:.2f} {m}" for m in others]
+    return ", ".join(parts)
+
+
+def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
+    section = Section(
+        "d. Through python-telegram-bot: the docs' ConversationHandler + PicklePersistence vs ours",
+        [
+            "Side",
+            "N people",
+            "turns",
+            "turns/s",
+            "p50 ms",
+            "p99 ms",
+            "CPU µs/turn",
+            "peak RSS MB",
+            "answers stored",
+        ],
+    )
+    total = the_dialog().total
+    why_not = ours_available()
+    sides = ["baseline"] if why_not else ["baseline", "ours"]
+    results: dict[tuple[str, int], Summary] = {}
+    for people in scale.ptb_people:
+        for side in sides:
+            runs = [
+                run_child(side, people, workdir / f"ptb-{side}-{people}-{rep}")
+                for rep in range(scale.ptb_reps)
+            ]
+            s = results[(side, people)] = summarise(runs)
+            section.add(
+                side,
+                people,
+                s.turns,
+                s.turns_per_s,
+                s.p50_ms,
+                s.p99_ms,
+                s.cpu_us_per_turn,
+                s.peak_rss_mb,
+                f"{s.extra.get('stored_answers', 0):.0f} / {people * total}",
+            )
+        if why_not is None:
+            base, ours = results[("baseline", people)], results[("ours", people)]
+            section.add(
+                "ours / baseline",
+                people,
+                "",
+                f"{ours.turns_per_s / base.turns_per_s:.2f}x",
+                f"{ours.p50_ms / base.p50_ms:.2f}x",
+                f"{ours.p99_ms / base.p99_ms:.2f}x",
+                f"{ours.cpu_us_per_turn / base.cpu_us_per_turn:.2f}x",
+                f"{ours.peak_rss_mb / base.peak_rss_mb:.2f}x",
+                "",
+            )
+    if why_not is not None:
+        section.not_measured("ours", why_not)
+    biggest = max(scale.ptb_people)
+    for side in sides:
+        s = results[(side, biggest)]
+        section.notes.append(
+            f"Bot API calls per answer, {side} (N={biggest}): {_calls_per_answer(s, biggest, total)}."
+        )
+    section.notes += [
+        f"Medians of {scale.ptb_reps} runs, each side and size in a fresh process (peak RSS is VmHWM). "
+        f"{total + 1} turns per person: /start, then {total} button presses.",
+        "The baseline's 'answers stored' is read from its pickle file after a clean shutdown "
+        "(PicklePersistence writes every update_interval=60 s and at shutdown); ours from SQLite.",
+    ]
+    if why_not is not None:
+        return section, [
+            Target(f"Telegram path, N={biggest}: ours vs baseline", "≥ throughput, < p99", why_not, None)
+        ]
+    base, ours = results[("baseline", biggest)], results[("ours", biggest)]
+    return section, [
+        Target(
+            f"Telegram path throughput, N={biggest}",
+            "ours ≥ baseline",
+            f"{ours.turns_per_s:,.0f} vs {base.turns_per_s:,.0f} turns/s",
+            ours.turns_per_s >= base.turns_per_s,
+        ),
+        Target(
+            f"Telegram path p99, N={biggest}",
+            "ours < baseline",
+            f"{ours.p99_ms:.1f} vs {base.p99_ms:.1f} ms",
+            ours.p99_ms < base.p99_ms,
+        ),
+    ]
 
 
 if __name__ == "__main__":

@@ -1,0 +1,85 @@
+"""``python -m bench``: run every part, print the markdown, write ``bench/results.md``.
+
+Options: ``--only a,d`` runs some parts; ``--smoke`` runs everything tiny (as the test
+suite does); ``--out PATH`` writes elsewhere (``-`` writes no file). A part that fails is
+reported as "not measured" with its error, and the others still run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import core, crash, memory, ptb, startup, workshop
+from bench.procinfo import machine
+from bench.report import Section, Target, render
+from bench.scale import FULL, SMOKE, Scale
+
+Part = Callable[[Scale, Path], tuple[Section, list[Target]]]
+PARTS: dict[str, tuple[str, Part]] = {
+    "a": ("a. Core alone", core.measure),
+    "b": ("b. Idle memory", memory.measure),
+    "c": ("c. Start-up", startup.measure),
+    "d": ("d. Through python-telegram-bot", ptb.measure),
+    "e": ("e. Crash loss", crash.measure),
+    "f": ("f. Workshop burst", workshop.measure),
+}
+RESULTS = Path(__file__).resolve().parent / "results.md"
+
+
+def run(
+    scale: Scale, parts: list[str], workdir: Path, log: Callable[[str], None]
+) -> tuple[list[Section], list[Target]]:
+    sections: list[Section] = []
+    targets: list[Target] = []
+    for name in parts:
+        title, part = PARTS[name]
+        started = time.perf_counter()
+        log(f"[bench] {title} ...")
+        try:
+            (workdir / name).mkdir(parents=True, exist_ok=True)
+            section, found = part(scale, workdir / name)
+        except Exception as exc:  # a broken part must not hide the others
+            log(traceback.format_exc())
+            section = Section(title, ["Case", "Result"])
+            section.not_measured(
+                title, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            )
+            found = []
+        log(f"[bench] {title}: {time.perf_counter() - started:.1f} s")
+        sections.append(section)
+        targets += found
+    return sections, targets
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--only", default=",".join(PARTS), help="parts to run, e.g. a,d")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for a quick check")
+    parser.add_argument("--out", default=None, help="where to write the markdown ('-': nowhere)")
+    args = parser.parse_args(argv)
+    parts = [p.strip() for p in args.only.split(",") if p.strip()]
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        parser.error(f"unknown part(s) {', '.join(unknown)}; expected some of {', '.join(PARTS)}")
+    scale = SMOKE if args.smoke else FULL
+    command = "python -m bench" + "".join(f" {a}" for a in argv)
+    with tempfile.TemporaryDirectory(prefix="careerbot-bench-") as tmp:
+        sections, targets = run(
+            scale, parts, Path(tmp), lambda line: print(line, file=sys.stderr, flush=True)
+        )
+    text = render(machine(), command, sections, targets)
+    print(text)
+    out = Path(args.out) if args.out else (None if args.smoke else RESULTS)
+    if out is not None and str(out) != "-":
+        out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,221 @@
+"""Part e: acknowledged answers lost when the bot process is killed with SIGKILL.
+
+Rules:
+- A child process (``python -m bench.crash child SIDE DIR ROUND PEOPLE``) runs one side's
+  real ``Application`` with the in-process Bot API and keeps ``PEOPLE`` people answering
+  without pause (a finished person is replaced by a new one). The moment the first
+  outgoing call for a press is made (its ``answerCallbackQuery``, or any message to that
+  person's chat), the child prints ``ACK uid distinction choice`` and flushes: that answer
+  has been acknowledged to the person.
+- The parent kills the child with SIGKILL at a random moment, then restarts the side's
+  storage as the bot would on start-up (ours: ``SessionStore.open`` on the SQLite file;
+  baseline: ``Application.initialize`` loading ``PicklePersistence``) and counts the
+  acknowledged answers that are not there. The storage is kept across rounds, as a real
+  restart would; each round's people are new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from bench.core import the_dialog
+from bench.fakeapi import Call, FakeBotApi
+from bench.ptb import ROOT, SIDES, ours_available, person
+from bench.report import Section, Target
+from bench.scale import Scale
+
+Answer = tuple[int, str, str]  # uid, distinction, choice
+SEED = 6
+KILL_WINDOW_S = (0.3, 1.5)
+READY_TIMEOUT_S = 60.0
+
+
+# --- the child --------------------------------------------------------------------------
+
+
+def _choice_of(side: str, data: str) -> str:
+    if side == "baseline":
+        return data
+    from bot.buttons import AnswerButton, decode
+
+    button = decode(data)
+    assert isinstance(button, AnswerButton)
+    return button.choice
+
+
+async def child(side_name: str, workdir: Path, round_: int, people: int) -> None:
+    side = SIDES[side_name]
+    dialog = the_dialog()
+    pending_by_id: dict[str, Answer] = {}
+    pending_by_chat: dict[int, str] = {}
+
+    def ack(press_id: str) -> None:
+        answer = pending_by_id.pop(press_id, None)
+        if answer is not None:
+            pending_by_chat.pop(answer[0], None)
+            sys.stdout.write(f"ACK {answer[0]} {answer[1]} {answer[2]}\n")
+            sys.stdout.flush()
+
+    def on_call(call: Call) -> None:
+        if call.method == "answerCallbackQuery":
+            ack(call.params.get("callback_query_id", ""))
+        elif call.chat_id is not None and call.chat_id in pending_by_chat:
+            ack(pending_by_chat[call.chat_id])
+
+    def on_press(uid: int, press_id: str, position: int, data: str) -> None:
+        pending_by_id[press_id] = (uid, dialog.distinctions[position].id, _choice_of(side_name, data))
+        pending_by_chat[uid] = press_id
+
+    api = FakeBotApi(on_call)
+    async with side.open(workdir, api) as app:
+        await app.initialize()
+        await app.start()
+        print("READY", flush=True)
+
+        async def worker(w: int) -> None:
+            for k in itertools.count():
+                p = round_ * 10_000_000 + k * people + w
+                await person(app, api, side, p, dialog.total, [], on_press)
+
+        await asyncio.gather(*(worker(w) for w in range(people)))
+
+
+# --- restart and count --------------------------------------------------------------------
+
+
+async def _baseline_after_restart(workdir: Path) -> set[Answer]:
+    from bench.baseline import build_baseline
+
+    app = build_baseline(the_dialog(), workdir / "baseline.pickle", FakeBotApi(), FakeBotApi())
+    await app.initialize()
+    found = {
+        (int(uid), distinction, choice)
+        for uid, data in app.user_data.items()
+        for distinction, choice in dict(data.get("answers", {})).items()
+    }
+    await app.shutdown()
+    return found
+
+
+async def _ours_after_restart(workdir: Path) -> set[Answer]:
+    from storage.sessions import SessionStore
+
+    path = workdir / "ours.db"
+    if not path.exists():
+        return set()
+    store = await SessionStore.open(path)  # what the bot does first on start-up
+    await store.close()
+    conn = sqlite3.connect(path)
+    rows = conn.execute(
+        "SELECT s.user, a.distinction, a.choice FROM answers AS a JOIN sessions AS s ON s.id = a.session_id"
+    ).fetchall()
+    conn.close()
+    return {(int(user), distinction, choice) for user, distinction, choice in rows if str(user).isdigit()}
+
+
+AFTER_RESTART: dict[str, Callable[[Path], Coroutine[Any, Any, set[Answer]]]] = {
+    "baseline": _baseline_after_restart,
+    "ours": _ours_after_restart,
+}
+
+
+def kill_round(side: str, workdir: Path, round_: int, people: int, after_s: float) -> tuple[int, int, int]:
+    """One run killed after ``after_s`` seconds of load: (acknowledged, lost, exit signal)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.crash", "child", side, str(workdir), str(round_), str(people)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def drain() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("READY"):
+                ready.set()
+            lines.append(line)
+        ready.set()
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    if not ready.wait(READY_TIMEOUT_S) or proc.poll() is not None:
+        proc.kill()
+        raise RuntimeError(f"the {side} child did not start: {proc.communicate()[1][-2000:]}")
+    time.sleep(after_s)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    reader.join()
+    acked = {
+        (int(uid), distinction, choice)
+        for kind, uid, distinction, choice in (line.split() for line in lines if line.startswith("ACK "))
+    }
+    stored = asyncio.run(AFTER_RESTART[side](workdir))
+    return len(acked), len(acked - stored), -proc.returncode
+
+
+def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
+    section = Section(
+        "e. Crash loss: SIGKILL under load, then restart",
+        ["Side", "kill", "killed after s", "answers acknowledged", "acknowledged but lost"],
+    )
+    rng = random.Random(SEED)
+    why_not = ours_available()
+    sides = ["baseline"] if why_not else ["baseline", "ours"]
+    targets: list[Target] = []
+    for side in sides:
+        where = workdir / side
+        where.mkdir(parents=True, exist_ok=True)
+        total_acked = total_lost = rounds_with_loss = 0
+        for round_ in range(scale.crash_kills):
+            after = rng.uniform(*KILL_WINDOW_S)
+            acked, lost, sig = kill_round(side, where, round_, scale.crash_people, after)
+            if sig != signal.SIGKILL:
+                raise RuntimeError(f"the {side} child ended by {sig}, not SIGKILL")
+            section.add(side, round_ + 1, after, acked, lost)
+            total_acked, total_lost = total_acked + acked, total_lost + lost
+            rounds_with_loss += lost > 0
+        section.add(
+            side, "all", "", total_acked, f"{total_lost} ({rounds_with_loss} of {scale.crash_kills} kills)"
+        )
+        if side == "ours":
+            targets.append(
+                Target(
+                    "crash loss (ours)",
+                    "0 acknowledged answers lost, every kill",
+                    f"{total_lost} of {total_acked} lost",
+                    total_lost == 0 and total_acked > 0,
+                )
+            )
+    if why_not is not None:
+        section.not_measured("ours", why_not)
+        targets.append(Target("crash loss (ours)", "0 acknowledged answers lost, every kill", why_not, None))
+    section.notes += [
+        f"{scale.crash_people} people answering without pause in the bot process; SIGKILL at a random moment "
+        f"{KILL_WINDOW_S[0]}-{KILL_WINDOW_S[1]} s after it is ready (seeded, {SEED}).",
+        "Acknowledged = the first Bot API call made for the press (answerCallbackQuery or a message to the "
+        "person) had gone out. The baseline uses PicklePersistence's defaults (update_interval=60 s), so "
+        "what it acknowledged since its last write is lost by design of those defaults.",
+    ]
+    return section, targets
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["child"]:
+        side_arg, dir_arg, round_arg, people_arg = sys.argv[2:6]
+        asyncio.run(child(side_arg, Path(dir_arg), int(round_arg), int(people_arg)))
