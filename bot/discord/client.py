@@ -1,0 +1,76 @@
+"""The discord.py client of careerbot: the command tree, dynamic buttons, modal submits.
+
+Rules:
+- Intents: only ``guilds``. Everything arrives as interactions, which need no intent, so
+  the bot asks for no privileged intent (no Message Content).
+- ``setup_hook`` registers the dynamic buttons and syncs ``/career`` only when it changed.
+- Modal submissions are routed here, from the raw custom_id and values, and not by the
+  ``Modal`` object kept in memory, so a form opened before a restart still counts.
+- A component whose custom_id none of our templates match gets an "expired" reply, never
+  Discord's "This interaction failed".
+- Each handled interaction is announced as the ``careerbot_handled`` event (its id), which
+  lets a caller wait for a turn to finish without sleeping.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.config import DiscordSettings
+from bot.conversations import Conversations
+from bot.discord.commands import career_group
+from bot.discord.components import DYNAMIC_ITEMS, submitted_text
+from bot.discord.custom_ids import is_ours, parse_modal
+from bot.discord.router import Router
+from bot.discord.sync import sync_if_changed
+
+HANDLED = "careerbot_handled"
+
+
+class CareerClient(discord.Client):
+    def __init__(
+        self,
+        conversations: Conversations,
+        settings: DiscordSettings,
+        *,
+        sync_marker: Path | None,
+        clock: Callable[[], float] = time.time,
+        **options: Any,
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(intents=intents, **options)
+        self.guild_id = settings.guild_id
+        self.sync_marker = sync_marker
+        self.synced: bool | None = None  # None until setup; then whether commands were synced
+        self.router = Router(
+            conversations, ephemeral_in_guilds=settings.ephemeral, clock=clock, on_done=self._handled
+        )
+        self.tree: app_commands.CommandTree[CareerClient] = app_commands.CommandTree(self)
+        self.tree.add_command(career_group(self.router, sorted(conversations.dialogs)))
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        if self.application_id is None:
+            raise RuntimeError("Discord did not tell the application id at login")
+        self.synced = await sync_if_changed(self.tree, self.application_id, self.guild_id, self.sync_marker)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if interaction.type is discord.InteractionType.modal_submit:
+            own_words = parse_modal(custom_id)
+            if own_words is not None:
+                await self.router.modal(interaction, own_words, submitted_text(data).strip())
+        elif interaction.type is discord.InteractionType.component and not is_ours(custom_id):
+            await self.router.expired(interaction)
+            self._handled(interaction.id)
+
+    def _handled(self, interaction_id: int) -> None:
+        self.dispatch(HANDLED, interaction_id)

@@ -1,0 +1,61 @@
+"""The ``/career`` slash command group.
+
+Rules:
+- One group, ``/career``, with ``start [dialog]``, ``resume``, ``back``, ``skip``,
+  ``restart``, ``summary``, ``why``, ``help`` and ``forget``; each maps to one engine event,
+  except ``forget``, which first asks for a confirmation with two buttons.
+- ``dialog`` offers the loaded dialogs as choices, so a person cannot mistype one; the
+  choices are part of the command payload, so new content triggers a re-sync.
+- Descriptions come from ``dialogs.messages``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.discord.router import Router
+from dialogs import messages
+from dialogs.events import COMMANDS, Event, Start
+
+GROUP = "career"
+_CHOICES_LIMIT = 25  # Discord's limit on an option's choices
+Callback = Callable[[discord.Interaction[Any]], Awaitable[None]]
+
+
+def career_group(router: Router, dialog_ids: Sequence[str]) -> app_commands.Group:
+    group = app_commands.Group(name=GROUP, description=messages.DISCORD_COMMAND_GROUP)
+    group.add_command(_start(router, dialog_ids))
+    for name, event in COMMANDS.items():
+        if name != "start":
+            group.add_command(_simple(name, _sender(router, event)))
+    group.add_command(_simple("forget", router.forget_prompt))
+    return group
+
+
+def _sender(router: Router, event: Event) -> Callback:
+    async def send(interaction: discord.Interaction[Any]) -> None:
+        await router.slash(interaction, event)
+
+    return send
+
+
+def _simple(name: str, run: Callback) -> app_commands.Command[Any, ..., None]:
+    async def callback(interaction: discord.Interaction[Any]) -> None:
+        await run(interaction)
+
+    return app_commands.Command(name=name, description=messages.DISCORD_COMMANDS[name], callback=callback)
+
+
+def _start(router: Router, dialog_ids: Sequence[str]) -> app_commands.Command[Any, ..., None]:
+    choices = [app_commands.Choice(name=d, value=d) for d in dialog_ids[:_CHOICES_LIMIT]]
+
+    @app_commands.describe(dialog=messages.DISCORD_DIALOG_OPTION)
+    @app_commands.choices(dialog=choices)
+    async def start(interaction: discord.Interaction[Any], dialog: str | None = None) -> None:
+        await router.slash(interaction, Start(dialog))
+
+    return app_commands.Command(name="start", description=messages.DISCORD_COMMANDS["start"], callback=start)

@@ -1,0 +1,212 @@
+"""Turn interactions into conversation turns and their replies into Discord messages.
+
+Rules:
+- Acknowledge first: a defer (or a modal, or an instant ephemeral reply) goes out before
+  any database work, so Discord's 3 seconds are always met.
+- A session is keyed ("discord", channel id, user id); a DM is its own channel.
+- In a server, replies are ephemeral unless the adapter is public (``DISCORD_EPHEMERAL``);
+  in a DM they are ordinary messages.
+- A button carries its owner. Anyone else pressing it gets a private "this is <owner>'s
+  session" and nothing is recorded; the owner's stale press records nothing either (the
+  engine shows the current question instead).
+- A press that leads to new buttons takes the buttons off the pressed message (and shows
+  the recorded answer there), so only the current question has live buttons.
+- A free answer from the modal counts only if the question it was opened for is still the
+  current one (same turn); otherwise nothing is recorded and the current question is shown.
+- Whatever happens, ``on_done(interaction id)`` is called once the interaction is handled.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import discord
+
+from bot.buttons import FORGET_NO, FORGET_YES, AnswerButton, CommandButton
+from bot.conversations import Conversations
+from bot.discord.components import CommandItem, OwnWordsModal
+from bot.discord.custom_ids import OwnWords
+from bot.discord.layout import Outgoing, lay_out, text_of
+from bot.discord.respond import NO_PINGS, Responder
+from dialogs import messages
+from dialogs.events import Back, Choose, Event, FreeText, Restart, Resume, Skip, Summary, Why
+from dialogs.replies import Action, Answered, Reply, Text
+from storage.keys import SessionKey
+
+PLATFORM = "discord"
+ACTION_EVENTS: dict[str, Event] = {
+    Action.RESUME.value: Resume(),
+    Action.RESTART.value: Restart(),
+    Action.BACK.value: Back(),
+    Action.SKIP.value: Skip(),
+    Action.WHY.value: Why(),
+    Action.SUMMARY.value: Summary(),
+}
+
+_log = logging.getLogger(__name__)
+
+
+def session_key(interaction: discord.Interaction[Any]) -> SessionKey:
+    return SessionKey(PLATFORM, str(interaction.channel_id), str(interaction.user.id))
+
+
+class Router:
+    def __init__(
+        self,
+        conversations: Conversations,
+        *,
+        ephemeral_in_guilds: bool,
+        clock: Callable[[], float] = time.time,
+        on_done: Callable[[int], None] = lambda _id: None,
+    ) -> None:
+        self.conversations = conversations
+        self.ephemeral_in_guilds = ephemeral_in_guilds
+        self.clock = clock
+        self.on_done = on_done
+
+    def ephemeral(self, interaction: discord.Interaction[Any]) -> bool:
+        return interaction.guild_id is not None and self.ephemeral_in_guilds
+
+    # --- slash commands ----------------------------------------------------------------
+
+    async def slash(self, interaction: discord.Interaction[Any], event: Event) -> None:
+        async with self._handling(interaction):
+            ephemeral = self.ephemeral(interaction)
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            turn = await self.conversations.handle(session_key(interaction), event)
+            responder = Responder(interaction, ephemeral, self.clock, placeholder=True)
+            await self._send(responder, turn.replies, str(interaction.user.id))
+
+    async def forget_prompt(self, interaction: discord.Interaction[Any]) -> None:
+        async with self._handling(interaction):
+            owner = str(interaction.user.id)
+            confirm = Outgoing(
+                messages.FORGET_CONFIRM,
+                (
+                    CommandItem(
+                        CommandButton(owner, FORGET_YES),
+                        messages.DISCORD_FORGET_YES,
+                        style=discord.ButtonStyle.danger,
+                    ),
+                    CommandItem(CommandButton(owner, FORGET_NO), messages.DISCORD_FORGET_NO),
+                ),
+            )
+            view = confirm.view()
+            assert view is not None
+            await interaction.response.send_message(
+                confirm.content, view=view, ephemeral=self.ephemeral(interaction), allowed_mentions=NO_PINGS
+            )
+
+    # --- buttons and the modal ---------------------------------------------------------
+
+    async def answer(self, interaction: discord.Interaction[Any], data: AnswerButton) -> None:
+        async with self._handling(interaction):
+            if await self._foreign(interaction, data.owner):
+                return
+            await interaction.response.defer()
+            event = Choose(data.distinction, data.choice, data.turn)
+            turn = await self.conversations.handle(session_key(interaction), event)
+            responder = Responder(interaction, self.ephemeral(interaction), self.clock)
+            replies = turn.replies
+            first = replies[0] if replies else None
+            recorded = isinstance(first, Answered) and (first.distinction, first.turn) == (
+                data.distinction,
+                data.turn,
+            )
+            if recorded:
+                # The pressed question now shows the answer given, without buttons.
+                await responder.edit_pressed(text_of(replies[0]))
+                replies = replies[1:]
+            await self._send(responder, replies, data.owner, strip_pressed=not recorded)
+
+    async def command(self, interaction: discord.Interaction[Any], data: CommandButton) -> None:
+        async with self._handling(interaction):
+            if await self._foreign(interaction, data.owner):
+                return
+            if data.action in (FORGET_YES, FORGET_NO):
+                await interaction.response.defer()
+                if data.action == FORGET_YES:
+                    await self.conversations.forget(session_key(interaction))
+                text = messages.FORGOTTEN if data.action == FORGET_YES else messages.FORGET_CANCELLED
+                await Responder(interaction, self.ephemeral(interaction), self.clock).edit_pressed(text)
+                return
+            event = ACTION_EVENTS.get(data.action)
+            if event is None:
+                await self.expired(interaction)
+                return
+            await interaction.response.defer()
+            turn = await self.conversations.handle(session_key(interaction), event)
+            responder = Responder(interaction, self.ephemeral(interaction), self.clock)
+            await self._send(responder, turn.replies, data.owner, strip_pressed=True)
+
+    async def own_words(self, interaction: discord.Interaction[Any], data: OwnWords) -> None:
+        async with self._handling(interaction):
+            if await self._foreign(interaction, data.owner):
+                return
+            # A modal can only be the first response, so it is the acknowledgement.
+            await interaction.response.send_modal(OwnWordsModal(data))
+
+    async def modal(self, interaction: discord.Interaction[Any], data: OwnWords, text: str) -> None:
+        async with self._handling(interaction):
+            if await self._foreign(interaction, data.owner):
+                return
+            ephemeral = self.ephemeral(interaction)
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            key = session_key(interaction)
+            current = await self.conversations.current(key)
+            replies: tuple[Reply, ...]
+            if current is None:
+                replies = (Text(messages.NOT_STARTED),)
+            elif current.state.turn != data.turn:
+                resumed = await self.conversations.handle(key, Resume())
+                replies = (Text(messages.STALE_CHOICE), *resumed.replies)
+            else:
+                replies = (await self.conversations.handle(key, FreeText(text))).replies
+            responder = Responder(interaction, ephemeral, self.clock, placeholder=True)
+            await self._send(responder, replies, data.owner)
+
+    async def expired(self, interaction: discord.Interaction[Any]) -> None:
+        """A component of ours whose custom_id no longer parses (an older format)."""
+        if not interaction.response.is_done():
+            await interaction.response.send_message(messages.DISCORD_EXPIRED_BUTTON, ephemeral=True)
+
+    # --- helpers -----------------------------------------------------------------------
+
+    async def _foreign(self, interaction: discord.Interaction[Any], owner: str) -> bool:
+        if str(interaction.user.id) == owner:
+            return False
+        text = messages.DISCORD_FOREIGN_BUTTON.format(owner=f"<@{owner}>")
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        return True
+
+    async def _send(
+        self, responder: Responder, replies: tuple[Reply, ...], owner: str, strip_pressed: bool = False
+    ) -> None:
+        outgoing = lay_out(replies, owner)
+        if strip_pressed and any(out.buttons for out in outgoing):
+            await responder.edit_pressed(None)
+        for out in outgoing:
+            await responder.send(out)
+
+    @asynccontextmanager
+    async def _handling(self, interaction: discord.Interaction[Any]) -> AsyncIterator[None]:
+        try:
+            yield
+        except Exception:
+            _log.exception("failed to handle a Discord interaction (%s)", interaction.type.name)
+            await self._apologise(interaction)
+        finally:
+            self.on_done(interaction.id)
+
+    async def _apologise(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(messages.DISCORD_FAILED, ephemeral=True)
+            else:
+                await interaction.response.send_message(messages.DISCORD_FAILED, ephemeral=True)
+        except discord.HTTPException:
+            _log.warning("could not tell the person that their interaction failed")

@@ -1,0 +1,133 @@
+"""Fixtures for the Discord adapter: a fake Discord, and a real client running ``serve``.
+
+A ``Bot`` runs the real ``bot.discord.adapter.serve`` with a real ``CareerClient`` against
+the fake on 127.0.0.1, with the real ``Conversations`` on a real SQLite file. ``act``
+injects one interaction and waits for the adapter's ``careerbot_handled`` event, so tests
+never sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import DiscordSettings
+from bot.conversations import Conversations
+from bot.discord.adapter import serve
+from bot.discord.client import HANDLED, CareerClient
+from bot.discord.sync import marker_for
+from dialogs.content import Dialog
+from dialogs.loader import DEFAULT_DIALOG_ID
+from storage.keys import SessionKey
+from storage.sessions import SessionStore
+from tests.fakes.discord_api import FakeDiscord, Person
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB"
+ANA = Person(300_000_000_000_000_001, "Ana")
+BEN = Person(300_000_000_000_000_002, "Ben")
+
+
+@dataclass
+class Bot:
+    """One running bot process: its client, its service, and how to stop it."""
+
+    client: CareerClient
+    conversations: Conversations
+    store: SessionStore
+    fake: FakeDiscord
+    stop: asyncio.Event
+    task: asyncio.Task[None]
+
+    async def act(self, payload: dict[str, Any]) -> None:
+        interaction_id = int(payload["id"])
+        waiter = asyncio.create_task(
+            self.client.wait_for(HANDLED, check=lambda handled: handled == interaction_id, timeout=10)
+        )
+        await asyncio.sleep(0)  # let the waiter register before the interaction can arrive
+        await self.fake.interact(payload)
+        await waiter
+
+    def key(self, person: Person, channel_id: int | None = None) -> SessionKey:
+        return SessionKey("discord", str(channel_id or self.fake.guild_channel_id), str(person.id))
+
+    async def answers(self, person: Person, channel_id: int | None = None) -> int:
+        turn = await self.conversations.current(self.key(person, channel_id))
+        return -1 if turn is None else len([a for a in turn.state.answers if a.choice is not None])
+
+    async def shut_down(self) -> None:
+        if self.stop.is_set():
+            return
+        self.stop.set()
+        await asyncio.wait_for(self.task, 10)
+        await self.store.close()
+
+
+@pytest.fixture
+def settings_for() -> Callable[..., DiscordSettings]:
+    def make(fake: FakeDiscord, **changes: Any) -> DiscordSettings:
+        base = DiscordSettings(
+            token=TOKEN,
+            guild_id=fake.guild_id,
+            ephemeral=True,
+            api_base_url=fake.api_base_url,
+            gateway_url=fake.gateway_url,
+        )
+        return replace(base, **changes)
+
+    return make
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord(token=TOKEN)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def launch(
+    db_path: Path, dialogs: dict[str, Dialog], settings_for: Callable[..., DiscordSettings]
+) -> AsyncIterator[Callable[..., Any]]:
+    """Start a bot process against a fake; each call opens the database afresh."""
+    running: list[Bot] = []
+
+    async def start(fake: FakeDiscord, clock: Callable[[], float] | None = None, **changes: Any) -> Bot:
+        settings = settings_for(fake, **changes)
+        store = await SessionStore.open(db_path)
+        conversations = Conversations(store, dialogs, DEFAULT_DIALOG_ID)
+        options: dict[str, Any] = {"guild_ready_timeout": 0.01}
+        if clock is not None:
+            options["clock"] = clock
+        client = CareerClient(conversations, settings, sync_marker=marker_for(db_path), **options)
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve(conversations, settings, stop, client=client))
+        for _ in range(1000):
+            if client.is_ready() or task.done():
+                break
+            await asyncio.sleep(0.01)
+        if task.done():
+            task.result()  # raise whatever stopped it
+        assert client.is_ready()
+        bot = Bot(client, conversations, store, fake, stop, task)
+        running.append(bot)
+        return bot
+
+    yield start
+    for bot in running:
+        await bot.shut_down()
+
+
+def latest(fake: FakeDiscord, predicate: Callable[[dict[str, Any]], bool] = lambda m: True) -> dict[str, Any]:
+    """The newest message the bot made that matches ``predicate``."""
+    for message in reversed(list(fake.messages.values())):
+        if predicate(message):
+            return message
+    raise AssertionError("no such message")
