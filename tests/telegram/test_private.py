@@ -1,0 +1,208 @@
+"""A private chat with the real Application on the fake Bot API: buttons, free text,
+commands, deep links, /forget, stale presses, HTML escaping and long messages."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.conversations import Conversations
+from bot.render import TELEGRAM_HTML, reply_text
+from dialogs import messages
+from dialogs.content import Dialog
+from dialogs.profile import profile_of
+from dialogs.state import Phase
+from storage.keys import SessionKey
+from storage.sessions import SessionStore
+from tests.fakes.telegram_api import MESSAGE_LIMIT, FakeTelegram, User, escaped, private, visible
+from tests.telegram.conftest import Bot, relaxed_limiter, running, settings_for
+from tests.telegram.helpers import answer_buttons, asked, question, sent_since
+
+ANA = User(1001, "Ana")
+CHAT = private(ANA)
+KEY = SessionKey("telegram", str(ANA.id), str(ANA.id))
+
+
+async def test_start_registers_the_command_menu(tg: FakeTelegram, bot: Bot) -> None:
+    [published] = tg.called("setMyCommands")
+    names = [command["command"] for command in published["commands"]]
+    assert names == list(messages.TELEGRAM_COMMANDS)
+    assert {"start", "resume", "back", "skip", "restart", "summary", "why", "help", "forget"} <= set(names)
+
+
+async def test_whole_conversation_by_buttons_ends_with_the_profile(
+    tg: FakeTelegram, bot: Bot, conversations: Conversations, dialog: Dialog
+) -> None:
+    await bot.do(tg.say(CHAT, ANA, "/start"))
+    assert tg.texts(CHAT.id)[0] == dialog.intro
+    for number, distinction in enumerate(dialog.distinctions, 1):
+        shown = question(tg, CHAT.id)
+        assert f"{number}/{dialog.total}" in visible(shown["text"])
+        assert asked(shown).distinction == distinction.id
+        choice = distinction.choices[-1]
+        mark = len(tg.calls)
+        await bot.do(tg.press(ANA, shown, choice.label))
+        # The press is answered first, then the question is edited to show the answer
+        # without buttons, then the explanation and the next step are sent.
+        methods = [call.method for call in tg.calls[mark:] if call.method != "getUpdates"]
+        assert methods[:3] == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+        edited = tg.messages[(CHAT.id, shown["message_id"])]
+        assert "reply_markup" not in edited
+        assert visible(edited["text"]) == f"{distinction.question}\n✓ {choice.label}"
+        explanation = visible(sent_since(tg, mark)[0]["text"])
+        assert choice.reflection in explanation
+        assert distinction.explain[choice.leans] in explanation
+    turn = await conversations.current(KEY)
+    assert turn is not None and turn.state.phase is Phase.DONE
+    assert [a.choice for a in turn.state.answers] == [d.choices[-1].id for d in dialog.distinctions]
+    profile = reply_text(profile_of(dialog, turn.state), TELEGRAM_HTML)
+    assert tg.last(CHAT.id)["text"] == profile
+    assert dialog.outro.heading in tg.texts(CHAT.id)[-1]
+    assert len(tg.called("answerCallbackQuery")) == dialog.total
+
+
+async def test_free_text_answers_in_a_private_chat(
+    tg: FakeTelegram, bot: Bot, conversations: Conversations, dialog: Dialog
+) -> None:
+    first, second = dialog.distinctions[0], dialog.distinctions[1]
+    await bot.do(tg.say(CHAT, ANA, "/start"))
+    await bot.do(tg.say(CHAT, ANA, "2"))
+    texts = tg.texts(CHAT.id)
+    assert f"{first.question}\n✓ {first.choices[1].label}" in texts
+    assert asked(question(tg, CHAT.id)).distinction == second.id
+    await bot.do(tg.say(CHAT, ANA, "zzz qqq"))
+    assert messages.FIRST_MISS.format(count=len(second.choices)) in tg.texts(CHAT.id)[-1]
+    # Replying to the question message answers it and marks that very message.
+    shown = question(tg, CHAT.id)
+    await bot.do(tg.say(CHAT, ANA, "1", reply_to=shown))
+    edited = tg.messages[(CHAT.id, shown["message_id"])]
+    assert visible(edited["text"]).endswith(f"✓ {second.choices[0].label}")
+    turn = await conversations.current(KEY)
+    assert turn is not None
+    assert [(a.distinction, a.choice) for a in turn.state.answers] == [
+        (first.id, first.choices[1].id),
+        (second.id, second.choices[0].id),
+    ]
+
+
+async def test_commands_map_to_the_engine(tg: FakeTelegram, bot: Bot, dialog: Dialog) -> None:
+    await bot.do(tg.say(CHAT, ANA, "/help"))
+    assert tg.texts(CHAT.id)[-1] == messages.HELP
+    await bot.do(tg.say(CHAT, ANA, "/start"))
+    await bot.do(tg.press(ANA, question(tg, CHAT.id), dialog.distinctions[0].choices[0].label))
+    await bot.do(tg.say(CHAT, ANA, "/why"))
+    assert tg.texts(CHAT.id)[-2] == messages.WHY_HEADING.format(why=dialog.distinctions[1].why)
+    await bot.do(tg.say(CHAT, ANA, "/back"))
+    assert asked(question(tg, CHAT.id)).distinction == dialog.distinctions[0].id
+    await bot.do(tg.say(CHAT, ANA, "/skip"))
+    assert messages.SKIPPED.format(title=dialog.distinctions[0].title) in tg.texts(CHAT.id)
+    await bot.do(tg.say(CHAT, ANA, "/summary"))
+    assert messages.SUMMARY_SO_FAR.format(answered=1, total=dialog.total) in tg.texts(CHAT.id)[-2]
+    await bot.do(tg.say(CHAT, ANA, "/resume"))
+    assert asked(question(tg, CHAT.id)).distinction == dialog.distinctions[1].id
+    await bot.do(tg.say(CHAT, ANA, "/restart"))
+    assert tg.texts(CHAT.id)[-2] == messages.RESTARTED
+
+
+async def test_action_buttons_and_welcome_back(tg: FakeTelegram, bot: Bot, dialog: Dialog) -> None:
+    await bot.do(tg.say(CHAT, ANA, "/start"))
+    await bot.do(tg.press(ANA, question(tg, CHAT.id), dialog.distinctions[0].choices[0].label))
+    shown = question(tg, CHAT.id)
+    await bot.do(tg.press(ANA, shown, messages.TELEGRAM_BUTTONS["why"]))
+    # The pressed question loses its buttons; the why and the question itself follow.
+    assert "reply_markup" not in tg.messages[(CHAT.id, shown["message_id"])]
+    assert tg.texts(CHAT.id)[-2] == messages.WHY_HEADING.format(why=dialog.distinctions[1].why)
+    await bot.do(tg.press(ANA, question(tg, CHAT.id), messages.TELEGRAM_BUTTONS["back"]))
+    assert asked(question(tg, CHAT.id)).distinction == dialog.distinctions[0].id
+    await bot.do(tg.say(CHAT, ANA, "/start"))
+    welcome = tg.chat_messages(CHAT.id)[-2]
+    assert visible(welcome["text"]) == messages.WELCOME_BACK.format(
+        progress=f"1/{dialog.total}", title=dialog.title
+    )
+    assert tg.buttons(welcome) == [messages.TELEGRAM_BUTTONS["restart"]]
+    await bot.do(tg.press(ANA, welcome, messages.TELEGRAM_BUTTONS["restart"]))
+    assert messages.RESTARTED in tg.texts(CHAT.id)
+
+
+async def test_deep_link_payload_names_the_dialog(tg: FakeTelegram, bot: Bot, dialog: Dialog) -> None:
+    await bot.do(tg.say(CHAT, ANA, f"/start {dialog.id}"))
+    assert tg.texts(CHAT.id)[0] == dialog.intro
+    await bot.do(tg.say(CHAT, ANA, "/start no-such-dialog"))
+    assert tg.texts(CHAT.id)[-1] == messages.UNKNOWN_DIALOG.format(dialog="no-such-dialog", known=dialog.id)
+
+
+async def test_stale_button_records_nothing_and_shows_the_current_question(
+    tg: FakeTelegram, bot: Bot, conversations: Conversations, dialog: Dialog
+) -> None:
+    await bot.do(tg.say(CHAT, ANA, "/start"))
+    first = question(tg, CHAT.id)
+    await bot.do(tg.press(ANA, first, dialog.distinctions[0].choices[0].label))
+    before = await conversations.current(KEY)
+    # The person presses another choice on the first question (as shown before the edit).
+    mark = len(tg.calls)
+    await bot.do(tg.press(ANA, first, dialog.distinctions[0].choices[2].label))
+    after = await conversations.current(KEY)
+    assert before is not None and after is not None and after.state == before.state
+    assert tg.texts(CHAT.id)[-2] == messages.STALE_CHOICE
+    assert asked(question(tg, CHAT.id)).distinction == dialog.distinctions[1].id
+    assert len(tg.called("answerCallbackQuery")) == 2
+    # The first question keeps showing the answer that was recorded.
+    edited = tg.messages[(CHAT.id, first["message_id"])]
+    assert visible(edited["text"]).endswith(dialog.distinctions[0].choices[0].label)
+    assert "editMessageText" not in [call.method for call in tg.calls[mark:]]
+
+
+async def test_garbage_button_data_is_answered_as_expired(tg: FakeTelegram, bot: Bot) -> None:
+    await bot.do(tg.say(CHAT, ANA, "/start"))
+    await bot.do(tg.press(ANA, question(tg, CHAT.id), "not-our-data"))
+    [*_, expired] = tg.called("answerCallbackQuery")
+    assert expired["text"] == messages.BUTTON_EXPIRED
+    assert expired["show_alert"] == "true"
+
+
+async def test_forget_asks_first_then_erases(
+    tg: FakeTelegram, bot: Bot, conversations: Conversations, dialog: Dialog
+) -> None:
+    await bot.do(tg.say(CHAT, ANA, "/start"))
+    await bot.do(tg.press(ANA, question(tg, CHAT.id), dialog.distinctions[0].choices[0].label))
+    await bot.do(tg.say(CHAT, ANA, "/forget"))
+    confirm = tg.last(CHAT.id)
+    assert visible(confirm["text"]) == messages.FORGET_CONFIRM
+    assert tg.buttons(confirm) == [
+        messages.TELEGRAM_BUTTONS["forget-yes"],
+        messages.TELEGRAM_BUTTONS["forget-no"],
+    ]
+    await bot.do(tg.press(ANA, confirm, messages.TELEGRAM_BUTTONS["forget-no"]))
+    assert visible(tg.messages[(CHAT.id, confirm["message_id"])]["text"]) == messages.FORGET_CANCELLED
+    assert await conversations.current(KEY) is not None
+    await bot.do(tg.say(CHAT, ANA, "/forget"))
+    confirm = tg.last(CHAT.id)
+    await bot.do(tg.press(ANA, confirm, messages.TELEGRAM_BUTTONS["forget-yes"]))
+    done = tg.messages[(CHAT.id, confirm["message_id"])]
+    assert visible(done["text"]) == messages.FORGOTTEN
+    assert "reply_markup" not in done
+    assert await conversations.current(KEY) is None
+
+
+async def test_text_from_a_person_is_escaped(tg: FakeTelegram, bot: Bot) -> None:
+    # The fake refuses HTML that Telegram could not parse, so an unescaped "<b" fails the send.
+    command = "/dance<b>&</i>"
+    await bot.do(tg.say(CHAT, ANA, command))
+    sent = tg.last(CHAT.id)["text"]
+    assert escaped(command) in sent
+    assert visible(sent) == messages.UNKNOWN_COMMAND.format(command=command)
+
+
+async def test_a_message_over_4096_characters_is_split(
+    tg: FakeTelegram, store: SessionStore, dialog: Dialog
+) -> None:
+    paragraph = "A long introduction & <more>. " * 40
+    long_intro = "\n".join([paragraph] * 8)
+    assert len(long_intro) > MESSAGE_LIMIT
+    conversations = Conversations(store, {dialog.id: replace(dialog, intro=long_intro)}, dialog.id)
+    async with running(conversations, settings_for(tg), rate_limiter=relaxed_limiter()) as bot:
+        await bot.do(tg.say(CHAT, ANA, "/start"))
+    sent = [message["text"] for message in tg.chat_messages(CHAT.id)]
+    assert len(sent) > 2 and all(len(text) <= MESSAGE_LIMIT for text in sent)
+    # The parts, read in order, are the whole intro; the question follows with its buttons.
+    assert "\n".join(tg.texts(CHAT.id)[:-1]) == long_intro
+    assert answer_buttons(tg.last(CHAT.id))
