@@ -19,6 +19,7 @@ class Scale:
     crash_people: int = 200
     workshop_voters: int = 500
     workshop_reps: int = 3
+    workshop_interval: float | None = None  # None: Telegram's group interval
 
 
 FULL = Scale()
@@ -35,4 +36,5 @@ SMOKE = Scale(
     crash_people=10,
     workshop_voters=10,
     workshop_reps=1,
+    workshop_interval=0.01,
 )

@@ -1,0 +1,101 @@
+"""The benchmark, run tiny, so it cannot rot. No assertion here is about time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench import core, crash, memory, ptb, startup, workshop
+from bench.__main__ import PARTS, run
+from bench.report import render
+from bench.scale import SMOKE
+from bench.stats import percentile
+
+PEOPLE = 10
+
+
+def _turns(people: int) -> int:
+    return people * core.turns_per_person(core.the_dialog())
+
+
+def _answers(people: int) -> int:
+    return people * core.the_dialog().total
+
+
+async def test_core_stores_every_turn(tmp_path: Path) -> None:
+    result = await core.core_run(PEOPLE, tmp_path, concurrency=PEOPLE)
+    assert result.turns == len(result.latencies_s) == _turns(PEOPLE)
+    assert result.extra["stored_sessions"] == PEOPLE
+    assert result.extra["stored_answers"] == _answers(PEOPLE)
+    assert 1 <= result.extra["batches"] <= result.turns
+    assert result.cpu_s > 0 and result.wall_s > 0
+
+
+@pytest.mark.parametrize("batch", [None, PEOPLE])
+def test_floor_makes_the_same_writes(tmp_path: Path, batch: int | None) -> None:
+    result = core.floor_run(PEOPLE, tmp_path, batch)
+    assert result.turns == _turns(PEOPLE)
+    (path,) = tmp_path.glob("floor-*.db")
+    assert core.count_rows(path) == (PEOPLE, _answers(PEOPLE))
+
+
+@pytest.mark.parametrize("side", ["baseline", "ours"])
+async def test_telegram_sides_make_the_same_calls_and_store_every_answer(tmp_path: Path, side: str) -> None:
+    if side == "ours" and (why := ptb.ours_available()) is not None:
+        pytest.skip(why)
+    result = await ptb.run_side(ptb.SIDES[side], PEOPLE, tmp_path)
+    answers = _answers(PEOPLE)
+    assert result.turns == _turns(PEOPLE)
+    assert result.extra["stored_answers"] == answers
+    assert result.extra["calls_answerCallbackQuery"] == answers
+    assert result.extra["calls_editMessageText"] == answers
+    # an explanation and the next question (or the profile) per answer, at least
+    assert result.extra["calls_sendMessage"] >= 2 * answers
+    assert result.peak_rss_kb > 0
+
+
+def test_crash_round_counts_acknowledged_answers(tmp_path: Path) -> None:
+    side = "ours" if ptb.ours_available() is None else "baseline"
+    acked, lost, signal_number = crash.kill_round(side, tmp_path, 0, PEOPLE, after_s=0.3)
+    assert signal_number == 9
+    assert acked > 0
+    assert 0 <= lost <= acked
+
+
+async def test_workshop_burst_stores_every_vote(tmp_path: Path) -> None:
+    if (why := workshop.available()) is not None:
+        pytest.skip(why)
+    result = await workshop.core_burst(PEOPLE, tmp_path, interval=0.01)
+    assert result.turns == PEOPLE
+    assert result.extra["stored"] == PEOPLE
+    assert result.extra["last_edit_count"] == PEOPLE
+    assert 1 <= result.extra["edits"] <= PEOPLE
+
+
+def test_memory_child_reports_rss(tmp_path: Path) -> None:
+    path = tmp_path / "filled.db"
+    memory.fill(path, 100)
+    assert core.count_rows(path) == (100, _answers(100))
+    assert memory.child_rss_kb(path) > 1024
+
+
+def test_startup_shows_the_first_question_without_platform_libraries(tmp_path: Path) -> None:
+    assert startup.time_to_first_question(tmp_path / "a.db") > 0
+    assert startup.platform_modules(tmp_path / "b.db") == []
+
+
+def test_report_has_every_part_and_the_targets(tmp_path: Path) -> None:
+    sections, targets = run(SMOKE, ["a", "c"], tmp_path, lambda _line: None)
+    text = render({"CPU": "x"}, "python -m bench --smoke", sections, targets)
+    assert [s.title[:2] for s in sections] == ["a.", "c."]
+    assert all("not measured" not in cell for s in sections for row in s.rows for cell in row)
+    assert "## Targets" in text and "core CPU per turn" in text
+    assert set(PARTS) == {"a", "b", "c", "d", "e", "f"}
+
+
+def test_percentile_by_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 99) == 99.0
+    assert percentile([], 99) == 0.0
