@@ -57,10 +57,11 @@ async def test_telegram_sides_make_the_same_calls_and_store_every_answer(tmp_pat
 
 def test_crash_round_counts_acknowledged_answers(tmp_path: Path) -> None:
     side = "ours" if ptb.ours_available() is None else "baseline"
-    acked, lost, signal_number = crash.kill_round(side, tmp_path, 0, PEOPLE, after_s=0.3)
-    assert signal_number == 9
-    assert acked > 0
-    assert 0 <= lost <= acked
+    kill = crash.kill_round(side, tmp_path, 0, PEOPLE, after_s=0.3)
+    assert kill.signal == 9
+    assert kill.acked_by_callback > 0 and kill.acked_by_message > 0
+    assert 0 <= kill.lost_by_callback <= kill.acked_by_callback
+    assert 0 <= kill.lost_by_message <= kill.acked_by_message
 
 
 async def test_workshop_burst_stores_every_vote(tmp_path: Path) -> None:
