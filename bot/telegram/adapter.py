@@ -11,8 +11,9 @@ Rules:
   receive updates by long polling, or by webhook when ``TELEGRAM_WEBHOOK_URL`` is set
   (updates without the right secret token are refused with 403 by PTB's webhook server),
   run until ``stop`` is set, then stop and shut down in reverse order.
-- The token never reaches a log line: the HTTP client's request logs (which hold it in the
-  URL) are kept at WARNING, and start-up errors name the setting, not its value.
+- The token never reaches a log line: it is redacted from the loggers that see request
+  URLs, httpx's request log is kept at WARNING, and start-up errors name the setting, not
+  its value.
 """
 
 from __future__ import annotations
@@ -44,11 +45,38 @@ POLL_TIMEOUT = 10
 RATE_LIMIT_RETRIES = 8
 
 
-def quiet_http_logs() -> None:
-    """httpx logs each request URL at INFO, and a Bot API URL contains the token."""
-    for name in ("httpx", "httpcore"):
+# Loggers that see request URLs, which carry the token: PTB's bot logs its API URL at
+# DEBUG when it is built, and httpx logs every request URL at INFO.
+_URL_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot", "httpx", "httpcore")
+
+
+class _RedactTokens(logging.Filter):
+    """Replaces any known token in a record's text with ``<token>``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tokens: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(token in message for token in self.tokens):
+            for token in self.tokens:
+                message = message.replace(token, "<token>")
+            record.msg, record.args = message, ()
+        return True
+
+
+_REDACT = _RedactTokens()
+
+
+def keep_token_out_of_logs(token: str) -> None:
+    """Redact ``token`` from the loggers that see URLs, and keep httpx's request log quiet."""
+    _REDACT.tokens.add(token)
+    for name in _URL_LOGGERS:
         logger = logging.getLogger(name)
-        if logger.getEffectiveLevel() < logging.WARNING:
+        if _REDACT not in logger.filters:
+            logger.addFilter(_REDACT)
+        if name.startswith("http") and logger.getEffectiveLevel() < logging.WARNING:
             logger.setLevel(logging.WARNING)
 
 
@@ -65,7 +93,7 @@ def build_application(
     rate_limiter: BaseRateLimiter[Any] | None = None,
 ) -> App:
     """A ready-to-run Application whose handlers talk to ``conversations``."""
-    quiet_http_logs()
+    keep_token_out_of_logs(settings.token)
     builder = (
         Application.builder()
         .token(settings.token)

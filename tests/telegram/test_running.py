@@ -1,0 +1,163 @@
+"""Running the bot: restarts, flood control, Telegram's harmless errors, webhook mode,
+start-up failures, and a token that never reaches a log line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.app import StartupError
+from bot.conversations import Conversations
+from bot.telegram.adapter import build_application, run_application
+from dialogs import messages
+from dialogs.content import Dialog
+from dialogs.loader import DEFAULT_DIALOG_ID
+from storage.keys import SessionKey
+from storage.sessions import SessionStore
+from tests.fakes.telegram_api import TOKEN, FakeTelegram, User, private, visible
+from tests.telegram.conftest import Bot, relaxed_limiter, running, settings_for
+from tests.telegram.helpers import asked, question
+
+ANA = User(3001, "Ana")
+CHAT = private(ANA)
+KEY = SessionKey("telegram", str(ANA.id), str(ANA.id))
+SECRET = "webhook-secret_42"
+
+
+async def test_restart_mid_conversation_then_resume(
+    tg: FakeTelegram, db_path: Path, dialogs: dict[str, Dialog], dialog: Dialog
+) -> None:
+    store = await SessionStore.open(db_path)
+    try:
+        conversations = Conversations(store, dialogs, DEFAULT_DIALOG_ID)
+        async with running(conversations, settings_for(tg), rate_limiter=relaxed_limiter()) as bot:
+            await bot.do(tg.say(CHAT, ANA, "/start"))
+            for distinction in dialog.distinctions[:3]:
+                await bot.do(tg.press(ANA, question(tg, CHAT.id), distinction.choices[0].label))
+            before_restart = question(tg, CHAT.id)
+            old_button = question(tg, CHAT.id)  # a snapshot, pressed after the restart
+    finally:
+        await store.close()
+
+    # A new process: a new store on the same file, a new service, a new Application.
+    store = await SessionStore.open(db_path)
+    try:
+        conversations = Conversations(store, dialogs, DEFAULT_DIALOG_ID)
+        async with running(conversations, settings_for(tg), rate_limiter=relaxed_limiter()) as bot:
+            await bot.do(tg.say(CHAT, ANA, "/start"))
+            progress = f"4/{dialog.total}"
+            assert tg.texts(CHAT.id)[-2] == messages.WELCOME_BACK.format(
+                progress=progress, title=dialog.title
+            )
+            assert asked(question(tg, CHAT.id)).distinction == dialog.distinctions[3].id
+            # The question from before the restart still works: its data names everything.
+            await bot.do(tg.press(ANA, before_restart, dialog.distinctions[3].choices[1].label))
+            turn = await conversations.current(KEY)
+            assert turn is not None and len(turn.state.answers) == 4
+            # A button from an older turn records nothing and shows the current question.
+            await bot.do(tg.press(ANA, old_button, dialog.distinctions[3].choices[2].label))
+            assert tg.texts(CHAT.id)[-2] == messages.STALE_CHOICE
+            assert asked(question(tg, CHAT.id)).distinction == dialog.distinctions[4].id
+            after = await conversations.current(KEY)
+            assert after is not None and after.state == turn.state
+    finally:
+        await store.close()
+
+
+async def test_a_429_is_waited_out_and_the_message_still_delivered(
+    tg: FakeTelegram, conversations: Conversations, dialog: Dialog
+) -> None:
+    # The default rate limiter, as ``serve`` uses it.
+    async with running(conversations, settings_for(tg)) as bot:
+        tg.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+        await bot.do(tg.say(CHAT, ANA, "/start"))
+    sends = tg.called("sendMessage")
+    assert len(sends) == 3  # refused once, then the intro and the question
+    assert sends[0]["text"] == sends[1]["text"]
+    assert tg.texts(CHAT.id)[0] == dialog.intro
+    assert asked(tg.last(CHAT.id)).distinction == dialog.distinctions[0].id
+
+
+async def test_harmless_telegram_errors_do_not_stop_a_turn(
+    tg: FakeTelegram, bot: Bot, conversations: Conversations, dialog: Dialog
+) -> None:
+    await bot.do(tg.say(CHAT, ANA, "/start"))
+    tg.fail_next(
+        "answerCallbackQuery",
+        400,
+        "Bad Request: query is too old and response timeout expired or query ID is invalid",
+    )
+    await bot.do(tg.press(ANA, question(tg, CHAT.id), dialog.distinctions[0].choices[0].label))
+    turn = await conversations.current(KEY)
+    assert turn is not None and len(turn.state.answers) == 1
+    assert asked(question(tg, CHAT.id)).distinction == dialog.distinctions[1].id
+    # ``bot`` fails the test on teardown if the Application reported any error.
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def test_webhook_refuses_a_wrong_secret_and_accepts_the_right_one(
+    tg: FakeTelegram, conversations: Conversations, dialog: Dialog
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    settings = settings_for(tg, webhook_url=url, webhook_secret=SECRET, webhook_port=port)
+    async with running(conversations, settings, rate_limiter=relaxed_limiter()) as bot:
+        [registered] = tg.called("setWebhook")
+        assert registered["url"] == url and registered["secret_token"] == SECRET
+        assert tg.called("getUpdates") == []
+        async with aiohttp.ClientSession() as http:
+            for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+                update = tg.message_update(CHAT, ANA, "/start")
+                async with http.post(url, json=update, headers=headers) as response:
+                    assert response.status == 403
+            update = tg.message_update(CHAT, ANA, "/start")
+            headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            async with http.post(url, json=update, headers=headers) as response:
+                assert response.status == 200
+            await bot.do(update["update_id"])
+        assert bot.handled == {update["update_id"]}
+    assert tg.texts(CHAT.id)[0] == dialog.intro
+    assert len(tg.called("sendMessage")) == 2
+
+
+async def test_a_refused_token_fails_start_up_with_one_line(
+    tg: FakeTelegram, conversations: Conversations
+) -> None:
+    other = "987654321:" + "X" * 35
+    settings = settings_for(tg, token=other)
+    app = build_application(conversations, settings)
+    with pytest.raises(StartupError) as failure:
+        await run_application(app, settings, asyncio.Event())
+    assert "TELEGRAM_BOT_TOKEN" in str(failure.value)
+    assert other not in str(failure.value) and "\n" not in str(failure.value)
+
+
+async def test_the_token_never_reaches_a_log_line(
+    tg: FakeTelegram, conversations: Conversations, dialog: Dialog, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with running(conversations, settings_for(tg)) as bot:
+        tg.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+        await bot.do(tg.say(CHAT, ANA, "/start"))
+        tg.fail_next("editMessageText", 400, "Bad Request: message can't be edited")
+        await bot.do(tg.press(ANA, question(tg, CHAT.id), dialog.distinctions[0].choices[0].label))
+        await bot.do(tg.press(ANA, question(tg, CHAT.id), "garbage"))
+    # The refused edit fell back to a new message showing the answer.
+    assert f"✓ {dialog.distinctions[0].choices[0].label}" in visible(tg.called("sendMessage")[3]["text"])
+    assert len(caplog.records) > 20  # DEBUG logging did capture the run
+    secret_part = TOKEN.split(":", 1)[1]
+    for record in caplog.records:
+        line = record.getMessage() + (caplog.text if record.exc_info else "")
+        assert secret_part not in line, f"token in a log line from {record.name}"
+    assert secret_part not in caplog.text
