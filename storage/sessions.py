@@ -6,7 +6,8 @@ Rules:
 - A turn is saved by ``commit_turn``: the session's new state and its answer writes are
   committed in one transaction, and the call returns only after that commit. Turns that
   arrive while a commit is in flight are batched into the next transaction (group commit),
-  so N concurrent turns cost a handful of thread hops, not N * 3.
+  so N concurrent turns cost a handful of thread hops, not N * 3 (``storage.groupcommit``,
+  shared with the workshop votes).
 - The ``version`` column is optimistic concurrency: a turn states the version it loaded; if
   another writer got there first, that turn raises ``VersionConflict`` and nothing of it
   is applied (the rest of its batch still commits).
@@ -16,7 +17,6 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import sqlite3
@@ -29,6 +29,7 @@ from typing import Any
 import aiosqlite
 
 from dialogs.state import Answer, ClearAnswers, Phase, RecordAnswer, SessionState, Write
+from storage.groupcommit import GroupCommit
 from storage.keys import SessionKey
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -118,12 +119,8 @@ class SessionStore:
     def __init__(self, conn: aiosqlite.Connection, clock: Callable[[], float]) -> None:
         self._conn = conn
         self._clock = clock
-        self._pending: list[tuple[_Turn, asyncio.Future[int]]] = []
-        self._wake = asyncio.Event()
         self._write_lock = asyncio.Lock()
-        self._writer = asyncio.create_task(self._write_loop(), name="careerbot-writer")
-        self._closed = False
-        self.batches = 0  # how many write transactions group commit has made
+        self._turns: GroupCommit[_Turn, int] = GroupCommit(self._write_lock, self._apply, "careerbot-writer")
 
     @classmethod
     async def open(cls, path: Path | str, clock: Callable[[], float] = time.time) -> SessionStore:
@@ -147,15 +144,17 @@ class SessionStore:
         return cls(conn, clock)
 
     async def close(self) -> None:
-        """Finish every pending turn, then close the connection."""
-        self._closed = True
-        while self._pending:
-            await asyncio.sleep(0)
-        async with self._write_lock:
-            self._writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._writer
+        """Finish every pending turn, then close the connection.
+
+        Sibling stores on this connection (``storage.workshops``) must be closed first.
+        """
+        await self._turns.close()
         await self._conn.close()
+
+    @property
+    def batches(self) -> int:
+        """How many write transactions group commit has made."""
+        return self._turns.batches
 
     # --- connection for sibling stores (workshops) ------------------------------------
 
@@ -193,12 +192,9 @@ class SessionStore:
         self, key: SessionKey, version: int, state: SessionState, writes: tuple[Write, ...]
     ) -> int:
         """Commit a turn; returns the new version once it is durable."""
-        if self._closed:
+        if self._turns.closed:
             raise StorageError("the database is closed")
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._pending.append((_Turn(key, version, state, writes), future))
-        self._wake.set()
-        return await future
+        return await self._turns.submit(_Turn(key, version, state, writes))
 
     async def forget(self, platform: str, user: str) -> int:
         """Erase every session (and so every answer) of ``user``; returns how many."""
@@ -212,37 +208,6 @@ class SessionStore:
                 await self._conn.rollback()
                 raise
         return erased
-
-    async def _write_loop(self) -> None:
-        while True:
-            await self._wake.wait()
-            # Take the batch only once the lock is held, so close() never sees an empty
-            # queue while a batch waits to be written.
-            async with self._write_lock:
-                self._wake.clear()
-                batch, self._pending = self._pending, []
-                if batch:
-                    await self._write_batch(batch)
-
-    async def _write_batch(self, batch: list[tuple[_Turn, asyncio.Future[int]]]) -> None:
-        try:
-            applied = await self._apply([turn for turn, _ in batch])
-        except Exception as whole_batch_error:
-            # Something in the batch failed (a conflict or a constraint): redo the turns one
-            # by one so only the offending turn fails.
-            if len(batch) == 1:
-                _settle(batch[0][1], whole_batch_error)
-                return
-            for turn, future in batch:
-                try:
-                    (version,) = await self._apply([turn])
-                except Exception as error:
-                    _settle(future, error)
-                else:
-                    _settle(future, version)
-            return
-        for (_, future), version in zip(batch, applied, strict=True):
-            _settle(future, version)
 
     async def _apply(self, turns: list[_Turn]) -> list[int]:
         """Apply turns in one transaction; all or nothing."""
@@ -261,6 +226,7 @@ class SessionStore:
                 elif isinstance(write, RecordAnswer):
                     records.append((*key, write.distinction, write.choice, write.turn, now))
         conn = self._conn
+        # Runs with write_lock held (GroupCommit), which retries a failing batch turn by turn.
         await conn.execute("BEGIN IMMEDIATE")
         try:
             before = conn.total_changes
@@ -278,17 +244,7 @@ class SessionStore:
         except BaseException:
             await conn.rollback()
             raise
-        self.batches += 1
         return [turn.version + 1 for turn in turns]
-
-
-def _settle(future: asyncio.Future[int], outcome: int | BaseException) -> None:
-    if future.done():
-        return
-    if isinstance(outcome, BaseException):
-        future.set_exception(outcome)
-    else:
-        future.set_result(outcome)
 
 
 async def _migrate(conn: aiosqlite.Connection) -> None:
