@@ -72,6 +72,8 @@ class Coalescer(Generic[K, V]):
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        # A task cancelled before it first ran never reaches its ``finally``.
+        self._tasks.clear()
 
     async def _run(self, key: K) -> None:
         try:
