@@ -6,14 +6,15 @@ Rules:
 - ``setup_hook`` registers the dynamic buttons and syncs ``/career`` only when it changed.
 - Modal submissions are routed here, from the raw custom_id and values, and not by the
   ``Modal`` object kept in memory, so a form opened before a restart still counts.
-- A component whose custom_id none of our templates match gets an "expired" reply, never
-  Discord's "This interaction failed".
+- A component whose custom_id none of our templates match gets an "expired" reply, and a
+  slash command that cannot run an apology, never Discord's "This interaction failed".
 - Each handled interaction is announced as the ``careerbot_handled`` event (its id), which
   lets a caller wait for a turn to finish without sleeping.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,8 @@ from bot.discord.router import Router
 from bot.discord.sync import sync_if_changed
 
 HANDLED = "careerbot_handled"
+
+_log = logging.getLogger(__name__)
 
 
 class CareerClient(discord.Client):
@@ -54,6 +57,7 @@ class CareerClient(discord.Client):
         )
         self.tree: app_commands.CommandTree[CareerClient] = app_commands.CommandTree(self)
         self.tree.add_command(career_group(self.router, sorted(conversations.dialogs)))
+        self.tree.error(self._command_failed)
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(*DYNAMIC_ITEMS)
@@ -70,7 +74,12 @@ class CareerClient(discord.Client):
                 await self.router.modal(interaction, own_words, submitted_text(data).strip())
         elif interaction.type is discord.InteractionType.component and not is_ours(custom_id):
             await self.router.expired(interaction)
-            self._handled(interaction.id)
+
+    async def _command_failed(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        _log.warning("slash command could not run: %s", error)
+        await self.router.failed(interaction)
 
     def _handled(self, interaction_id: int) -> None:
         self.dispatch(HANDLED, interaction_id)

@@ -170,9 +170,15 @@ class Router:
             await self._send(responder, replies, data.owner)
 
     async def expired(self, interaction: discord.Interaction[Any]) -> None:
-        """A component of ours whose custom_id no longer parses (an older format)."""
-        if not interaction.response.is_done():
-            await interaction.response.send_message(messages.DISCORD_EXPIRED_BUTTON, ephemeral=True)
+        """A component whose custom_id none of our formats parses (an older version's)."""
+        async with self._handling(interaction):
+            if not interaction.response.is_done():
+                await interaction.response.send_message(messages.DISCORD_EXPIRED_BUTTON, ephemeral=True)
+
+    async def failed(self, interaction: discord.Interaction[Any]) -> None:
+        """A slash command discord.py could not run (say, one Discord still lists but we dropped)."""
+        async with self._handling(interaction):
+            await self._apologise(interaction)
 
     # --- helpers -----------------------------------------------------------------------
 

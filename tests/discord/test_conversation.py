@@ -212,3 +212,11 @@ async def test_expired_token_sends_a_new_message_instead_of_editing(fake: FakeDi
     assert fake.calls_to("PATCH", "/webhooks/") == [] and fake.calls_to("POST", "/webhooks/") == []
     posted = fake.calls_to("POST", f"/channels/{dm}/messages")
     assert len(posted) == 1 and posted[0].body["components"]
+
+
+async def test_a_command_that_no_longer_exists_gets_an_apology(fake: FakeDiscord, launch: Any) -> None:
+    bot: Bot = await launch(fake)
+    await bot.act(fake.slash(ANA, "teleport"))  # still listed by Discord, gone from the bot
+    reply = callbacks(fake)[-1]
+    assert reply["type"] == CHANNEL_MESSAGE
+    assert reply["data"]["content"] == messages.DISCORD_FAILED and reply["data"]["flags"] == EPHEMERAL
