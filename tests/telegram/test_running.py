@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -13,14 +14,14 @@ import pytest
 
 from bot.app import StartupError
 from bot.conversations import Conversations
-from bot.telegram.adapter import build_application, run_application
+from bot.telegram.adapter import build_application, run_application, serve
 from dialogs import messages
 from dialogs.content import Dialog
 from dialogs.loader import DEFAULT_DIALOG_ID
 from storage.keys import SessionKey
 from storage.sessions import SessionStore
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, User, private, visible
-from tests.telegram.conftest import Bot, relaxed_limiter, running, settings_for
+from tests.telegram.conftest import DEADLINE, Bot, relaxed_limiter, running, settings_for
 from tests.telegram.helpers import asked, question
 
 ANA = User(3001, "Ana")
@@ -161,3 +162,25 @@ async def test_the_token_never_reaches_a_log_line(
         line = record.getMessage() + (caplog.text if record.exc_info else "")
         assert secret_part not in line, f"token in a log line from {record.name}"
     assert secret_part not in caplog.text
+
+
+async def test_serve_polls_until_stop_then_shuts_down_cleanly(
+    tg: FakeTelegram, conversations: Conversations, dialog: Dialog
+) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(conversations, settings_for(tg), stop))
+
+    async def until(condition: Callable[[], bool]) -> None:
+        while not condition():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(until(lambda: bool(tg.called("getUpdates"))), DEADLINE)
+    assert [call.method for call in tg.calls[:3]] == ["getMe", "setMyCommands", "deleteWebhook"]
+    update_id = tg.say(CHAT, ANA, "/start")
+    await asyncio.wait_for(until(lambda: len(tg.chat_messages(CHAT.id)) == 2), DEADLINE)
+    stop.set()
+    await asyncio.wait_for(task, DEADLINE)
+    assert task.exception() is None
+    # The last poll confirmed the update, so a restarted bot does not get it again.
+    assert tg.confirmed > update_id
+    assert tg.texts(CHAT.id)[0] == dialog.intro
