@@ -4,8 +4,8 @@ Rules:
 - Points discord.py at ``DISCORD_API_BASE_URL`` / ``DISCORD_GATEWAY_URL`` if set, starts the
   client, runs until ``stop`` is set (SIGINT/SIGTERM) or the client fails, then closes the
   client cleanly before returning.
-- A token Discord rejects is an operator's mistake: one ``StartupError`` line naming
-  ``DISCORD_BOT_TOKEN``, never the token itself.
+- A token Discord rejects, or a Discord that cannot be reached at start, is an operator's
+  mistake: one ``StartupError`` line naming the setting, never the token itself.
 - The command-sync hash lives next to the database named by ``CAREERBOT_DB``.
 """
 
@@ -15,7 +15,9 @@ import asyncio
 import logging
 from pathlib import Path
 
+import aiohttp
 import discord
+from discord.http import Route
 
 from bot.app import StartupError, core_settings
 from bot.config import DiscordSettings, environment
@@ -48,15 +50,15 @@ async def serve(
             try:
                 await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
             finally:
+                # Also on cancellation (another adapter failed): close, and wait for the
+                # client's task, so nothing is left running or unretrieved.
                 stopping.cancel()
                 await client.close()
-            try:
-                await running
-            except discord.LoginFailure:
-                raise StartupError(
-                    "DISCORD_BOT_TOKEN was rejected by Discord, expected a valid bot token"
-                ) from None
-            except asyncio.CancelledError:
-                if not stop.is_set():
-                    raise
+                (outcome,) = await asyncio.gather(running, return_exceptions=True)
+            if isinstance(outcome, discord.LoginFailure):
+                raise StartupError("DISCORD_BOT_TOKEN was rejected by Discord, expected a valid bot token")
+            if isinstance(outcome, aiohttp.ClientConnectionError) and not client.is_ready():
+                raise StartupError(f"cannot reach Discord at {Route.BASE}: {outcome}")
+            if isinstance(outcome, BaseException) and not isinstance(outcome, asyncio.CancelledError):
+                raise outcome
             _log.info("Discord adapter stopped")

@@ -283,7 +283,7 @@ class FakeDiscord:
             }
         if message is not None:
             payload["message"] = message
-        self._pending[token] = _Pending(channel, message and int(message["id"]))
+        self._pending[token] = _Pending(channel, int(message["id"]) if message is not None else None)
         return payload
 
     def slash(self, user: Person, sub: str, channel_id: int | None = None, **options: str) -> dict[str, Any]:
