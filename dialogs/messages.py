@@ -144,3 +144,7 @@ DISCORD_COMMANDS = {
     "help": "What this bot does and how to use it",
     "forget": "Erase everything stored about you",
 }
+WORKSHOP_WHY = "Why it matters: {why}"
+WORKSHOP_ROW_VOTERS = "{lean}, {voters} answered"
+WORKSHOP_ROW_NOBODY = "nobody answered"
+WORKSHOP_LEAN_COUNTS = "Questions where most of the group leaned {lean}: {count}"

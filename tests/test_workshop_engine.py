@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dialogs import messages
 from dialogs.content import Dialog, Lean
@@ -310,3 +312,32 @@ def test_a_tied_group_leans_mixed(dialog: Dialog) -> None:
     state = WorkshopState(1, dialog.id, FACILITATOR, WorkshopPhase.REVEALED, 0)
     _, profile, _ = step(dialog, state, End(FACILITATOR), {d.id: {job.id: 2, career.id: 2}}).replies
     assert isinstance(profile, GroupProfile) and profile.rows[0].leans is Lean.MIXED
+
+
+ids = st.sampled_from(["work", "value", "role", "pay", "x", ""]) | st.text(max_size=8)
+users = st.sampled_from([FACILITATOR, ADMIN, MEMBER, "zed"])
+workshop_events: st.SearchStrategy[WorkshopEvent] = st.one_of(
+    st.builds(Open, users, st.booleans(), st.none(), st.booleans()),
+    st.builds(Vote, users, st.integers(min_value=-1, max_value=5), ids, ids, st.booleans()),
+    st.builds(Reveal, users, st.booleans()),
+    st.builds(Next, users, st.booleans()),
+    st.builds(End, users, st.booleans()),
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sequence=st.lists(workshop_events, max_size=40), votes=st.integers(min_value=0, max_value=50))
+def test_the_engine_never_raises_and_always_answers(
+    dialog: Dialog, sequence: list[WorkshopEvent], votes: int
+) -> None:
+    state = WorkshopState()
+    tallies = {d.id: {d.choices[0].id: votes} for d in dialog.distinctions}
+    for event in sequence:
+        result = step(dialog, state, event, tallies)
+        assert result.replies
+        assert result.state.number >= state.number  # workshop numbers never go back
+        assert 0 <= result.state.position < dialog.total
+        assert len(result.writes) <= 1
+        if result.state.number == state.number and result.state.facilitator != state.facilitator:
+            raise AssertionError("only opening a workshop names a facilitator")
+        state = result.state
