@@ -116,14 +116,13 @@ async def test_careerbot_run_serves_discord_until_sigterm(fake: FakeDiscord, tmp
     logs = (out + err).decode()
     assert process.returncode == 0, logs
     assert fake.identified_tokens == [TOKEN] and TOKEN not in logs
+    assert fake.gateway_queries[0]["v"] == "10" and fake.gateway_queries[0]["encoding"] == "json"
     assert "Discord adapter stopped" in logs  # it shut down, not died
     assert (tmp_path / "bot.db.discord-commands").is_file()
     assert fake.unexpected == []
 
 
-async def test_unreachable_discord_is_a_startup_error(
-    fake: FakeDiscord, launch: Any, settings_for: Any
-) -> None:
+async def test_unreachable_discord_is_a_startup_error(fake: FakeDiscord, launch: Any) -> None:
     await fake.stop()  # nothing listens there any more
     with pytest.raises(StartupError, match=r"cannot reach Discord at http://127\.0\.0\.1"):
         await launch(fake)

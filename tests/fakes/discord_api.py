@@ -85,6 +85,7 @@ class FakeDiscord:
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # "global" or guild id
     identified_tokens: list[str] = field(default_factory=list)
+    gateway_queries: list[dict[str, str]] = field(default_factory=list)  # discord.py appends ?v=...
     _last_id: int = 0
     _pending: dict[str, _Pending] = field(default_factory=dict)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
@@ -145,6 +146,7 @@ class FakeDiscord:
     # --- gateway -----------------------------------------------------------------------
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        self.gateway_queries.append(dict(request.query))
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45_000}, "s": None, "t": None}))
