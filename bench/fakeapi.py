@@ -63,6 +63,7 @@ class FakeBotApi(BaseRequest):
 
     def __init__(self, on_call: Callable[[Call], None] | None = None) -> None:
         self.calls: Counter[str] = Counter()
+        self.bytes_in = 0  # request bodies, as they would go over the wire
         self.chats: dict[int, ChatLog] = {}
         self.on_call = on_call
         self._next_message_id = 1
@@ -94,6 +95,7 @@ class FakeBotApi(BaseRequest):
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         body = request_data.url_encoded_parameters().encode() if request_data else b""
+        self.bytes_in += len(body)
         params = dict(parse_qsl(body.decode()))
         name = url.rsplit("/", 1)[-1]
         self.calls[name] += 1
