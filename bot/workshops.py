@@ -11,6 +11,9 @@ How an adapter uses it (every method takes a ``WorkshopKey(platform, chat)``):
 - the member-profile button of ``MemberProfileOffer``: ``await member_profile(key,
   number, user)`` gives a ``Profile`` (or a ``Text`` when they answered nothing).
 - ``/forget``: ``await forget_member(platform, user)`` besides ``Conversations.forget``.
+- wiring: ``async with open_workshops(conversations) as workshops:`` inside
+  ``bot.app.open_service``; it shares the conversation store's connection and is closed
+  (pending votes committed) before that store is.
 ``admin`` is True when the platform says the sender is a group admin (Telegram) or has
 Manage Server (Discord); the engine itself knows who the facilitator is.
 
@@ -28,9 +31,11 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from bot.conversations import Conversations
 from bot.locks import KeyedLocks
 from dialogs import messages
 from dialogs.content import Dialog
@@ -113,8 +118,11 @@ class Workshops:
 
     async def remember_message(self, key: WorkshopKey, number: int, message: str) -> None:
         """Let an adapter store its reference to the current question message, so it can
-        still edit the count after a restart (read it back with ``store.message``)."""
+        still edit the count after a restart (read it back with ``message``)."""
         await self.store.remember_message(key, number, message)
+
+    async def message(self, key: WorkshopKey, number: int) -> str | None:
+        return await self.store.message(key, number)
 
     async def forget_member(self, platform: str, user: str) -> int:
         """Erase every workshop vote of this person on this platform (part of /forget)."""
@@ -147,3 +155,13 @@ class Workshops:
             result = await self.store.steer(key, decide)
             self._cache[key] = result.state
         return WorkshopTurn(result.replies, result.state)
+
+
+@asynccontextmanager
+async def open_workshops(conversations: Conversations) -> AsyncIterator[Workshops]:
+    """Workshops on the conversations' store and dialogs; exit before that store closes."""
+    store = WorkshopStore.on(conversations.store)
+    try:
+        yield Workshops(store, conversations.dialogs, conversations.default_dialog)
+    finally:
+        await store.close()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.workshops import Workshops
+from bot.conversations import Conversations
+from bot.workshops import Workshops, open_workshops
 from dialogs import messages
 from dialogs.content import Dialog
 from dialogs.events import End, Next, Open, Reveal, Vote
@@ -152,6 +153,15 @@ async def test_300_members_press_at_once(service: Workshops) -> None:
     tally = (await service.reveal(GROUP, Reveal("fac"))).replies[0]
     assert isinstance(tally, Tally) and tally.voters == 300 and [r.count for r in tally.rows][:3] == [100] * 3
     assert service.store.batches < 30
+
+
+async def test_open_workshops_shares_the_conversation_store(conversations: Conversations) -> None:
+    async with open_workshops(conversations) as workshops:
+        opened = await workshops.open(GROUP, Open("fac"))
+        await workshops.remember_message(GROUP, 1, "m-1")
+        assert await workshops.message(GROUP, 1) == "m-1"
+        assert opened.state.dialog == conversations.default_dialog
+    assert await WorkshopStore.on(conversations.store).load(GROUP) == opened.state
 
 
 async def test_forget_member_erases_votes(service: Workshops) -> None:
