@@ -118,3 +118,13 @@ async def test_forum_topics_keep_separate_sessions(
     assert await answers(conversations, ANA, f"{FORUM.id}/7") == [dialog.distinctions[0].choices[0].id]
     assert await answers(conversations, ANA, f"{FORUM.id}/9") == []
     assert all(call["message_thread_id"] in ("7", "9") for call in tg.called("sendMessage"))
+
+
+async def test_a_foreign_press_without_a_known_owner_gets_a_generic_alert(
+    tg: FakeTelegram, bot: Bot, conversations: Conversations, dialog: Dialog
+) -> None:
+    await bot.do(tg.say(GROUP, ANA, "/start"))
+    tg.fail_next("getChatMember", 400, "Bad Request: user not found")
+    await bot.do(tg.press(BEN, question(tg, GROUP.id, ANA.id), dialog.distinctions[0].choices[0].label))
+    assert tg.called("answerCallbackQuery")[-1]["text"] == messages.FOREIGN_BUTTON_UNNAMED
+    assert await answers(conversations, ANA) == []
