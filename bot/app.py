@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from bot.config import ConfigError, CoreSettings
 from bot.conversations import Conversations
+from bot.workshops import Workshops, open_workshops
 from dialogs.loader import DialogError, load_dialogs
 from storage.sessions import SessionStore, StorageError
 
@@ -37,8 +39,18 @@ def configure_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What every adapter is given: the personal conversations, the group workshops (both
+    on one database) and the core settings they were opened with."""
+
+    conversations: Conversations
+    workshops: Workshops
+    settings: CoreSettings
+
+
 @asynccontextmanager
-async def open_service(settings: CoreSettings) -> AsyncIterator[Conversations]:
+async def open_service(settings: CoreSettings) -> AsyncIterator[Services]:
     try:
         dialogs = load_dialogs(settings.dialogs_path)
     except DialogError as exc:
@@ -53,6 +65,8 @@ async def open_service(settings: CoreSettings) -> AsyncIterator[Conversations]:
     except StorageError as exc:
         raise StartupError(f"CAREERBOT_DB: {exc}") from None
     try:
-        yield Conversations(store, dialogs, settings.default_dialog)
+        conversations = Conversations(store, dialogs, settings.default_dialog)
+        async with open_workshops(conversations) as workshops:
+            yield Services(conversations, workshops, settings)
     finally:
         await store.close()

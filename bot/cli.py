@@ -40,9 +40,9 @@ async def _chat(args: argparse.Namespace, env: dict[str, str]) -> None:
     if args.db is not None:
         env["CAREERBOT_DB"] = str(args.db)
     settings = core_settings(env)
-    async with open_service(settings) as conversations:
+    async with open_service(settings) as services:
         user = args.user or _login_name()
-        console = Console(conversations, user, echo=not sys.stdin.isatty())
+        console = Console(services.conversations, user, echo=not sys.stdin.isatty())
         await console.run(read_lines(sys.stdin), args.dialog)
 
 

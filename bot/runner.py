@@ -3,8 +3,9 @@
 Rules:
 - ``telegram`` and ``discord`` need their token (a missing one is a ``StartupError``);
   ``run`` starts every adapter whose token is set, and needs at least one.
-- Each adapter module offers ``serve(conversations, settings, stop)``: it starts, runs
-  until ``stop`` is set, and shuts down cleanly before returning.
+- Each adapter module offers ``serve(services, settings, stop)``: it starts, runs until
+  ``stop`` is set, and shuts down cleanly before returning. ``services`` (``bot.app``)
+  holds the conversations and workshops, all on one database.
 - Adapters are imported here, lazily, so the terminal chat never loads their libraries.
 """
 
@@ -14,25 +15,24 @@ import asyncio
 import signal
 from collections.abc import Awaitable, Callable, Mapping
 
-from bot.app import StartupError, open_service
+from bot.app import Services, StartupError, open_service
 from bot.config import ConfigError, CoreSettings, DiscordSettings, TelegramSettings
-from bot.conversations import Conversations
 
-Serve = Callable[[Conversations, asyncio.Event], Awaitable[None]]
+Serve = Callable[[Services, asyncio.Event], Awaitable[None]]
 
 
 def _telegram(env: Mapping[str, str]) -> Serve:
     settings = TelegramSettings.from_env(env)
     from bot.telegram.adapter import serve
 
-    return lambda conversations, stop: serve(conversations, settings, stop)
+    return lambda services, stop: serve(services, settings, stop)
 
 
 def _discord(env: Mapping[str, str]) -> Serve:
     settings = DiscordSettings.from_env(env)
     from bot.discord.adapter import serve
 
-    return lambda conversations, stop: serve(conversations, settings, stop)
+    return lambda services, stop: serve(services, settings, stop)
 
 
 ADAPTERS: dict[str, tuple[str, Callable[[Mapping[str, str]], Serve]]] = {
@@ -57,5 +57,5 @@ async def run_adapters(command: str, settings: CoreSettings, env: Mapping[str, s
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with open_service(settings) as conversations:
-        await asyncio.gather(*(serve(conversations, stop) for serve in servers))
+    async with open_service(settings) as services:
+        await asyncio.gather(*(serve(services, stop) for serve in servers))
