@@ -131,6 +131,11 @@ AFTER_RESTART: dict[str, Callable[[Path], Coroutine[Any, Any, set[Answer]]]] = {
 }
 
 
+def _tail(path: Path) -> str:
+    lines = path.read_text(errors="replace").strip().splitlines() if path.exists() else []
+    return lines[-1] if lines else "(nothing on stderr)"
+
+
 @dataclass(frozen=True, slots=True)
 class Kill:
     """One killed run: answers acknowledged by a callback answer, by a message, and of
@@ -149,7 +154,7 @@ def kill_round(side: str, workdir: Path, round_: int, people: int, after_s: floa
         [sys.executable, "-m", "bench.crash", "child", side, str(workdir), str(round_), str(people)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=(workdir / f"child-{round_}.err").open("w"),
         text=True,
     )
     assert proc.stdout is not None
@@ -168,7 +173,7 @@ def kill_round(side: str, workdir: Path, round_: int, people: int, after_s: floa
     reader.start()
     if not ready.wait(READY_TIMEOUT_S) or proc.poll() is not None:
         proc.kill()
-        raise RuntimeError(f"the {side} child did not start: {proc.communicate()[1][-2000:]}")
+        raise RuntimeError(f"the {side} child did not start: {_tail(workdir / f'child-{round_}.err')}")
     time.sleep(after_s)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -178,6 +183,8 @@ def kill_round(side: str, workdir: Path, round_: int, people: int, after_s: floa
         if line.startswith("ACK "):
             _, kind, uid, distinction, choice = line.split()
             acked[kind].add((int(uid), distinction, choice))
+    if not acked["callback"] and not acked["message"]:
+        raise RuntimeError(f"the {side} bot acknowledged no answer: {_tail(workdir / f'child-{round_}.err')}")
     stored = asyncio.run(AFTER_RESTART[side](workdir))
     return Kill(
         acked_by_callback=len(acked["callback"]),

@@ -66,7 +66,8 @@ async def _opened_rss(path: Path) -> int:
     from storage.keys import SessionKey
 
     settings = CoreSettings(path, BUILTIN_CONTENT, DEFAULT_DIALOG_ID, "WARNING")
-    async with open_service(settings) as conversations:
+    async with open_service(settings) as services:
+        conversations = services.conversations
         await conversations.handle(SessionKey("bench", "1", "1"), Start())
         await conversations.handle(SessionKey("bench", "new", "new"), Start())
         return rss_kb()

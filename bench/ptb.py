@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import inspect
 import itertools
 import json
 import subprocess
@@ -43,7 +44,7 @@ from bench.stats import Run, Summary, summarise
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 USER_BASE = 100_000
-TURN_TIMEOUT_S = 60.0
+TURN_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +132,15 @@ async def _open_ours(
     from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID
 
     settings = CoreSettings(workdir / "ours.db", BUILTIN_CONTENT, DEFAULT_DIALOG_ID, "WARNING")
-    async with open_service(settings) as conversations:
+    async with open_service(settings) as services:
         build_application = importlib.import_module("bot.telegram.adapter").build_application
         options: dict[str, Any] = {"request": api, "get_updates_request": FakeBotApi()}
         if rate_limiter is not None:
             options["rate_limiter"] = rate_limiter
-        yield build_application(conversations, telegram_settings(), **options)
+        # The adapter takes the conversations (and, once it wires workshops, the services).
+        first = next(iter(inspect.signature(build_application).parameters))
+        given = services if first == "services" else services.conversations
+        yield build_application(given, telegram_settings(), **options)
 
 
 def _ours_is_answer(data: str) -> bool:
