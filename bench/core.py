@@ -23,6 +23,7 @@ from bench.scale import Scale
 from bench.stats import Run, summarise
 from bot.conversations import Conversations
 from dialogs.content import Dialog
+from dialogs.engine import new_state, step
 from dialogs.events import Choose, Event, Start
 from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID, load_dialogs
 from dialogs.replies import Question
@@ -123,6 +124,25 @@ def count_rows(path: Path) -> tuple[int, int]:
         answers = conn.execute("SELECT count(*) FROM answers").fetchone()[0]
     conn.close()
     return int(sessions), int(answers)
+
+
+def engine_run(people: int) -> Run:
+    """The pure engine alone, the same conversations with no storage and no asyncio: the
+    CPU any durable turn must spend on top of its writes."""
+    dialog = the_dialog()
+    turns = 0
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for person in range(people):
+        state, event = new_state(dialog), Start()
+        while True:
+            result = step(dialog, state, event)
+            turns += 1
+            state = result.state
+            question = next((r for r in result.replies if isinstance(r, Question)), None)
+            if question is None:
+                break
+            event = Choose(question.distinction, choice_for(person, question), question.turn)
+    return Run(turns=turns, wall_s=time.perf_counter() - wall0, cpu_s=time.process_time() - cpu0)
 
 
 # --- the floor: the same writes with sqlite3 directly -----------------------------------
@@ -263,11 +283,30 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
             min(scale.core_concurrency, people),
             f"{batched.turns_per_s / core.turns_per_s:.2f}x",
         )
+        engine = summarise([engine_run(people) for _ in range(scale.core_reps)])
+        section.add(
+            "engine alone (dialogs.engine.step, no I/O)",
+            people,
+            engine.turns,
+            engine.turns_per_s,
+            "-",
+            "-",
+            engine.cpu_us_per_turn,
+            "-",
+            f"{engine.turns_per_s / core.turns_per_s:.2f}x",
+        )
         if core.turns != expected:
             section.notes.append(f"N={people}: {core.turns} turns ran, expected {expected}")
         section.notes.append(f"N={people}: {stored} (expected {people * the_dialog().total}).")
         if people == scale.core_people[0]:
             ratio = batched.turns_per_s / core.turns_per_s
+            floor_plus_engine = batched.cpu_us_per_turn + engine.cpu_us_per_turn
+            section.notes.append(
+                f"N={people}: the batched floor's {batched.cpu_us_per_turn:.1f} µs plus the engine's "
+                f"{engine.cpu_us_per_turn:.1f} µs is {floor_plus_engine:.1f} µs per turn before any "
+                "asyncio, lock or thread hop; 2x the floor's rate would leave "
+                f"{2 * batched.cpu_us_per_turn:.1f} µs for all of it."
+            )
             targets += [
                 Target(
                     f"core CPU per turn, N={people}",
