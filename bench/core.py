@@ -133,7 +133,8 @@ def engine_run(people: int) -> Run:
     turns = 0
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for person in range(people):
-        state, event = new_state(dialog), Start()
+        state = new_state(dialog)
+        event: Event = Start()
         while True:
             result = step(dialog, state, event)
             turns += 1
