@@ -148,3 +148,21 @@ WORKSHOP_WHY = "Why it matters: {why}"
 WORKSHOP_ROW_VOTERS = "{lean}, {voters} answered"
 WORKSHOP_ROW_NOBODY = "nobody answered"
 WORKSHOP_LEAN_COUNTS = "Questions where most of the group leaned {lean}: {count}"
+
+# --- Discord workshops (bot/discord/workshop_*.py). Descriptions at most 100 characters,
+# button labels at most 80.
+DISCORD_WORKSHOP_GROUP = "Run a workshop: the whole channel answers the questions together."
+DISCORD_WORKSHOP_COMMANDS = {
+    "start": "Start a workshop in this channel, led by you",
+    "reveal": "Show how the group answered the current question",
+    "next": "Move on to the next question",
+    "end": "End the workshop and show the group's profile",
+}
+DISCORD_WORKSHOP_DIALOG_OPTION = "Which conversation the workshop follows (the default if left out)"
+DISCORD_WORKSHOP_GUILD_ONLY = "Workshops are for a whole group, so they run in server channels. Use /workshop start in a channel of your server; here, /career start begins your own conversation."
+DISCORD_WORKSHOP_POSTED = "Done: it is posted in the channel."
+DISCORD_WORKSHOP_REPLACE = "End it and start a new one"
+DISCORD_WORKSHOP_KEEP = "Keep it running"
+DISCORD_WORKSHOP_KEPT = "The running workshop carries on; nothing was changed."
+DISCORD_WORKSHOP_PROFILE_BUTTON = "Show my profile"
+DISCORD_WORKSHOP_CANNOT_POST = "I could not post in this channel. Please let me send messages here (the Send Messages permission) and try again."

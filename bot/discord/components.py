@@ -4,8 +4,8 @@ Rules:
 - Every button is a ``DynamicItem`` whose template matches its custom_id, registered with
   ``Client.add_dynamic_items``: a press is understood from the custom_id alone, so a button
   sent before a restart still works, and no view is kept in memory per message.
-- A press is handed to the ``Router`` the client carries (``client.router``); items hold
-  no logic of their own.
+- A press is handed to the router the client carries (``client.router`` for the personal
+  conversation, ``client.workshop_router`` for workshops); items hold no logic of their own.
 - Labels come from the replies (content) and ``dialogs.messages``; Discord's limits
   (80 characters a label, 5 buttons a row, 5 rows) are enforced here.
 """
@@ -17,16 +17,21 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.buttons import AnswerButton, CommandButton, decode, encode
+from bot.buttons import AnswerButton, CommandButton, VoteButton, decode, encode
 from bot.discord.custom_ids import (
     ANSWER_FIELD,
     ANSWER_TEMPLATE,
     COMMAND_TEMPLATE,
+    CONTROL_TEMPLATE,
     OWN_WORDS_TEMPLATE,
+    VOTE_TEMPLATE,
     OwnWords,
+    WorkshopControl,
     own_words_button,
     own_words_modal,
     parse_own_words,
+    parse_workshop_control,
+    workshop_control,
 )
 from dialogs import messages
 
@@ -38,6 +43,18 @@ class Router(Protocol):
     async def answer(self, interaction: discord.Interaction[Any], data: AnswerButton) -> None: ...
     async def command(self, interaction: discord.Interaction[Any], data: CommandButton) -> None: ...
     async def own_words(self, interaction: discord.Interaction[Any], data: OwnWords) -> None: ...
+
+
+class WorkshopRouter(Protocol):
+    async def vote(self, interaction: discord.Interaction[Any], data: VoteButton) -> None: ...
+    async def control(self, interaction: discord.Interaction[Any], data: WorkshopControl) -> None: ...
+
+
+def workshop_router_of(interaction: discord.Interaction[Any]) -> WorkshopRouter:
+    router: WorkshopRouter | None = getattr(interaction.client, "workshop_router", None)
+    if router is None:
+        raise RuntimeError("the Discord client has no workshop router; build it with CareerClient")
+    return router
 
 
 def router_of(interaction: discord.Interaction[Any]) -> Router:
@@ -124,7 +141,66 @@ class OwnWordsItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=OWN_
         await router_of(interaction).own_words(interaction, self.data)
 
 
-DYNAMIC_ITEMS = (AnswerItem, CommandItem, OwnWordsItem)
+class VoteItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=VOTE_TEMPLATE):
+    """A workshop choice; anyone in the channel may press it (the vote is theirs)."""
+
+    def __init__(self, data: VoteButton, text: str = "", *, row: int | None = None):
+        super().__init__(
+            discord.ui.Button(
+                label=label(text) or None,
+                custom_id=encode(data),
+                style=discord.ButtonStyle.secondary,
+                row=row,
+            )
+        )
+        self.data = data
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> VoteItem:
+        data = decode(match.string)
+        if not isinstance(data, VoteButton):
+            raise ValueError(f"not a vote button: {match.string!r}")
+        return cls(data)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await workshop_router_of(interaction).vote(interaction, self.data)
+
+
+class WorkshopControlItem(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=CONTROL_TEMPLATE,
+):
+    """"Show my profile", "end it and start a new one" or "keep it running"."""
+
+    def __init__(
+        self,
+        data: WorkshopControl,
+        text: str = "",
+        *,
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        row: int | None = None,
+    ):
+        super().__init__(
+            discord.ui.Button(label=label(text) or None, custom_id=workshop_control(data), style=style, row=row)
+        )
+        self.data = data
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> WorkshopControlItem:
+        data = parse_workshop_control(match.string)
+        if data is None:
+            raise ValueError(f"not a workshop control: {match.string!r}")
+        return cls(data)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await workshop_router_of(interaction).control(interaction, self.data)
+
+
+DYNAMIC_ITEMS = (AnswerItem, CommandItem, OwnWordsItem, VoteItem, WorkshopControlItem)
 
 
 class OwnWordsModal(discord.ui.Modal):
