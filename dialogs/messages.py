@@ -166,3 +166,28 @@ DISCORD_WORKSHOP_KEEP = "Keep it running"
 DISCORD_WORKSHOP_KEPT = "The running workshop carries on; nothing was changed."
 DISCORD_WORKSHOP_PROFILE_BUTTON = "Show my profile"
 DISCORD_WORKSHOP_CANNOT_POST = "I could not post in this channel. Please let me send messages here (the Send Messages permission) and try again."
+
+# --- Telegram workshops (bot/telegram/workshop.py) -----------------------------------------
+# Extra commands shown in groups' menus (setMyCommands, scope: all group chats).
+TELEGRAM_WORKSHOP_COMMANDS = {
+    "workshop": "Start a workshop for the whole group",
+    "reveal": "Workshop: show how the group answered",
+    "next": "Workshop: move on to the next question",
+    "endworkshop": "Workshop: end it and show the group's profile",
+}
+TELEGRAM_WORKSHOP_BUTTONS = {
+    "reveal": "📊 Reveal",
+    "next": "Next ▶",
+    "end": "■ End workshop",
+    "replace": "Yes, end it and start a new one",
+    "keep": "No, keep it running",
+    "profile": "🔒 My own profile",
+}
+TELEGRAM_WORKSHOP_PRIVATE = (
+    "Workshops are for groups: add me to a group and send /workshop there. "
+    "Here, just send /start to have the conversation on your own."
+)
+TELEGRAM_WORKSHOP_KEPT = "The running workshop carries on; nothing was changed."
+TELEGRAM_WORKSHOP_STALE_BUTTON = "That button belongs to an earlier question or workshop, so nothing happened. Use the newest message."
+TELEGRAM_WORKSHOP_PROFILE_LINK = "Your profile opens in a private chat with me: press the button below. Only you will see it."
+TELEGRAM_WORKSHOP_BAD_LINK = "That workshop link is not valid. Ask the facilitator for the link again, or send /start to begin your own conversation."
