@@ -1,20 +1,29 @@
 """The baseline: the conversation the way python-telegram-bot's documentation teaches it.
 
-A ``ConversationHandler`` (one state per question, ``CallbackQueryHandler`` per state,
+A ``ConversationHandler`` (one state per question, a ``CallbackQueryHandler`` per state,
 ``persistent=True``) with ``PicklePersistence`` at its defaults, answers kept in
 ``context.user_data``. Each answer makes the same Bot API calls as our adapter:
 ``answerCallbackQuery``, ``editMessageText`` (the question, marked with the answer),
 ``sendMessage`` (the explanation) and ``sendMessage`` (the next question, or the profile).
-The words come from the same content file, so messages are the same size.
+The words come from the same content file.
+
+Two payload styles:
+- ``same_payloads=True`` (the comparison): messages shaped like ours, so both sides send
+  requests of the same size: HTML with bold titles and a progress bar, link previews off,
+  button data naming owner, question, choice and turn, and the row of Back/Skip/Why
+  buttons (sent for parity; the simulated people never press them, so no handler).
+- ``same_payloads=False``: the docs' plain style (plain text, the choice id as data).
 """
 
 from __future__ import annotations
 
+import html
 import warnings
 from pathlib import Path
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -22,6 +31,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     ConversationHandler,
+    Defaults,
     PicklePersistence,
 )
 from telegram.request import BaseRequest
@@ -33,21 +43,55 @@ from dialogs.content import Dialog, Distinction
 CONVERSATION = "job_vs_career"
 
 
-def _question(distinction: Distinction, position: int, total: int) -> tuple[str, InlineKeyboardMarkup]:
-    keyboard = [[InlineKeyboardButton(c.label, callback_data=c.id)] for c in distinction.choices]
-    text = f"{distinction.title}  {position + 1}/{total}\n{distinction.question}"
-    return text, InlineKeyboardMarkup(keyboard)
+class Style:
+    """How messages and buttons look: ours (``same``) or the docs' plain style."""
+
+    def __init__(self, same: bool) -> None:
+        self.same = same
+
+    def bold(self, text: str) -> str:
+        return f"<b>{html.escape(text, quote=False)}</b>" if self.same else text
+
+    def text(self, text: str) -> str:
+        return html.escape(text, quote=False) if self.same else text
+
+    def answer_data(self, uid: int, distinction: Distinction, choice: str, turn: int) -> str:
+        return f"1:a:{uid}:{distinction.id}:{choice}:{turn}" if self.same else choice
+
+    def choice_of(self, data: str) -> str:
+        return data.split(":")[4] if self.same else data
+
+    def question(
+        self, uid: int, distinction: Distinction, position: int, total: int
+    ) -> tuple[str, InlineKeyboardMarkup]:
+        keyboard = [
+            [
+                InlineKeyboardButton(
+                    c.label, callback_data=self.answer_data(uid, distinction, c.id, position + 1)
+                )
+            ]
+            for c in distinction.choices
+        ]
+        progress = f"{position + 1}/{total}"
+        if self.same:
+            progress += " " + "▰" * position + "▱" * (total - position)
+            actions = [("◀ Back", "back")] if position else []
+            actions += [("Skip ▶", "skip"), ("Why?", "why")]
+            keyboard.append([InlineKeyboardButton(t, callback_data=f"1:c:{uid}:{a}") for t, a in actions])
+        text = f"{self.bold(distinction.title)}  {progress}\n{self.text(distinction.question)}"
+        return text, InlineKeyboardMarkup(keyboard)
 
 
-def conversation(dialog: Dialog) -> ConversationHandler[Any]:
+def conversation(dialog: Dialog, style: Style) -> ConversationHandler[Any]:
     """The ``ConversationHandler``: state n waits for the answer to question n."""
     total = dialog.total
 
     async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         assert update.message is not None and context.user_data is not None
+        uid = update.effective_user.id if update.effective_user else 0
         context.user_data["answers"] = {}
-        await update.message.reply_text(dialog.intro)
-        text, markup = _question(dialog.distinctions[0], 0, total)
+        await update.message.reply_text(style.text(dialog.intro))
+        text, markup = style.question(uid, dialog.distinctions[0], 0, total)
         await update.message.reply_text(text, reply_markup=markup)
         return 0
 
@@ -59,20 +103,25 @@ def conversation(dialog: Dialog) -> ConversationHandler[Any]:
             assert query is not None and query.data is not None and context.user_data is not None
             chat_id = update.effective_chat.id if update.effective_chat else 0
             await query.answer()
-            choice = distinction.choice(query.data)
+            choice = distinction.choice(style.choice_of(query.data))
             if choice is None:
                 return position
             context.user_data.setdefault("answers", {})[distinction.id] = choice.id
-            await query.edit_message_text(f"{distinction.question}\n✓ {choice.label}")
-            explained = f"{choice.reflection}\n\n{distinction.title}: {distinction.explain[choice.leans]}"
+            await query.edit_message_text(f"{style.text(distinction.question)}\n✓ {style.bold(choice.label)}")
+            explained = (
+                f"{style.text(choice.reflection)}\n\n{style.bold(distinction.title)}: "
+                f"{style.text(distinction.explain[choice.leans])}"
+            )
             await context.bot.send_message(chat_id, explained)
             if position + 1 < total:
-                text, markup = _question(dialog.distinctions[position + 1], position + 1, total)
+                text, markup = style.question(chat_id, dialog.distinctions[position + 1], position + 1, total)
                 await context.bot.send_message(chat_id, text, reply_markup=markup)
                 return position + 1
             answers = context.user_data["answers"]
-            lines = [f"• {d.title}: {answers.get(d.id, '-')}" for d in dialog.distinctions]
-            await context.bot.send_message(chat_id, dialog.outro.heading + "\n" + "\n".join(lines))
+            lines = [f"• {style.text(d.title)}: {answers.get(d.id, '-')}" for d in dialog.distinctions]
+            await context.bot.send_message(
+                chat_id, style.bold(dialog.outro.heading) + "\n" + "\n".join(lines)
+            )
             return ConversationHandler.END
 
         return answer
@@ -80,13 +129,14 @@ def conversation(dialog: Dialog) -> ConversationHandler[Any]:
     async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         return ConversationHandler.END
 
+    pattern = r"^1:a:" if style.same else None
     with warnings.catch_warnings():
         # PTB warns that per_message=False does not track callback queries per message;
         # per-user tracking is what this conversation wants (and what the docs' examples use).
         warnings.simplefilter("ignore", PTBUserWarning)
         return ConversationHandler(
             entry_points=[CommandHandler("start", start)],
-            states={p: [CallbackQueryHandler(answer_in(p))] for p in range(total)},
+            states={p: [CallbackQueryHandler(answer_in(p), pattern=pattern)] for p in range(total)},
             fallbacks=[CommandHandler("cancel", cancel)],
             name=CONVERSATION,
             persistent=True,
@@ -94,18 +144,27 @@ def conversation(dialog: Dialog) -> ConversationHandler[Any]:
 
 
 def build_baseline(
-    dialog: Dialog, pickle_path: Path, request: BaseRequest, get_updates_request: BaseRequest
+    dialog: Dialog,
+    pickle_path: Path,
+    request: BaseRequest,
+    get_updates_request: BaseRequest,
+    same_payloads: bool = True,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The baseline ``Application``, built as the docs show (defaults everywhere else)."""
-    application = (
+    """The baseline ``Application``, built as the docs show (defaults everywhere else;
+    with ``same_payloads`` also ``Defaults`` for HTML and no link previews, as ours sends)."""
+    builder = (
         ApplicationBuilder()
         .token(TOKEN)
         .request(request)
         .get_updates_request(get_updates_request)
         .persistence(PicklePersistence(filepath=pickle_path))
-        .build()
     )
-    application.add_handler(conversation(dialog))
+    if same_payloads:
+        builder = builder.defaults(
+            Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+        )
+    application = builder.build()
+    application.add_handler(conversation(dialog, Style(same_payloads)))
     return application
 
 

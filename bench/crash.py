@@ -48,7 +48,7 @@ READY_TIMEOUT_S = 60.0
 
 def _choice_of(side: str, data: str) -> str:
     if side == "baseline":
-        return data
+        return data.split(":")[4]
     from bot.buttons import AnswerButton, decode
 
     button = decode(data)
