@@ -1,4 +1,4 @@
-"""Run the Discord bot: ``serve(conversations, settings, stop)``.
+"""Run the Discord bot: ``serve(services, settings, stop)``.
 
 Rules:
 - Points discord.py at ``DISCORD_API_BASE_URL`` / ``DISCORD_GATEWAY_URL`` if set, starts the
@@ -6,22 +6,21 @@ Rules:
   client cleanly before returning.
 - A token Discord rejects, or a Discord that cannot be reached at start, is an operator's
   mistake: one ``StartupError`` line naming the setting, never the token itself.
-- The command-sync hash lives next to the database named by ``CAREERBOT_DB``.
+- The command-sync hash lives next to the database the services were opened on
+  (``services.settings.db_path``); this module reads no environment.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 
 import aiohttp
 import discord
 from discord.http import Route
 
-from bot.app import StartupError, core_settings
-from bot.config import DiscordSettings, environment
-from bot.conversations import Conversations
+from bot.app import Services, StartupError
+from bot.config import DiscordSettings
 from bot.discord.client import CareerClient
 from bot.discord.endpoints import pointed_at
 from bot.discord.sync import marker_for
@@ -29,12 +28,8 @@ from bot.discord.sync import marker_for
 _log = logging.getLogger(__name__)
 
 
-def default_sync_marker() -> Path | None:
-    return marker_for(core_settings(environment()).db_path)
-
-
 async def serve(
-    conversations: Conversations,
+    services: Services,
     settings: DiscordSettings,
     stop: asyncio.Event,
     *,
@@ -43,7 +38,7 @@ async def serve(
     """Run until ``stop`` is set. ``client`` lets a caller (a test) keep hold of the client."""
     with pointed_at(settings.api_base_url, settings.gateway_url):
         if client is None:
-            client = CareerClient(conversations, settings, sync_marker=default_sync_marker())
+            client = CareerClient(services, settings, sync_marker=marker_for(services.settings.db_path))
         async with client:
             running = asyncio.create_task(client.start(settings.token), name="careerbot-discord")
             stopping = asyncio.create_task(stop.wait(), name="careerbot-discord-stop")

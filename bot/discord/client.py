@@ -3,7 +3,10 @@
 Rules:
 - Intents: only ``guilds``. Everything arrives as interactions, which need no intent, so
   the bot asks for no privileged intent (no Message Content).
-- ``setup_hook`` registers the dynamic buttons and syncs ``/career`` only when it changed.
+- ``setup_hook`` registers the dynamic buttons and syncs ``/career`` and ``/workshop`` only
+  when the command set changed.
+- Workshop buttons and ``/workshop`` go to the ``WorkshopRouter`` (``workshop_router``); its
+  count-edit coalescer is closed when the client closes.
 - Modal submissions are routed here, from the raw custom_id and values, and not by the
   ``Modal`` object kept in memory, so a form opened before a restart still counts.
 - A component whose custom_id none of our templates match gets an "expired" reply, and a
@@ -14,22 +17,25 @@ Rules:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import discord
 from discord import app_commands
 
+from bot.app import Services
+from bot.coalesce import DISCORD_INTERVAL
 from bot.config import DiscordSettings
-from bot.conversations import Conversations
-from bot.discord.commands import career_group
+from bot.discord.commands import career_group, workshop_group
 from bot.discord.components import DYNAMIC_ITEMS, submitted_text
 from bot.discord.custom_ids import is_ours, parse_modal
 from bot.discord.router import Router
 from bot.discord.sync import sync_if_changed
+from bot.discord.workshop_router import WorkshopRouter
 
 HANDLED = "careerbot_handled"
 
@@ -39,13 +45,17 @@ _log = logging.getLogger(__name__)
 class CareerClient(discord.Client):
     def __init__(
         self,
-        conversations: Conversations,
+        services: Services,
         settings: DiscordSettings,
         *,
         sync_marker: Path | None,
         clock: Callable[[], float] = time.time,
+        vote_interval: float = DISCORD_INTERVAL,
+        vote_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         **options: Any,
     ) -> None:
+        """``vote_interval`` and ``vote_sleep`` pace the edits of a workshop question's count
+        (``bot.coalesce``); tests inject them."""
         intents = discord.Intents.none()
         intents.guilds = True
         super().__init__(intents=intents, **options)
@@ -53,10 +63,19 @@ class CareerClient(discord.Client):
         self.sync_marker = sync_marker
         self.synced: bool | None = None  # None until setup; then whether commands were synced
         self.router = Router(
-            conversations, ephemeral_in_guilds=settings.ephemeral, clock=clock, on_done=self._handled
+            services.conversations,
+            services.workshops,
+            ephemeral_in_guilds=settings.ephemeral,
+            clock=clock,
+            on_done=self._handled,
         )
+        self.workshop_router = WorkshopRouter(
+            self, services.workshops, interval=vote_interval, sleep=vote_sleep, on_done=self._handled
+        )
+        dialog_ids = sorted(services.conversations.dialogs)
         self.tree: app_commands.CommandTree[CareerClient] = app_commands.CommandTree(self)
-        self.tree.add_command(career_group(self.router, sorted(conversations.dialogs)))
+        self.tree.add_command(career_group(self.router, dialog_ids))
+        self.tree.add_command(workshop_group(self.workshop_router, dialog_ids))
         self.tree.error(self._command_failed)
 
     async def setup_hook(self) -> None:
@@ -64,6 +83,10 @@ class CareerClient(discord.Client):
         if self.application_id is None:
             raise RuntimeError("Discord did not tell the application id at login")
         self.synced = await sync_if_changed(self.tree, self.application_id, self.guild_id, self.sync_marker)
+
+    async def close(self) -> None:
+        await self.workshop_router.close()
+        await super().close()
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         data: dict[str, Any] = dict(interaction.data or {})

@@ -6,6 +6,8 @@ Rules:
   except ``forget``, which first asks for a confirmation with two buttons.
 - ``dialog`` offers the loaded dialogs as choices, so a person cannot mistype one; the
   choices are part of the command payload, so new content triggers a re-sync.
+- A second group, ``/workshop``, with ``start [dialog]``, ``reveal``, ``next`` and ``end``,
+  each handed to the ``WorkshopRouter`` (who may steer is the engine's business).
 - Descriptions come from ``dialogs.messages``.
 """
 
@@ -18,10 +20,12 @@ import discord
 from discord import app_commands
 
 from bot.discord.router import Router
+from bot.discord.workshop_router import WorkshopRouter
 from dialogs import messages
 from dialogs.events import COMMANDS, Event, Start
 
 GROUP = "career"
+WORKSHOP_GROUP = "workshop"
 _CHOICES_LIMIT = 25  # Discord's limit on an option's choices
 Callback = Callable[[discord.Interaction[Any]], Awaitable[None]]
 
@@ -43,11 +47,13 @@ def _sender(router: Router, event: Event) -> Callback:
     return send
 
 
-def _simple(name: str, run: Callback) -> app_commands.Command[Any, ..., None]:
+def _simple(name: str, run: Callback, description: str | None = None) -> app_commands.Command[Any, ..., None]:
     async def callback(interaction: discord.Interaction[Any]) -> None:
         await run(interaction)
 
-    return app_commands.Command(name=name, description=messages.DISCORD_COMMANDS[name], callback=callback)
+    return app_commands.Command(
+        name=name, description=description or messages.DISCORD_COMMANDS[name], callback=callback
+    )
 
 
 def _start(router: Router, dialog_ids: Sequence[str]) -> app_commands.Command[Any, ..., None]:
@@ -59,3 +65,19 @@ def _start(router: Router, dialog_ids: Sequence[str]) -> app_commands.Command[An
         await router.slash(interaction, Start(dialog))
 
     return app_commands.Command(name="start", description=messages.DISCORD_COMMANDS["start"], callback=start)
+
+
+def workshop_group(router: WorkshopRouter, dialog_ids: Sequence[str]) -> app_commands.Group:
+    group = app_commands.Group(name=WORKSHOP_GROUP, description=messages.DISCORD_WORKSHOP_GROUP)
+    choices = [app_commands.Choice(name=d, value=d) for d in dialog_ids[:_CHOICES_LIMIT]]
+
+    @app_commands.describe(dialog=messages.DISCORD_WORKSHOP_DIALOG_OPTION)
+    @app_commands.choices(dialog=choices)
+    async def start(interaction: discord.Interaction[Any], dialog: str | None = None) -> None:
+        await router.start(interaction, dialog)
+
+    described = messages.DISCORD_WORKSHOP_COMMANDS
+    group.add_command(app_commands.Command(name="start", description=described["start"], callback=start))
+    for name, run in (("reveal", router.reveal), ("next", router.next), ("end", router.end)):
+        group.add_command(_simple(name, run, described[name]))
+    return group

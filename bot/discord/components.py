@@ -172,7 +172,7 @@ class WorkshopControlItem(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=CONTROL_TEMPLATE,
 ):
-    """"Show my profile", "end it and start a new one" or "keep it running"."""
+    """ "Show my profile", "end it and start a new one" or "keep it running"."""
 
     def __init__(
         self,
@@ -183,7 +183,9 @@ class WorkshopControlItem(
         row: int | None = None,
     ):
         super().__init__(
-            discord.ui.Button(label=label(text) or None, custom_id=workshop_control(data), style=style, row=row)
+            discord.ui.Button(
+                label=label(text) or None, custom_id=workshop_control(data), style=style, row=row
+            )
         )
         self.data = data
 

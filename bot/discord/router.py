@@ -13,6 +13,7 @@ Rules:
   the recorded answer there), so only the current question has live buttons.
 - A free answer from the modal counts only if the question it was opened for is still the
   current one (same turn); otherwise nothing is recorded and the current question is shown.
+- ``/career forget`` erases the person's conversations and their workshop votes.
 - Whatever happens, ``on_done(interaction id)`` is called once the interaction is handled.
 """
 
@@ -32,6 +33,7 @@ from bot.discord.components import CommandItem, OwnWordsModal
 from bot.discord.custom_ids import OwnWords
 from bot.discord.layout import Outgoing, lay_out, text_of
 from bot.discord.respond import NO_PINGS, Responder
+from bot.workshops import Workshops
 from dialogs import messages
 from dialogs.events import Back, Choose, Event, FreeText, Restart, Resume, Skip, Summary, Why
 from dialogs.replies import Action, Answered, Reply, Text
@@ -58,12 +60,14 @@ class Router:
     def __init__(
         self,
         conversations: Conversations,
+        workshops: Workshops,
         *,
         ephemeral_in_guilds: bool,
         clock: Callable[[], float] = time.time,
         on_done: Callable[[int], None] = lambda _id: None,
     ) -> None:
         self.conversations = conversations
+        self.workshops = workshops
         self.ephemeral_in_guilds = ephemeral_in_guilds
         self.clock = clock
         self.on_done = on_done
@@ -74,7 +78,7 @@ class Router:
     # --- slash commands ----------------------------------------------------------------
 
     async def slash(self, interaction: discord.Interaction[Any], event: Event) -> None:
-        async with self._handling(interaction):
+        async with handling(interaction, self.on_done):
             ephemeral = self.ephemeral(interaction)
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
             turn = await self.conversations.handle(session_key(interaction), event)
@@ -82,7 +86,7 @@ class Router:
             await self._send(responder, turn.replies, str(interaction.user.id))
 
     async def forget_prompt(self, interaction: discord.Interaction[Any]) -> None:
-        async with self._handling(interaction):
+        async with handling(interaction, self.on_done):
             owner = str(interaction.user.id)
             confirm = Outgoing(
                 messages.FORGET_CONFIRM,
@@ -104,7 +108,7 @@ class Router:
     # --- buttons and the modal ---------------------------------------------------------
 
     async def answer(self, interaction: discord.Interaction[Any], data: AnswerButton) -> None:
-        async with self._handling(interaction):
+        async with handling(interaction, self.on_done):
             if await self._foreign(interaction, data.owner):
                 return
             await interaction.response.defer()
@@ -124,13 +128,14 @@ class Router:
             await self._send(responder, replies, data.owner, strip_pressed=not recorded)
 
     async def command(self, interaction: discord.Interaction[Any], data: CommandButton) -> None:
-        async with self._handling(interaction):
+        async with handling(interaction, self.on_done):
             if await self._foreign(interaction, data.owner):
                 return
             if data.action in (FORGET_YES, FORGET_NO):
                 await interaction.response.defer()
                 if data.action == FORGET_YES:
                     await self.conversations.forget(session_key(interaction))
+                    await self.workshops.forget_member(PLATFORM, str(interaction.user.id))
                 text = messages.FORGOTTEN if data.action == FORGET_YES else messages.FORGET_CANCELLED
                 await Responder(interaction, self.ephemeral(interaction), self.clock).edit_pressed(text)
                 return
@@ -144,14 +149,14 @@ class Router:
             await self._send(responder, turn.replies, data.owner, strip_pressed=True)
 
     async def own_words(self, interaction: discord.Interaction[Any], data: OwnWords) -> None:
-        async with self._handling(interaction):
+        async with handling(interaction, self.on_done):
             if await self._foreign(interaction, data.owner):
                 return
             # A modal can only be the first response, so it is the acknowledgement.
             await interaction.response.send_modal(OwnWordsModal(data))
 
     async def modal(self, interaction: discord.Interaction[Any], data: OwnWords, text: str) -> None:
-        async with self._handling(interaction):
+        async with handling(interaction, self.on_done):
             if await self._foreign(interaction, data.owner):
                 return
             ephemeral = self.ephemeral(interaction)
@@ -171,14 +176,14 @@ class Router:
 
     async def expired(self, interaction: discord.Interaction[Any]) -> None:
         """A component whose custom_id none of our formats parses (an older version's)."""
-        async with self._handling(interaction):
+        async with handling(interaction, self.on_done):
             if not interaction.response.is_done():
                 await interaction.response.send_message(messages.DISCORD_EXPIRED_BUTTON, ephemeral=True)
 
     async def failed(self, interaction: discord.Interaction[Any]) -> None:
         """A slash command discord.py could not run (say, one Discord still lists but we dropped)."""
-        async with self._handling(interaction):
-            await self._apologise(interaction)
+        async with handling(interaction, self.on_done):
+            await apologise(interaction)
 
     # --- helpers -----------------------------------------------------------------------
 
@@ -198,21 +203,27 @@ class Router:
         for out in outgoing:
             await responder.send(out)
 
-    @asynccontextmanager
-    async def _handling(self, interaction: discord.Interaction[Any]) -> AsyncIterator[None]:
-        try:
-            yield
-        except Exception:
-            _log.exception("failed to handle a Discord interaction (%s)", interaction.type.name)
-            await self._apologise(interaction)
-        finally:
-            self.on_done(interaction.id)
 
-    async def _apologise(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            if interaction.response.is_done():
-                await interaction.followup.send(messages.DISCORD_FAILED, ephemeral=True)
-            else:
-                await interaction.response.send_message(messages.DISCORD_FAILED, ephemeral=True)
-        except discord.HTTPException:
-            _log.warning("could not tell the person that their interaction failed")
+@asynccontextmanager
+async def handling(
+    interaction: discord.Interaction[Any], on_done: Callable[[int], None]
+) -> AsyncIterator[None]:
+    """Wrap the handling of one interaction: an unexpected error is logged and the person
+    gets an apology instead of "This interaction failed"; ``on_done(id)`` runs in any case."""
+    try:
+        yield
+    except Exception:
+        _log.exception("failed to handle a Discord interaction (%s)", interaction.type.name)
+        await apologise(interaction)
+    finally:
+        on_done(interaction.id)
+
+
+async def apologise(interaction: discord.Interaction[Any]) -> None:
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(messages.DISCORD_FAILED, ephemeral=True)
+        else:
+            await interaction.response.send_message(messages.DISCORD_FAILED, ephemeral=True)
+    except discord.HTTPException:
+        _log.warning("could not tell the person that their interaction failed")

@@ -1,9 +1,9 @@
 """Fixtures for the Discord adapter: a fake Discord, and a real client running ``serve``.
 
 A ``Bot`` runs the real ``bot.discord.adapter.serve`` with a real ``CareerClient`` against
-the fake on 127.0.0.1, with the real ``Conversations`` on a real SQLite file. ``act``
-injects one interaction and waits for the adapter's ``careerbot_handled`` event, so tests
-never sleep.
+the fake on 127.0.0.1, with the real ``Services`` (conversations and workshops) on a real
+SQLite file. ``act`` injects one interaction and waits for the adapter's
+``careerbot_handled`` event, so tests never sleep; ``act_all`` does that for a burst.
 """
 
 from __future__ import annotations
@@ -16,20 +16,25 @@ from typing import Any
 
 import pytest
 
-from bot.config import DiscordSettings
+from bot.app import Services
+from bot.config import CoreSettings, DiscordSettings
 from bot.conversations import Conversations
 from bot.discord.adapter import serve
 from bot.discord.client import HANDLED, CareerClient
 from bot.discord.sync import marker_for
+from bot.workshops import Workshops
 from dialogs.content import Dialog
-from dialogs.loader import DEFAULT_DIALOG_ID
-from storage.keys import SessionKey
+from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID
+from storage.keys import SessionKey, WorkshopKey
 from storage.sessions import SessionStore
+from storage.workshops import WorkshopStore
 from tests.fakes.discord_api import FakeDiscord, Person
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB"
 ANA = Person(300_000_000_000_000_001, "Ana")
 BEN = Person(300_000_000_000_000_002, "Ben")
+CLEO = Person(300_000_000_000_000_003, "Cleo")
+DAN = Person(300_000_000_000_000_004, "Dan")
 
 
 @dataclass
@@ -38,6 +43,7 @@ class Bot:
 
     client: CareerClient
     conversations: Conversations
+    workshops: Workshops
     store: SessionStore
     fake: FakeDiscord
     stop: asyncio.Event
@@ -52,6 +58,29 @@ class Bot:
         await self.fake.interact(payload)
         await waiter
 
+    async def act_all(self, payloads: list[dict[str, Any]]) -> None:
+        """Inject every interaction at once, then wait until each one was handled."""
+        waiting = {int(p["id"]) for p in payloads}
+        done = asyncio.Event()
+
+        def check(handled: int) -> bool:
+            waiting.discard(handled)
+            if not waiting:
+                done.set()
+            return False
+
+        waiter = asyncio.create_task(self.client.wait_for(HANDLED, check=check))
+        await asyncio.sleep(0)
+        try:
+            for payload in payloads:
+                await self.fake.interact(payload)
+            await asyncio.wait_for(done.wait(), 60)
+        finally:
+            waiter.cancel()
+
+    def workshop_key(self) -> WorkshopKey:
+        return WorkshopKey("discord", str(self.fake.guild_channel_id))
+
     def key(self, person: Person, channel_id: int | None = None) -> SessionKey:
         return SessionKey("discord", str(channel_id or self.fake.guild_channel_id), str(person.id))
 
@@ -64,6 +93,7 @@ class Bot:
             return
         self.stop.set()
         await asyncio.wait_for(self.task, 10)
+        await self.workshops.store.close()
         await self.store.close()
 
 
@@ -99,16 +129,26 @@ async def launch(
     """Start a bot process against a fake; each call opens the database afresh."""
     running: list[Bot] = []
 
-    async def start(fake: FakeDiscord, clock: Callable[[], float] | None = None, **changes: Any) -> Bot:
+    async def start(
+        fake: FakeDiscord,
+        clock: Callable[[], float] | None = None,
+        vote_sleep: Callable[[float], Any] | None = None,
+        **changes: Any,
+    ) -> Bot:
         settings = settings_for(fake, **changes)
         store = await SessionStore.open(db_path)
         conversations = Conversations(store, dialogs, DEFAULT_DIALOG_ID)
+        workshops = Workshops(WorkshopStore.on(store), dialogs, DEFAULT_DIALOG_ID)
+        core = CoreSettings(db_path, BUILTIN_CONTENT, DEFAULT_DIALOG_ID, "INFO")
+        services = Services(conversations, workshops, core)
         options: dict[str, Any] = {"guild_ready_timeout": 0.01}
         if clock is not None:
             options["clock"] = clock
-        client = CareerClient(conversations, settings, sync_marker=marker_for(db_path), **options)
+        if vote_sleep is not None:
+            options["vote_sleep"] = vote_sleep
+        client = CareerClient(services, settings, sync_marker=marker_for(db_path), **options)
         stop = asyncio.Event()
-        task = asyncio.create_task(serve(conversations, settings, stop, client=client))
+        task = asyncio.create_task(serve(services, settings, stop, client=client))
         for _ in range(1000):
             if client.is_ready() or task.done():
                 break
@@ -116,7 +156,7 @@ async def launch(
         if task.done():
             task.result()  # raise whatever stopped it
         assert client.is_ready()
-        bot = Bot(client, conversations, store, fake, stop, task)
+        bot = Bot(client, conversations, workshops, store, fake, stop, task)
         running.append(bot)
         return bot
 

@@ -19,6 +19,7 @@ from tests.discord.conftest import ANA, TOKEN, Bot
 from tests.fakes.discord_api import FakeDiscord, button_labels
 
 SUBCOMMANDS = {"start", "resume", "back", "skip", "restart", "summary", "why", "help", "forget"}
+WORKSHOP_SUBCOMMANDS = {"start", "reveal", "next", "end"}
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -55,9 +56,12 @@ async def test_commands_are_synced_only_when_they_change(
     assert first.client.synced is True
     puts = fake.command_puts()
     assert [c.path for c in puts] == [f"/applications/{fake.application_id}/guilds/{fake.guild_id}/commands"]
-    (career,) = puts[0].body
+    career, workshop = puts[0].body
     assert career["name"] == "career" and {o["name"] for o in career["options"]} == SUBCOMMANDS
     start = next(o for o in career["options"] if o["name"] == "start")
+    assert [c["value"] for c in start["options"][0]["choices"]] == ["job-vs-career"]
+    assert workshop["name"] == "workshop" and {o["name"] for o in workshop["options"]} == WORKSHOP_SUBCOMMANDS
+    start = next(o for o in workshop["options"] if o["name"] == "start")
     assert [c["value"] for c in start["options"][0]["choices"]] == ["job-vs-career"]
     marker = marker_for(db_path)
     assert marker is not None and marker.is_file()

@@ -4,15 +4,18 @@ Rules:
 - It speaks just enough of Discord's API v10 for a bot that uses slash commands, buttons
   and modals: login (``/users/@me``, ``/oauth2/applications/@me``), ``/gateway/bot``,
   application command PUT/GET, interaction callbacks, followup webhooks, ``@original``
-  edits, channel messages and DM channel creation; and a gateway websocket speaking HELLO,
-  HEARTBEAT/ACK, IDENTIFY -> READY + GUILD_CREATE, then whatever dispatches a test injects.
+  edits, channel messages (create, and edit as the bot) and DM channel creation; and a
+  gateway websocket speaking HELLO, HEARTBEAT/ACK, IDENTIFY -> READY + GUILD_CREATE, then
+  whatever dispatches a test injects.
 - Every REST call is recorded (``calls``), and every message the bot made or edited is
   kept (``messages``), so tests assert on what a person saw. A route the fake does not know
   is recorded in ``unexpected`` and answered 404, so tests can assert it stayed empty.
 - JSON responses carry ``Content-Type: application/json`` exactly: discord.py parses a body
   only then (aiohttp's ``json_response`` would add a charset).
 - Builders (``slash``, ``press``, ``submit``) make INTERACTION_CREATE payloads the way
-  Discord does; ``interact`` dispatches one to every connected gateway.
+  Discord does; ``interact`` dispatches one to every connected gateway. A guild member has
+  Send Messages; the ids in ``managers`` also have Manage Server. A channel id in
+  ``read_only`` refuses the bot's channel messages (403), as without Send Messages.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from aiohttp import WSMsgType, web
 
 API_PREFIX = "/api/v10"
 EPHEMERAL = 64
+MANAGE_GUILD = 1 << 5
 DISCORD_EPOCH_MS = 1_420_070_400_000
 TIMESTAMP = "2026-01-01T00:00:00.000000+00:00"
 
@@ -86,6 +90,8 @@ class FakeDiscord:
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # "global" or guild id
     identified_tokens: list[str] = field(default_factory=list)
     gateway_queries: list[dict[str, str]] = field(default_factory=list)  # discord.py appends ?v=...
+    managers: set[int] = field(default_factory=set)  # members with Manage Server
+    read_only: set[int] = field(default_factory=set)  # channels where the bot may not post
     _last_id: int = 0
     _pending: dict[str, _Pending] = field(default_factory=dict)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
@@ -131,6 +137,10 @@ class FakeDiscord:
 
     def calls_to(self, method: str, prefix: str) -> list[Call]:
         return [c for c in self.calls if c.method == method and c.path.startswith(prefix)]
+
+    def edits_of(self, message_id: int | str) -> list[Call]:
+        """Every PATCH of one message, through the channel endpoint or a webhook."""
+        return [c for c in self.calls if c.method == "PATCH" and c.path.endswith(f"/messages/{message_id}")]
 
     def command_puts(self) -> list[Call]:
         return [c for c in self.calls if c.method == "PUT" and c.path.endswith("/commands")]
@@ -274,7 +284,7 @@ class FakeDiscord:
                     "deaf": False,
                     "mute": False,
                     "flags": 0,
-                    "permissions": "2048",
+                    "permissions": str(2048 | (MANAGE_GUILD if user.id in self.managers else 0)),
                 },
             }
         else:
@@ -288,12 +298,14 @@ class FakeDiscord:
         self._pending[token] = _Pending(channel, int(message["id"]) if message is not None else None)
         return payload
 
-    def slash(self, user: Person, sub: str, channel_id: int | None = None, **options: str) -> dict[str, Any]:
-        """``/career <sub> [options]`` as Discord sends it; ``channel_id`` None: the guild channel."""
+    def slash(
+        self, user: Person, sub: str, channel_id: int | None = None, *, group: str = "career", **options: str
+    ) -> dict[str, Any]:
+        """``/<group> <sub> [options]`` as Discord sends it; ``channel_id`` None: the guild channel."""
         sub_options = [{"type": 3, "name": k, "value": v} for k, v in options.items()]
         data = {
             "id": str(self.next_id()),
-            "name": "career",
+            "name": group,
             "type": 1,
             "options": [{"type": 1, "name": sub, "options": sub_options}],
         }
@@ -381,8 +393,8 @@ class FakeDiscord:
             return self._callback(parts[2], call.body)
         if parts[0] == "webhooks" and len(parts) >= 3:
             return self._webhook(method, parts[2], parts[3:], call.body)
-        if method == "POST" and len(parts) == 3 and parts[0] == "channels" and parts[2] == "messages":
-            return _json(self._create_message(int(parts[1]), call.body, ephemeral=False))
+        if len(parts) >= 3 and parts[0] == "channels" and parts[2] == "messages":
+            return self._channel_messages(method, int(parts[1]), parts[3:], call.body)
         if (method, call.path) == ("POST", "/users/@me/channels"):
             user_id = int(call.body["recipient_id"])
             return _json(
@@ -395,6 +407,20 @@ class FakeDiscord:
                     ],
                 }
             )
+        return None
+
+    def _channel_messages(
+        self, method: str, channel_id: int, rest: list[str], body: Any
+    ) -> web.Response | None:
+        if channel_id in self.read_only and method in ("POST", "PATCH"):
+            return _json({"message": "Missing Permissions", "code": 50013}, status=403)
+        if method == "POST" and not rest:
+            return _json(self._create_message(channel_id, body, ephemeral=False))
+        if method == "PATCH" and len(rest) == 1 and rest[0].isdigit():
+            message = self.messages.get(int(rest[0]))
+            if message is None or message["channel_id"] != str(channel_id) or message["flags"] & EPHEMERAL:
+                return _json({"message": "Unknown Message", "code": 10008}, status=404)
+            return _json(self._edit_message(int(rest[0]), body))
         return None
 
     def _commands(self, method: str, parts: list[str], body: Any) -> web.Response | None:

@@ -1,0 +1,267 @@
+"""Turn ``/workshop`` commands and workshop buttons into ``Workshops`` calls, and post the replies.
+
+Rules:
+- Acknowledge first (a defer, or an instant reply), before any database work, so Discord's
+  3 seconds are always met.
+- A workshop is keyed ("discord", channel id). Workshops run in server channels only; in a
+  DM every ``/workshop`` command gets a polite refusal and nothing else happens.
+- ``admin`` is the sender's Manage Server permission; the engine itself knows the facilitator
+  and refuses anyone else (reveal, next, end, replacing a workshop) with a private reply.
+- Replies for EVERYONE are posted in the channel as the bot (the channel message endpoint),
+  never through an interaction token, so the question message can be edited later with the
+  bot's own authority: no token older than 15 minutes is ever used. Its id is remembered
+  in SQLite (``Workshops.remember_message``, as ``<distinction>:<message id>``), so the
+  count is still edited after a restart. PERSON and FACILITATOR replies are ephemeral.
+- A vote is answered privately (ephemeral). Its ``VoteCount`` goes to a ``Coalescer``: the
+  question message's count is edited at most once per ``interval``, never once per press.
+  A refresh edits only while that question still takes votes and only the message
+  remembered for it; edits of one chat's question message are serialised with the closing
+  edit, so a late refresh never puts buttons back on a closed question.
+- When a question is revealed, its message shows the final count and loses its buttons;
+  when the workshop ends, the last question message loses its buttons.
+- Pending count refreshes are dropped at shutdown; the next vote refreshes the count again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import discord
+
+from bot.buttons import VoteButton
+from bot.coalesce import DISCORD_INTERVAL, Coalescer
+from bot.discord.custom_ids import WorkshopControl
+from bot.discord.layout import MESSAGE_LIMIT, Outgoing
+from bot.discord.respond import NO_PINGS
+from bot.discord.router import PLATFORM, handling
+from bot.discord.workshop_layout import private_notes, public_posts, question_text, workshop_text
+from bot.locks import KeyedLocks
+from bot.render import split_message
+from bot.workshops import Workshops, WorkshopTurn
+from dialogs import messages
+from dialogs.events import End, Next, Open, Reveal, Vote, WorkshopEvent
+from dialogs.replies import GroupProfile, Tally, VoteCount, WorkshopReply
+from dialogs.workshop import WorkshopPhase, WorkshopState, vote_question
+from storage.keys import WorkshopKey
+
+_log = logging.getLogger(__name__)
+
+Steer = Callable[[str, bool], WorkshopEvent]  # (user, admin) -> the event
+
+
+def workshop_key(interaction: discord.Interaction[Any]) -> WorkshopKey:
+    return WorkshopKey(PLATFORM, str(interaction.channel_id))
+
+
+def message_ref(distinction: str, message_id: int) -> str:
+    return f"{distinction}:{message_id}"
+
+
+def parse_message_ref(ref: str | None) -> tuple[str, int] | None:
+    distinction, _, message_id = (ref or "").rpartition(":")
+    return (distinction, int(message_id)) if distinction and message_id.isdigit() else None
+
+
+class WorkshopRouter:
+    def __init__(
+        self,
+        client: discord.Client,
+        workshops: Workshops,
+        *,
+        interval: float = DISCORD_INTERVAL,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_done: Callable[[int], None] = lambda _id: None,
+    ) -> None:
+        self.client = client
+        self.workshops = workshops
+        self.on_done = on_done
+        self.coalescer: Coalescer[WorkshopKey, VoteCount] = Coalescer(self._refresh, interval, sleep)
+        self._edits = KeyedLocks()
+
+    async def close(self) -> None:
+        await self.coalescer.close()
+
+    # --- slash commands ----------------------------------------------------------------
+
+    async def start(self, interaction: discord.Interaction[Any], dialog: str | None) -> None:
+        opening = dialog or self.workshops.default_dialog
+        await self._steer(interaction, lambda user, admin: Open(user, admin, dialog), opening)
+
+    async def reveal(self, interaction: discord.Interaction[Any]) -> None:
+        await self._steer(interaction, Reveal, self.workshops.default_dialog)
+
+    async def next(self, interaction: discord.Interaction[Any]) -> None:
+        await self._steer(interaction, Next, self.workshops.default_dialog)
+
+    async def end(self, interaction: discord.Interaction[Any]) -> None:
+        await self._steer(interaction, End, self.workshops.default_dialog)
+
+    # --- buttons -----------------------------------------------------------------------
+
+    async def vote(self, interaction: discord.Interaction[Any], data: VoteButton) -> None:
+        async with handling(interaction, self.on_done):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            key = workshop_key(interaction)
+            user, admin = _sender(interaction)
+            event = Vote(user, data.workshop, data.distinction, data.choice, admin)
+            turn = await self.workshops.vote(key, event)
+            private: list[WorkshopReply] = []
+            for reply in turn.replies:
+                if isinstance(reply, VoteCount):
+                    self.coalescer.notify(key, reply)
+                else:
+                    private.append(reply)
+            await self._reply_privately(interaction, private_notes(private, ""))
+
+    async def control(self, interaction: discord.Interaction[Any], data: WorkshopControl) -> None:
+        if data.kind == "wp":
+            await self._member_profile(interaction, data.workshop)
+        elif data.kind == "wk":
+            async with handling(interaction, self.on_done):
+                await interaction.response.edit_message(
+                    content=messages.DISCORD_WORKSHOP_KEPT, view=None, allowed_mentions=NO_PINGS
+                )
+        else:
+            state = await self.workshops.current(workshop_key(interaction))
+            # Force only the workshop the prompt was about; if it ended meanwhile, this opens
+            # plainly, and if yet another one runs now, the engine asks again.
+            force = state.active and state.number == data.workshop
+
+            def replace(user: str, admin: bool) -> WorkshopEvent:
+                return Open(user, admin, data.dialog, force=force)
+
+            await self._steer(interaction, replace, data.dialog, pressed=True)
+
+    # --- internals ---------------------------------------------------------------------
+
+    async def _steer(
+        self, interaction: discord.Interaction[Any], make: Steer, dialog: str, *, pressed: bool = False
+    ) -> None:
+        async with handling(interaction, self.on_done):
+            if interaction.guild_id is None:
+                await interaction.response.send_message(messages.DISCORD_WORKSHOP_GUILD_ONLY)
+                return
+            if pressed:
+                await interaction.response.defer()  # the pressed (private) prompt is the original
+            else:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            key = workshop_key(interaction)
+            event = make(*_sender(interaction))
+            if isinstance(event, Open):
+                turn = await self.workshops.open(key, event)
+            else:
+                turn = await self.workshops.handle(key, event)
+            await self._close_questions(key, turn)
+            posted = await self._post(key, turn.replies)
+            notes = private_notes(turn.replies, dialog)
+            if not posted:
+                notes.insert(0, Outgoing(messages.DISCORD_WORKSHOP_CANNOT_POST))
+            await self._reply_privately(interaction, notes or [Outgoing(messages.DISCORD_WORKSHOP_POSTED)])
+
+    async def _member_profile(self, interaction: discord.Interaction[Any], number: int) -> None:
+        async with handling(interaction, self.on_done):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            profile = await self.workshops.member_profile(
+                workshop_key(interaction), number, str(interaction.user.id)
+            )
+            chunks = split_message(workshop_text(profile), MESSAGE_LIMIT)
+            await self._reply_privately(interaction, [Outgoing(chunk) for chunk in chunks])
+
+    async def _post(self, key: WorkshopKey, replies: Sequence[WorkshopReply]) -> bool:
+        """Post the public replies as the bot; False if Discord refused to let it post."""
+        channel = self.client.get_partial_messageable(int(key.chat))
+        try:
+            for post in public_posts(replies):
+                view = post.out.view()
+                if view is None:
+                    message = await channel.send(post.out.content, allowed_mentions=NO_PINGS)
+                else:
+                    message = await channel.send(post.out.content, view=view, allowed_mentions=NO_PINGS)
+                if post.question is not None:
+                    ref = message_ref(post.question.distinction, message.id)
+                    await self.workshops.remember_message(key, post.question.workshop, ref)
+        except discord.Forbidden:
+            _log.warning("not allowed to post in channel %s", key.chat)
+            return False
+        return True
+
+    async def _reply_privately(
+        self, interaction: discord.Interaction[Any], notes: Sequence[Outgoing]
+    ) -> None:
+        """The first note replaces the deferred response (or the pressed prompt); any more
+        are ephemeral followups."""
+        if not notes:
+            notes = [Outgoing(messages.DISCORD_WORKSHOP_POSTED)]
+        first, *rest = notes
+        await interaction.edit_original_response(
+            content=first.content, view=first.view(), allowed_mentions=NO_PINGS
+        )
+        for note in rest:
+            view = note.view()
+            if view is None:
+                await interaction.followup.send(note.content, ephemeral=True, allowed_mentions=NO_PINGS)
+            else:
+                await interaction.followup.send(
+                    note.content, view=view, ephemeral=True, allowed_mentions=NO_PINGS
+                )
+
+    async def _close_questions(self, key: WorkshopKey, turn: WorkshopTurn) -> None:
+        """Take the buttons off a question whose votes closed in this turn (revealed: also
+        show its final count; ended: leave its text)."""
+        for reply in turn.replies:
+            if isinstance(reply, Tally):
+                await self._close(key, turn.state, reply.distinction, reply.voters)
+            elif isinstance(reply, GroupProfile):
+                await self._close(key, turn.state, None, None)
+
+    async def _close(
+        self, key: WorkshopKey, state: WorkshopState, distinction: str | None, voters: int | None
+    ) -> None:
+        async with self._edits.hold(key):
+            ref = parse_message_ref(await self.workshops.message(key, state.number))
+            if ref is None or (distinction is not None and ref[0] != distinction):
+                return
+            message = self.client.get_partial_messageable(int(key.chat)).get_partial_message(ref[1])
+            dialog = self.workshops.dialogs.get(state.dialog)
+            position = (
+                next((n for n, d in enumerate(dialog.distinctions) if d.id == ref[0]), None)
+                if dialog is not None
+                else None
+            )
+            try:
+                if voters is None or dialog is None or position is None:
+                    await message.edit(view=None)
+                else:
+                    question = vote_question(dialog, WorkshopState(state.number, position=position), voters)
+                    await message.edit(content=question_text(question), view=None, allowed_mentions=NO_PINGS)
+            except discord.HTTPException as exc:
+                _log.warning("could not close the question message in channel %s: %s", key.chat, exc)
+
+    async def _refresh(self, key: WorkshopKey, count: VoteCount) -> None:
+        """Edit the question message's count (called by the coalescer, a few times a burst)."""
+        async with self._edits.hold(key):
+            state = await self.workshops.current(key)
+            dialog = self.workshops.dialogs.get(state.dialog)
+            if (
+                dialog is None
+                or state.phase is not WorkshopPhase.ASKING
+                or state.number != count.workshop
+                or state.position >= dialog.total
+                or dialog.distinctions[state.position].id != count.distinction
+            ):
+                return  # the round closed; its closing edit showed the final count
+            ref = parse_message_ref(await self.workshops.message(key, count.workshop))
+            if ref is None or ref[0] != count.distinction:
+                return
+            question = vote_question(dialog, state, count.voters)
+            message = self.client.get_partial_messageable(int(key.chat)).get_partial_message(ref[1])
+            await message.edit(content=question_text(question), allowed_mentions=NO_PINGS)
+
+
+def _sender(interaction: discord.Interaction[Any]) -> tuple[str, bool]:
+    """Who pressed or typed, and whether they may steer as an admin (Manage Server)."""
+    admin = interaction.guild_id is not None and interaction.permissions.manage_guild
+    return str(interaction.user.id), admin
