@@ -1,16 +1,21 @@
 """The python-telegram-bot Application: built here, run here until told to stop.
 
 Rules:
-- ``build_application`` wires the handlers onto a fresh Application; it takes the HTTP
-  layer (``request``, ``get_updates_request``) and the rate limiter as arguments so tests
-  and benchmarks can run it against a local Bot API without touching this module.
+- ``build_application`` wires the handlers onto a fresh Application: the workshop ones
+  (``workshop``) first, then the conversation ones (``handlers``). It takes the HTTP
+  layer (``request``, ``get_updates_request``), the rate limiter and the workshop count
+  refresh interval as arguments so tests and benchmarks can run it against a local Bot
+  API without touching this module.
 - Updates are processed concurrently (one member's turns still run in order, see
   ``handlers``); sending goes through PTB's ``AIORateLimiter`` (30 messages/s overall, 20
   a minute per group) which waits out a 429's ``retry_after`` and sends again.
+- The command menu: the personal commands everywhere (default scope), and in groups
+  (all-group-chats scope) the workshop commands after them.
 - ``serve`` / ``run_application``: initialise, register the command menu (setMyCommands),
   receive updates by long polling, or by webhook when ``TELEGRAM_WEBHOOK_URL`` is set
   (updates without the right secret token are refused with 403 by PTB's webhook server),
-  run until ``stop`` is set, then stop and shut down in reverse order.
+  run until ``stop`` is set, then stop and shut down in reverse order; a workshop count
+  refresh still pending then is dropped (the next vote after a restart refreshes it).
 - The token never reaches a log line: it is redacted from the loggers that see request
   URLs, httpx's request log is kept at WARNING, and start-up errors name the setting, not
   its value.
@@ -23,16 +28,19 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, ContextTypes
 from telegram.request import BaseRequest
 
-from bot.app import StartupError
+from bot.app import Services, StartupError
+from bot.coalesce import TELEGRAM_GROUP_INTERVAL, Coalescer
 from bot.config import TelegramSettings
-from bot.conversations import Conversations
 from bot.telegram.handlers import Handlers
+from bot.telegram.workshop import WorkshopHandlers
 from dialogs import messages
+from dialogs.replies import VoteCount
+from storage.keys import WorkshopKey
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +51,8 @@ DEFAULT_API = "https://api.telegram.org/bot"
 POLL_TIMEOUT = 10
 # 429s in a row before a send gives up; each is waited out for as long as Telegram asks.
 RATE_LIMIT_RETRIES = 8
+# Where the Application keeps its workshop handlers (``workshop_counts`` reads it back).
+_WORKSHOPS = "careerbot.workshops"
 
 
 # Loggers that see request URLs, which carry the token: PTB's bot logs its API URL at
@@ -85,14 +95,16 @@ def default_rate_limiter() -> AIORateLimiter:
 
 
 def build_application(
-    conversations: Conversations,
+    services: Services,
     settings: TelegramSettings,
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter[Any] | None = None,
+    count_interval: float = TELEGRAM_GROUP_INTERVAL,
 ) -> App:
-    """A ready-to-run Application whose handlers talk to ``conversations``."""
+    """A ready-to-run Application whose handlers talk to ``services``; a workshop's public
+    count is edited at most once per ``count_interval`` seconds per group."""
     keep_token_out_of_logs(settings.token)
     builder = (
         Application.builder()
@@ -106,16 +118,27 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     app: App = builder.build()
-    Handlers(conversations).install(app)
+    workshops = WorkshopHandlers(services.workshops, app.bot, count_interval)
+    app.bot_data[_WORKSHOPS] = workshops
+    workshops.install(app)
+    Handlers(services.conversations, services.workshops).install(app)
     app.add_error_handler(_log_error)
     return app
 
 
+def workshop_counts(app: App) -> Coalescer[WorkshopKey, VoteCount]:
+    """The coalescer of ``app``'s workshop count edits (``drain()`` waits for them)."""
+    handlers: WorkshopHandlers = app.bot_data[_WORKSHOPS]
+    return handlers.counts
+
+
 async def publish_commands(bot: Bot) -> None:
-    """Register the command menu Telegram shows beside the message box."""
-    await bot.set_my_commands(
-        [BotCommand(name, description) for name, description in messages.TELEGRAM_COMMANDS.items()]
-    )
+    """Register the command menu Telegram shows beside the message box: the personal
+    commands everywhere, plus the workshop commands in groups."""
+    personal = [BotCommand(name, text) for name, text in messages.TELEGRAM_COMMANDS.items()]
+    workshop = [BotCommand(name, text) for name, text in messages.TELEGRAM_WORKSHOP_COMMANDS.items()]
+    await bot.set_my_commands(personal)
+    await bot.set_my_commands(personal + workshop, scope=BotCommandScopeAllGroupChats())
 
 
 async def run_application(app: App, settings: TelegramSettings, stop: asyncio.Event) -> None:
@@ -153,12 +176,14 @@ async def run_application(app: App, settings: TelegramSettings, stop: asyncio.Ev
             if app.running:
                 await app.stop()
     finally:
+        if _WORKSHOPS in app.bot_data:
+            await workshop_counts(app).close()
         await app.shutdown()
 
 
-async def serve(conversations: Conversations, settings: TelegramSettings, stop: asyncio.Event) -> None:
+async def serve(services: Services, settings: TelegramSettings, stop: asyncio.Event) -> None:
     """The ``careerbot telegram`` command: run the bot until SIGINT/SIGTERM sets ``stop``."""
-    await run_application(build_application(conversations, settings), settings, stop)
+    await run_application(build_application(services, settings), settings, stop)
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

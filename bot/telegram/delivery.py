@@ -29,6 +29,8 @@ _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _HARMLESS = ("message is not modified", "query is too old", "query id is invalid")
 # How often a message is offered again after 429s that got past the rate limiter's own retries.
 _SEND_ATTEMPTS = 5
+# Telegram shows at most 200 characters of a callback answer's text.
+ANSWER_LIMIT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +73,16 @@ async def send(bot: Bot, place: Place, message: Outgoing) -> Message:
 
 async def edit(bot: Bot, target: MaybeInaccessibleMessage, message: Outgoing) -> bool:
     """Replace a message's text and keyboard; False when Telegram would not allow it."""
+    return await edit_by_id(bot, target.chat.id, target.message_id, message)
+
+
+async def edit_by_id(bot: Bot, chat_id: int, message_id: int, message: Outgoing) -> bool:
+    """``edit`` for a message known only by its ids (e.g. remembered across a restart)."""
     try:
         await bot.edit_message_text(
             message.text,
-            chat_id=target.chat.id,
-            message_id=target.message_id,
+            chat_id=chat_id,
+            message_id=message_id,
             parse_mode=ParseMode.HTML,
             reply_markup=message.markup,
             link_preview_options=_NO_PREVIEW,
@@ -96,7 +103,15 @@ async def clear_keyboard(bot: Bot, target: MaybeInaccessibleMessage) -> None:
 async def answer(query: CallbackQuery, alert: str | None = None) -> None:
     """Acknowledge a press (Telegram shows a spinner until then); ``alert`` pops up a box."""
     try:
-        await query.answer(alert, show_alert=alert is not None)
+        await query.answer(alert and alert[:ANSWER_LIMIT], show_alert=alert is not None)
+    except BadRequest as exc:
+        _tolerate("answer", exc)
+
+
+async def notify(query: CallbackQuery, text: str) -> None:
+    """Acknowledge a press with a short notification only the presser sees (no alert box)."""
+    try:
+        await query.answer(text[:ANSWER_LIMIT], show_alert=False)
     except BadRequest as exc:
         _tolerate("answer", exc)
 

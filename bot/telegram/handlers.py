@@ -5,7 +5,8 @@ Rules:
   "<chat id>/<topic id>", so each member has their own session per group and per topic.
 - ``/start [dialog]`` (the deep-link payload names the dialog), ``/resume``, ``/back``,
   ``/skip``, ``/restart``, ``/why``, ``/summary`` and ``/help`` become engine events.
-  ``/forget`` first asks with two buttons and erases only on its owner's "yes".
+  ``/forget`` first asks with two buttons and erases only on its owner's "yes": their
+  sessions and, through ``Workshops.forget_member``, every workshop vote they cast.
 - In a private chat any text is an answer. In a group the bot may run with privacy mode
   on and then sees only commands addressed to it and replies to its own messages: a reply
   to the bot's message is an answer, and other chatter is never answered.
@@ -44,6 +45,7 @@ from bot.locks import KeyedLocks
 from bot.telegram import view
 from bot.telegram.delivery import Place, answer, clear_keyboard, edit, send
 from bot.telegram.keyboards import asked_by, forget_keyboard
+from bot.workshops import Workshops
 from dialogs import messages
 from dialogs.events import COMMANDS, Choose, Event, FreeText, Start
 from dialogs.replies import Action, Answered, Reply
@@ -85,8 +87,9 @@ def _from_bot(message: Message | None, bot_id: int) -> Message | None:
 
 
 class Handlers:
-    def __init__(self, conversations: Conversations) -> None:
+    def __init__(self, conversations: Conversations, workshops: Workshops) -> None:
         self.conversations = conversations
+        self.workshops = workshops
         self._locks = KeyedLocks()
 
     def install(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -180,6 +183,7 @@ class Handlers:
         async with self._locks.hold(member.key):
             if yes:
                 await self.conversations.forget(member.key)
+                await self.workshops.forget_member(PLATFORM, str(member.user.id))
             outcome = view.plain(messages.FORGOTTEN if yes else messages.FORGET_CANCELLED, member.addressee)
             if not await edit(context.bot, pressed, outcome):
                 await send(context.bot, member.place, outcome)

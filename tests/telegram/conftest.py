@@ -2,7 +2,8 @@
 
 Rules:
 - Nothing of ours is mocked: the real ``build_application`` and ``run_application`` run
-  against ``tests.fakes.telegram_api`` with the real ``Conversations`` on a SQLite file.
+  against ``tests.fakes.telegram_api`` with the real ``Services`` (conversations and
+  workshops) on a SQLite file.
 - A probe handler in a later handler group marks each update once the bot has handled it,
   so ``Bot.do`` waits for exactly that update instead of sleeping.
 - Every error the Application reports is collected; a test that ends with one fails.
@@ -14,15 +15,19 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram import Update
 from telegram.ext import AIORateLimiter, ContextTypes, TypeHandler
 
-from bot.config import TelegramSettings
+from bot.app import Services
+from bot.config import CoreSettings, TelegramSettings
 from bot.conversations import Conversations
 from bot.telegram.adapter import App, build_application, run_application
+from bot.workshops import open_workshops
+from dialogs.loader import BUILTIN_CONTENT
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 # Generous enough that a stuck bot fails the test instead of hanging it; never reached
@@ -75,10 +80,17 @@ def relaxed_limiter() -> AIORateLimiter:
 
 
 @asynccontextmanager
-async def running(
-    conversations: Conversations, settings: TelegramSettings, **build: Any
-) -> AsyncIterator[Bot]:
-    app = build_application(conversations, settings, **build)
+async def services_on(conversations: Conversations, db_path: Path) -> AsyncIterator[Services]:
+    """The real services on ``conversations``' store (on ``db_path``), as
+    ``bot.app.open_service`` builds them."""
+    settings = CoreSettings(db_path, BUILTIN_CONTENT, conversations.default_dialog, "WARNING")
+    async with open_workshops(conversations) as workshops:
+        yield Services(conversations, workshops, settings)
+
+
+@asynccontextmanager
+async def running(services: Services, settings: TelegramSettings, **build: Any) -> AsyncIterator[Bot]:
+    app = build_application(services, settings, **build)
     bot = Bot(app)
     app.add_handler(TypeHandler(Update, bot._mark), group=1)
     app.add_error_handler(bot._error)
@@ -107,6 +119,12 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def bot(tg: FakeTelegram, conversations: Conversations) -> AsyncIterator[Bot]:
-    async with running(conversations, settings_for(tg), rate_limiter=relaxed_limiter()) as started:
+async def services(conversations: Conversations, db_path: Path) -> AsyncIterator[Services]:
+    async with services_on(conversations, db_path) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def bot(tg: FakeTelegram, services: Services) -> AsyncIterator[Bot]:
+    async with running(services, settings_for(tg), rate_limiter=relaxed_limiter()) as started:
         yield started

@@ -4,6 +4,7 @@ commands, deep links, /forget, stale presses, HTML escaping and long messages.""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from bot.conversations import Conversations
 from bot.render import TELEGRAM_HTML, reply_text
@@ -14,7 +15,7 @@ from dialogs.state import Phase
 from storage.keys import SessionKey
 from storage.sessions import SessionStore
 from tests.fakes.telegram_api import MESSAGE_LIMIT, FakeTelegram, User, escaped, private, visible
-from tests.telegram.conftest import Bot, relaxed_limiter, running, settings_for
+from tests.telegram.conftest import Bot, relaxed_limiter, running, services_on, settings_for
 from tests.telegram.helpers import answer_buttons, asked, question, sent_since
 
 ANA = User(1001, "Ana")
@@ -23,10 +24,15 @@ KEY = SessionKey("telegram", str(ANA.id), str(ANA.id))
 
 
 async def test_start_registers_the_command_menu(tg: FakeTelegram, bot: Bot) -> None:
-    [published] = tg.called("setMyCommands")
-    names = [command["command"] for command in published["commands"]]
+    everywhere, groups = tg.called("setMyCommands")
+    names = [command["command"] for command in everywhere["commands"]]
+    assert "scope" not in everywhere  # the default scope: private chats see these
     assert names == list(messages.TELEGRAM_COMMANDS)
     assert {"start", "resume", "back", "skip", "restart", "summary", "why", "help", "forget"} <= set(names)
+    # Groups also get the workshop commands, after the personal ones.
+    assert groups["scope"] == {"type": "all_group_chats"}
+    in_groups = [command["command"] for command in groups["commands"]]
+    assert in_groups == names + ["workshop", "reveal", "next", "endworkshop"]
 
 
 async def test_whole_conversation_by_buttons_ends_with_the_profile(
@@ -196,13 +202,16 @@ async def test_text_from_a_person_is_escaped(tg: FakeTelegram, bot: Bot) -> None
 
 
 async def test_a_message_over_4096_characters_is_split(
-    tg: FakeTelegram, store: SessionStore, dialog: Dialog
+    tg: FakeTelegram, store: SessionStore, dialog: Dialog, db_path: Path
 ) -> None:
     paragraph = "A long introduction & <more>. " * 40
     long_intro = "\n".join([paragraph] * 8)
     assert len(long_intro) > MESSAGE_LIMIT
     conversations = Conversations(store, {dialog.id: replace(dialog, intro=long_intro)}, dialog.id)
-    async with running(conversations, settings_for(tg), rate_limiter=relaxed_limiter()) as bot:
+    async with (
+        services_on(conversations, db_path) as services,
+        running(services, settings_for(tg), rate_limiter=relaxed_limiter()) as bot,
+    ):
         await bot.do(tg.say(CHAT, ANA, "/start"))
     sent = [message["text"] for message in tg.chat_messages(CHAT.id)]
     assert len(sent) > 2 and all(len(text) <= MESSAGE_LIMIT for text in sent)

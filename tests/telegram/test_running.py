@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.app import StartupError
+from bot.app import Services, StartupError
 from bot.conversations import Conversations
 from bot.telegram.adapter import build_application, run_application, serve
 from dialogs import messages
@@ -21,7 +21,7 @@ from dialogs.loader import DEFAULT_DIALOG_ID
 from storage.keys import SessionKey
 from storage.sessions import SessionStore
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, User, private, visible
-from tests.telegram.conftest import DEADLINE, Bot, relaxed_limiter, running, settings_for
+from tests.telegram.conftest import DEADLINE, Bot, relaxed_limiter, running, services_on, settings_for
 from tests.telegram.helpers import asked, question
 
 ANA = User(3001, "Ana")
@@ -36,7 +36,10 @@ async def test_restart_mid_conversation_then_resume(
     store = await SessionStore.open(db_path)
     try:
         conversations = Conversations(store, dialogs, DEFAULT_DIALOG_ID)
-        async with running(conversations, settings_for(tg), rate_limiter=relaxed_limiter()) as bot:
+        async with (
+            services_on(conversations, db_path) as services,
+            running(services, settings_for(tg), rate_limiter=relaxed_limiter()) as bot,
+        ):
             await bot.do(tg.say(CHAT, ANA, "/start"))
             for distinction in dialog.distinctions[:3]:
                 await bot.do(tg.press(ANA, question(tg, CHAT.id), distinction.choices[0].label))
@@ -49,7 +52,10 @@ async def test_restart_mid_conversation_then_resume(
     store = await SessionStore.open(db_path)
     try:
         conversations = Conversations(store, dialogs, DEFAULT_DIALOG_ID)
-        async with running(conversations, settings_for(tg), rate_limiter=relaxed_limiter()) as bot:
+        async with (
+            services_on(conversations, db_path) as services,
+            running(services, settings_for(tg), rate_limiter=relaxed_limiter()) as bot,
+        ):
             await bot.do(tg.say(CHAT, ANA, "/start"))
             progress = f"4/{dialog.total}"
             assert tg.texts(CHAT.id)[-2] == messages.WELCOME_BACK.format(
@@ -71,10 +77,10 @@ async def test_restart_mid_conversation_then_resume(
 
 
 async def test_a_429_is_waited_out_and_the_message_still_delivered(
-    tg: FakeTelegram, conversations: Conversations, dialog: Dialog
+    tg: FakeTelegram, services: Services, dialog: Dialog
 ) -> None:
     # The default rate limiter, as ``serve`` uses it.
-    async with running(conversations, settings_for(tg)) as bot:
+    async with running(services, settings_for(tg)) as bot:
         tg.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
         await bot.do(tg.say(CHAT, ANA, "/start"))
     sends = tg.called("sendMessage")
@@ -108,12 +114,12 @@ def free_port() -> int:
 
 
 async def test_webhook_refuses_a_wrong_secret_and_accepts_the_right_one(
-    tg: FakeTelegram, conversations: Conversations, dialog: Dialog
+    tg: FakeTelegram, services: Services, dialog: Dialog
 ) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram/hook"
     settings = settings_for(tg, webhook_url=url, webhook_secret=SECRET, webhook_port=port)
-    async with running(conversations, settings, rate_limiter=relaxed_limiter()) as bot:
+    async with running(services, settings, rate_limiter=relaxed_limiter()) as bot:
         [registered] = tg.called("setWebhook")
         assert registered["url"] == url and registered["secret_token"] == SECRET
         assert tg.called("getUpdates") == []
@@ -132,12 +138,10 @@ async def test_webhook_refuses_a_wrong_secret_and_accepts_the_right_one(
     assert len(tg.called("sendMessage")) == 2
 
 
-async def test_a_refused_token_fails_start_up_with_one_line(
-    tg: FakeTelegram, conversations: Conversations
-) -> None:
+async def test_a_refused_token_fails_start_up_with_one_line(tg: FakeTelegram, services: Services) -> None:
     other = "987654321:" + "X" * 35
     settings = settings_for(tg, token=other)
-    app = build_application(conversations, settings)
+    app = build_application(services, settings)
     with pytest.raises(StartupError) as failure:
         await run_application(app, settings, asyncio.Event())
     assert "TELEGRAM_BOT_TOKEN" in str(failure.value)
@@ -145,10 +149,10 @@ async def test_a_refused_token_fails_start_up_with_one_line(
 
 
 async def test_the_token_never_reaches_a_log_line(
-    tg: FakeTelegram, conversations: Conversations, dialog: Dialog, caplog: pytest.LogCaptureFixture
+    tg: FakeTelegram, services: Services, dialog: Dialog, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    async with running(conversations, settings_for(tg)) as bot:
+    async with running(services, settings_for(tg)) as bot:
         tg.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
         await bot.do(tg.say(CHAT, ANA, "/start"))
         tg.fail_next("editMessageText", 400, "Bad Request: message can't be edited")
@@ -165,17 +169,22 @@ async def test_the_token_never_reaches_a_log_line(
 
 
 async def test_serve_polls_until_stop_then_shuts_down_cleanly(
-    tg: FakeTelegram, conversations: Conversations, dialog: Dialog
+    tg: FakeTelegram, services: Services, dialog: Dialog
 ) -> None:
     stop = asyncio.Event()
-    task = asyncio.create_task(serve(conversations, settings_for(tg), stop))
+    task = asyncio.create_task(serve(services, settings_for(tg), stop))
 
     async def until(condition: Callable[[], bool]) -> None:
         while not condition():
             await asyncio.sleep(0.01)
 
     await asyncio.wait_for(until(lambda: bool(tg.called("getUpdates"))), DEADLINE)
-    assert [call.method for call in tg.calls[:3]] == ["getMe", "setMyCommands", "deleteWebhook"]
+    assert [call.method for call in tg.calls[:4]] == [
+        "getMe",
+        "setMyCommands",
+        "setMyCommands",
+        "deleteWebhook",
+    ]
     update_id = tg.say(CHAT, ANA, "/start")
     await asyncio.wait_for(until(lambda: len(tg.chat_messages(CHAT.id)) == 2), DEADLINE)
     stop.set()
