@@ -75,7 +75,11 @@ async def _opened_rss(path: Path) -> int:
 
 def child_rss_kb(path: Path) -> int:
     done = subprocess.run(
-        [sys.executable, "-m", "bench.memory", str(path)], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "bench.memory", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
     )
     return int(done.stdout.split()[-1])
 
