@@ -17,8 +17,8 @@ Rules:
   A refresh edits only while that question still takes votes and only the message
   remembered for it; edits of one chat's question message are serialised with the closing
   edit, so a late refresh never puts buttons back on a closed question.
-- When a question is revealed, its message shows the final count and loses its buttons;
-  when the workshop ends, the last question message loses its buttons.
+- When a question's votes close (revealed, skipped past, ended, or the workshop replaced),
+  its message loses its buttons; after a reveal it also shows the final count.
 - Pending count refreshes are dropped at shutdown; the next vote refreshes the count again.
 """
 
@@ -43,7 +43,7 @@ from bot.render import split_message
 from bot.workshops import Workshops, WorkshopTurn
 from dialogs import messages
 from dialogs.events import End, Next, Open, Reveal, Vote, WorkshopEvent
-from dialogs.replies import GroupProfile, Tally, VoteCount, WorkshopReply
+from dialogs.replies import Tally, VoteCount, WorkshopReply
 from dialogs.workshop import WorkshopPhase, WorkshopState, vote_question
 from storage.keys import WorkshopKey
 
@@ -150,11 +150,12 @@ class WorkshopRouter:
                 await interaction.response.defer(ephemeral=True, thinking=True)
             key = workshop_key(interaction)
             event = make(*_sender(interaction))
+            before = await self.workshops.current(key)
             if isinstance(event, Open):
                 turn = await self.workshops.open(key, event)
             else:
                 turn = await self.workshops.handle(key, event)
-            await self._close_questions(key, turn)
+            await self._close_questions(key, before, turn)
             posted = await self._post(key, turn.replies)
             notes = private_notes(turn.replies, dialog)
             if not posted:
@@ -208,34 +209,29 @@ class WorkshopRouter:
                     note.content, view=view, ephemeral=True, allowed_mentions=NO_PINGS
                 )
 
-    async def _close_questions(self, key: WorkshopKey, turn: WorkshopTurn) -> None:
-        """Take the buttons off a question whose votes closed in this turn (revealed: also
-        show its final count; ended: leave its text)."""
-        for reply in turn.replies:
-            if isinstance(reply, Tally):
-                await self._close(key, turn.state, reply.distinction, reply.voters)
-            elif isinstance(reply, GroupProfile):
-                await self._close(key, turn.state, None, None)
-
-    async def _close(
-        self, key: WorkshopKey, state: WorkshopState, distinction: str | None, voters: int | None
-    ) -> None:
+    async def _close_questions(self, key: WorkshopKey, before: WorkshopState, turn: WorkshopTurn) -> None:
+        """Take the buttons off the question whose votes this turn closed (revealed, moved
+        on, ended or replaced); after a reveal it also shows the final count."""
+        after = turn.state
+        if before.phase is not WorkshopPhase.ASKING or (
+            (after.number, after.position, after.phase) == (before.number, before.position, before.phase)
+        ):
+            return
+        tallies = [r for r in turn.replies if isinstance(r, Tally)]
         async with self._edits.hold(key):
-            ref = parse_message_ref(await self.workshops.message(key, state.number))
-            if ref is None or (distinction is not None and ref[0] != distinction):
+            ref = parse_message_ref(await self.workshops.message(key, before.number))
+            dialog = self.workshops.dialogs.get(before.dialog)
+            if ref is None or dialog is None or before.position >= dialog.total:
+                return
+            if dialog.distinctions[before.position].id != ref[0]:
                 return
             message = self.client.get_partial_messageable(int(key.chat)).get_partial_message(ref[1])
-            dialog = self.workshops.dialogs.get(state.dialog)
-            position = (
-                next((n for n, d in enumerate(dialog.distinctions) if d.id == ref[0]), None)
-                if dialog is not None
-                else None
-            )
+            final = next((t.voters for t in tallies if t.distinction == ref[0]), None)
             try:
-                if voters is None or dialog is None or position is None:
+                if final is None:
                     await message.edit(view=None)
                 else:
-                    question = vote_question(dialog, WorkshopState(state.number, position=position), voters)
+                    question = vote_question(dialog, before, final)
                     await message.edit(content=question_text(question), view=None, allowed_mentions=NO_PINGS)
             except discord.HTTPException as exc:
                 _log.warning("could not close the question message in channel %s: %s", key.chat, exc)
