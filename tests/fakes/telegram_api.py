@@ -12,6 +12,8 @@ Rules:
   that changes nothing ("message is not modified"), so a test sees what a person would.
 - Every call is recorded (``calls``) and every message the bot sent is kept with its edits
   (``messages``). ``fail_next`` makes the next call of a method fail (a 429, a 400).
+- ``getChatMember`` answers "member" unless ``set_status`` made someone an administrator
+  or the creator of a chat.
 - People act through ``say`` (a message, commands get their ``bot_command`` entity),
   ``reply`` and ``press`` (a callback query on a message the bot sent); each queues an
   update and returns its ``update_id``.
@@ -153,6 +155,7 @@ class FakeTelegram:
     updates: list[dict[str, Any]] = field(default_factory=list)
     confirmed: int = 0  # the highest offset a getUpdates call has sent
     failures: dict[str, list[Failure]] = field(default_factory=dict)
+    statuses: dict[tuple[int, int], str] = field(default_factory=dict)  # (chat, user) -> status
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _news: asyncio.Event = field(default_factory=asyncio.Event)
@@ -205,6 +208,12 @@ class FakeTelegram:
 
     def last(self, chat_id: int) -> dict[str, Any]:
         return self.chat_messages(chat_id)[-1]
+
+    def set_status(self, chat: Chat, user: User, status: str) -> None:
+        """What getChatMember says ``user`` is in ``chat`` (default "member"), e.g.
+        "administrator" or "creator"."""
+        self.users[user.id] = user
+        self.statuses[(chat.id, user.id)] = status
 
     def fail_next(self, method: str, status: int, description: str, retry_after: int | None = None) -> None:
         self.failures.setdefault(method, []).append(Failure(status, description, retry_after))
@@ -406,7 +415,28 @@ class FakeTelegram:
         user = self.users.get(int(params["user_id"]))
         if user is None:
             raise TelegramError(400, "Bad Request: user not found")
-        return {"status": "member", "user": user.json()}
+        status = self.statuses.get((int(params["chat_id"]), user.id), "member")
+        member: dict[str, Any] = {"status": status, "user": user.json()}
+        if status in ("administrator", "creator"):
+            member["is_anonymous"] = False
+        if status == "administrator":
+            member.update(dict.fromkeys(_ADMIN_RIGHTS, True) | {"can_be_edited": False})
+        return member
+
+
+# The rights every ChatMemberAdministrator object carries (Bot API 9).
+_ADMIN_RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
 
 
 def _error(failure: Failure) -> web.Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bot.buttons import AnswerButton, decode
+from bot.buttons import AnswerButton, VoteButton, decode
 from tests.fakes.telegram_api import FakeTelegram
 
 Message = dict[str, Any]
@@ -34,3 +34,21 @@ def question(tg: FakeTelegram, chat_id: int, owner: int | None = None) -> Messag
 
 def sent_since(tg: FakeTelegram, mark: int, method: str = "sendMessage") -> list[dict[str, Any]]:
     return [call.params for call in tg.calls[mark:] if call.method == method]
+
+
+def vote_buttons(message: Message) -> list[dict[str, str]]:
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [b for row in rows for b in row if isinstance(decode(b.get("callback_data", "")), VoteButton)]
+
+
+def vote_question(tg: FakeTelegram, chat_id: int) -> Message:
+    """The newest workshop question in the chat that still takes votes, as a snapshot."""
+    for message in reversed(tg.chat_messages(chat_id)):
+        if vote_buttons(message):
+            return copy.deepcopy(message)
+    raise AssertionError(f"no open workshop question in chat {chat_id}: {tg.texts(chat_id)}")
+
+
+def answers_to(tg: FakeTelegram, mark: int = 0) -> list[dict[str, Any]]:
+    """The callback answers (answerCallbackQuery) since ``mark`` calls."""
+    return sent_since(tg, mark, "answerCallbackQuery")

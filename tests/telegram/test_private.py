@@ -32,7 +32,7 @@ async def test_start_registers_the_command_menu(tg: FakeTelegram, bot: Bot) -> N
     # Groups also get the workshop commands, after the personal ones.
     assert groups["scope"] == {"type": "all_group_chats"}
     in_groups = [command["command"] for command in groups["commands"]]
-    assert in_groups == names + ["workshop", "reveal", "next", "endworkshop"]
+    assert in_groups == [*names, "workshop", "reveal", "next", "endworkshop"]
 
 
 async def test_whole_conversation_by_buttons_ends_with_the_profile(
