@@ -43,13 +43,14 @@ from bot.render import split_message
 from bot.workshops import Workshops, WorkshopTurn
 from dialogs import messages
 from dialogs.events import End, Next, Open, Reveal, Vote, WorkshopEvent
-from dialogs.replies import Tally, VoteCount, WorkshopReply
+from dialogs.replies import Tally, Text, VoteCount, WorkshopReply
 from dialogs.workshop import WorkshopPhase, WorkshopState, vote_question
 from storage.keys import WorkshopKey
 
 _log = logging.getLogger(__name__)
 
-Steer = Callable[[str, bool], WorkshopEvent]  # (user, admin) -> the event
+# (user, admin, the chat's workshop before the event) -> the event
+Steer = Callable[[str, bool, WorkshopState], WorkshopEvent]
 
 
 def workshop_key(interaction: discord.Interaction[Any]) -> WorkshopKey:
@@ -88,16 +89,22 @@ class WorkshopRouter:
 
     async def start(self, interaction: discord.Interaction[Any], dialog: str | None) -> None:
         opening = dialog or self.workshops.default_dialog
-        await self._steer(interaction, lambda user, admin: Open(user, admin, dialog), opening)
+        await self._steer(interaction, lambda user, admin, _before: Open(user, admin, dialog), opening)
 
     async def reveal(self, interaction: discord.Interaction[Any]) -> None:
-        await self._steer(interaction, Reveal, self.workshops.default_dialog)
+        await self._steer(
+            interaction, lambda user, admin, _before: Reveal(user, admin), self.workshops.default_dialog
+        )
 
     async def next(self, interaction: discord.Interaction[Any]) -> None:
-        await self._steer(interaction, Next, self.workshops.default_dialog)
+        await self._steer(
+            interaction, lambda user, admin, _before: Next(user, admin), self.workshops.default_dialog
+        )
 
     async def end(self, interaction: discord.Interaction[Any]) -> None:
-        await self._steer(interaction, End, self.workshops.default_dialog)
+        await self._steer(
+            interaction, lambda user, admin, _before: End(user, admin), self.workshops.default_dialog
+        )
 
     # --- buttons -----------------------------------------------------------------------
 
@@ -125,12 +132,11 @@ class WorkshopRouter:
                     content=messages.DISCORD_WORKSHOP_KEPT, view=None, allowed_mentions=NO_PINGS
                 )
         else:
-            state = await self.workshops.current(workshop_key(interaction))
-            # Force only the workshop the prompt was about; if it ended meanwhile, this opens
-            # plainly, and if yet another one runs now, the engine asks again.
-            force = state.active and state.number == data.workshop
 
-            def replace(user: str, admin: bool) -> WorkshopEvent:
+            def replace(user: str, admin: bool, before: WorkshopState) -> WorkshopEvent:
+                # Force only the workshop the prompt was about; if it ended meanwhile, this
+                # opens plainly, and if yet another one runs now, the engine asks again.
+                force = before.active and before.number == data.workshop
                 return Open(user, admin, data.dialog, force=force)
 
             await self._steer(interaction, replace, data.dialog, pressed=True)
@@ -149,17 +155,16 @@ class WorkshopRouter:
             else:
                 await interaction.response.defer(ephemeral=True, thinking=True)
             key = workshop_key(interaction)
-            event = make(*_sender(interaction))
             before = await self.workshops.current(key)
+            event = make(*_sender(interaction), before)
             if isinstance(event, Open):
                 turn = await self.workshops.open(key, event)
             else:
                 turn = await self.workshops.handle(key, event)
             await self._close_questions(key, before, turn)
             posted = await self._post(key, turn.replies)
-            notes = private_notes(turn.replies, dialog)
-            if not posted:
-                notes.insert(0, Outgoing(messages.DISCORD_WORKSHOP_CANNOT_POST))
+            refusal = () if posted else (Text(messages.DISCORD_WORKSHOP_CANNOT_POST),)
+            notes = private_notes((*refusal, *turn.replies), dialog)
             await self._reply_privately(interaction, notes or [Outgoing(messages.DISCORD_WORKSHOP_POSTED)])
 
     async def _member_profile(self, interaction: discord.Interaction[Any], number: int) -> None:

@@ -264,3 +264,33 @@ async def test_forget_erases_workshop_votes_too(fake: FakeDiscord, launch: Any) 
     tallies = await bot.workshops.store.tallies(bot.workshop_key(), 1)
     assert sum(tallies["work"].values()) == 1
     assert await bot.workshops.store.member_votes(bot.workshop_key(), 1, str(BEN.id)) == {}
+
+
+async def test_next_before_a_reveal_shows_the_results_first(
+    fake: FakeDiscord, launch: Any, dialog: Dialog
+) -> None:
+    bot: Bot = await launch(fake, vote_sleep=no_rest)
+    await workshop(bot, ANA, "start")
+    first = copy.deepcopy(question_message(fake))
+    await vote(bot, BEN, 1)
+    await workshop(bot, ANA, "next")
+    tally = latest(fake, lambda m: public(m) and "%" in m["content"])
+    assert dialog.distinctions[0].title in tally["content"] and "(1 answered)" in tally["content"]
+    assert dialog.distinctions[1].title in question_message(fake)["content"]
+    closed = fake.messages[int(first["id"])]
+    assert closed["components"] == [] and messages.VOTE_COUNT_ONE in closed["content"]
+    await vote(bot, CLEO, 0, first)  # the first question's button, after it closed
+    assert private_reply(fake) == messages.VOTE_CLOSED
+
+
+async def test_a_channel_the_bot_cannot_post_in_is_explained_to_the_facilitator(
+    fake: FakeDiscord, launch: Any
+) -> None:
+    fake.read_only.add(fake.guild_channel_id)
+    bot: Bot = await launch(fake, vote_sleep=no_rest)
+    await workshop(bot, ANA, "start")
+    reply = private_reply(fake)
+    assert reply.startswith(messages.DISCORD_WORKSHOP_CANNOT_POST) and messages.WORKSHOP_LEAD in reply
+    assert not [m for m in fake.messages.values() if public(m)]
+    await workshop(bot, ANA, "end")  # the facilitator can still close it
+    assert (await bot.workshops.current(bot.workshop_key())).phase is WorkshopPhase.ENDED
