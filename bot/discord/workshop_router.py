@@ -92,19 +92,13 @@ class WorkshopRouter:
         await self._steer(interaction, lambda user, admin, _before: Open(user, admin, dialog), opening)
 
     async def reveal(self, interaction: discord.Interaction[Any]) -> None:
-        await self._steer(
-            interaction, lambda user, admin, _before: Reveal(user, admin), self.workshops.default_dialog
-        )
+        await self._steer(interaction, _plain(Reveal), self.workshops.default_dialog)
 
     async def next(self, interaction: discord.Interaction[Any]) -> None:
-        await self._steer(
-            interaction, lambda user, admin, _before: Next(user, admin), self.workshops.default_dialog
-        )
+        await self._steer(interaction, _plain(Next), self.workshops.default_dialog)
 
     async def end(self, interaction: discord.Interaction[Any]) -> None:
-        await self._steer(
-            interaction, lambda user, admin, _before: End(user, admin), self.workshops.default_dialog
-        )
+        await self._steer(interaction, _plain(End), self.workshops.default_dialog)
 
     # --- buttons -----------------------------------------------------------------------
 
@@ -260,6 +254,11 @@ class WorkshopRouter:
             question = vote_question(dialog, state, count.voters)
             message = self.client.get_partial_messageable(int(key.chat)).get_partial_message(ref[1])
             await message.edit(content=question_text(question), allowed_mentions=NO_PINGS)
+
+
+def _plain(kind: type[Reveal] | type[Next] | type[End]) -> Steer:
+    """A facilitator command that needs nothing but who sent it."""
+    return lambda user, admin, _before: kind(user, admin)
 
 
 def _sender(interaction: discord.Interaction[Any]) -> tuple[str, bool]:
