@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -102,9 +103,11 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter[Any] | None = None,
     count_interval: float = TELEGRAM_GROUP_INTERVAL,
+    count_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> App:
     """A ready-to-run Application whose handlers talk to ``services``; a workshop's public
-    count is edited at most once per ``count_interval`` seconds per group."""
+    count is edited at most once per ``count_interval`` seconds per group (the rest between
+    edits is ``count_sleep``, so a test can hold it without a clock)."""
     keep_token_out_of_logs(settings.token)
     builder = (
         Application.builder()
@@ -118,7 +121,7 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     app: App = builder.build()
-    workshops = WorkshopHandlers(services.workshops, app.bot, count_interval)
+    workshops = WorkshopHandlers(services.workshops, app.bot, count_interval, count_sleep)
     app.bot_data[_WORKSHOPS] = workshops
     workshops.install(app)
     Handlers(services.conversations, services.workshops).install(app)

@@ -28,6 +28,8 @@ Rules:
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, CallbackQuery, Update, User
@@ -84,10 +86,16 @@ def _is_vote(data: object) -> bool:
 class WorkshopHandlers:
     """Install before the conversation handlers: its commands and buttons come first."""
 
-    def __init__(self, workshops: Workshops, bot: Bot, interval: float = TELEGRAM_GROUP_INTERVAL) -> None:
+    def __init__(
+        self,
+        workshops: Workshops,
+        bot: Bot,
+        interval: float = TELEGRAM_GROUP_INTERVAL,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.workshops = workshops
         self.bot = bot
-        self.counts: Coalescer[WorkshopKey, VoteCount] = Coalescer(self._refresh, interval)
+        self.counts: Coalescer[WorkshopKey, VoteCount] = Coalescer(self._refresh, interval, sleep)
         self._locks = KeyedLocks()
 
     def install(self, app: App) -> None:
