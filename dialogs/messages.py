@@ -188,6 +188,10 @@ TELEGRAM_WORKSHOP_PRIVATE = (
     "Here, just send /start to have the conversation on your own."
 )
 TELEGRAM_WORKSHOP_KEPT = "The running workshop carries on; nothing was changed."
-TELEGRAM_WORKSHOP_STALE_BUTTON = "That button belongs to an earlier question or workshop, so nothing happened. Use the newest message."
-TELEGRAM_WORKSHOP_PROFILE_LINK = "Your profile opens in a private chat with me: press the button below. Only you will see it."
-TELEGRAM_WORKSHOP_BAD_LINK = "That workshop link is not valid. Ask the facilitator for the link again, or send /start to begin your own conversation."
+TELEGRAM_WORKSHOP_STALE_BUTTON = (
+    "That button belongs to an earlier question or workshop, so nothing happened. Use the newest message."
+)
+TELEGRAM_WORKSHOP_BAD_LINK = (
+    "That workshop link is not valid. Ask the facilitator for the link again, "
+    "or send /start to begin your own conversation."
+)
