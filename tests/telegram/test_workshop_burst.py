@@ -123,3 +123,25 @@ async def test_300_members_pressing_at_once_are_each_counted_once_with_few_edits
     # The reveal counts each member once.
     shown = tg.texts(GROUP.id)[-1]
     assert shown.startswith(f"{first.title} (300 answered)")
+
+
+async def test_429s_on_the_count_edit_and_the_reveal_are_waited_out(
+    tg: FakeTelegram, services: Services, dialog: Dialog
+) -> None:
+    first = dialog.distinctions[0]
+    # The default rate limiter, as ``serve`` uses it (20 messages a minute per group).
+    async with running(services, settings_for(tg), count_interval=0.05) as bot:
+        await bot.do(tg.say(GROUP, FAY, "/workshop"))
+        await bot.do(tg.say(GROUP, FAY, "/workshop@some_other_bot"))  # not for us: ignored
+        question = vote_question(tg, GROUP.id)
+        tg.fail_next("editMessageText", 429, "Too Many Requests: retry after 1", retry_after=1)
+        await bot.do(tg.press(ANA, question, first.choices[0].label))
+        await workshop_counts(bot.app).drain()
+        tg.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+        await bot.do(tg.say(GROUP, FAY, "/reveal"))
+    edits = [c for c in tg.called("editMessageText") if c["message_id"] == str(question["message_id"])]
+    assert edits[0]["text"] == edits[1]["text"]  # refused once, then sent again
+    assert visible(edits[1]["text"]).endswith(count_text(1))
+    expected = tally(first, {first.choices[0].id: 1})
+    assert tg.texts(GROUP.id)[-1].startswith(visible(workshop_reply_text(expected, TELEGRAM_HTML)))
+    assert len(tg.chat_messages(GROUP.id)) == 4  # intro, question, lead note, results
