@@ -64,6 +64,7 @@ class FakeBotApi(BaseRequest):
     def __init__(self, on_call: Callable[[Call], None] | None = None) -> None:
         self.calls: Counter[str] = Counter()
         self.bytes_in = 0  # request bodies, as they would go over the wire
+        self.edited: list[tuple[int, int]] = []  # (chat, message) of every edit, in order
         self.chats: dict[int, ChatLog] = {}
         self.on_call = on_call
         self._next_message_id = 1
@@ -114,6 +115,7 @@ class FakeBotApi(BaseRequest):
                 self._next_message_id += 1
             else:
                 message_id = int(params.get("message_id", "0"))
+                self.edited.append((chat_id, message_id))
             log = self.chat(chat_id)
             log.sent += 1
             buttons = _buttons(params.get("reply_markup"))

@@ -121,15 +121,17 @@ def _ours(limited: bool) -> Callable[[Path, FakeBotApi], AbstractAsyncContextMan
     """Our adapter; ``limited`` keeps its own rate limiter (AIORateLimiter), else none."""
 
     def open_(workdir: Path, api: FakeBotApi) -> AbstractAsyncContextManager[AnyApp]:
-        return _open_ours(workdir, api, None if limited else NoRateLimit())
+        return open_ours(workdir, api, None if limited else NoRateLimit())
 
     return open_
 
 
 @asynccontextmanager
-async def _open_ours(
-    workdir: Path, api: FakeBotApi, rate_limiter: BaseRateLimiter[Any] | None
+async def open_ours(
+    workdir: Path, api: FakeBotApi, rate_limiter: BaseRateLimiter[Any] | None, **more: Any
 ) -> AsyncIterator[AnyApp]:
+    """Our adapter's Application on ``workdir/ours.db``; ``rate_limiter`` None keeps the
+    adapter's own; ``more`` goes to ``build_application`` as it is."""
     from bot.app import open_service
     from bot.config import CoreSettings
     from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID
@@ -137,7 +139,7 @@ async def _open_ours(
     settings = CoreSettings(workdir / "ours.db", BUILTIN_CONTENT, DEFAULT_DIALOG_ID, "WARNING")
     async with open_service(settings) as services:
         build_application = importlib.import_module("bot.telegram.adapter").build_application
-        options: dict[str, Any] = {"request": api, "get_updates_request": FakeBotApi()}
+        options: dict[str, Any] = {"request": api, "get_updates_request": FakeBotApi(), **more}
         if rate_limiter is not None:
             options["rate_limiter"] = rate_limiter
         # The adapter takes the conversations (and, once it wires workshops, the services).
@@ -166,7 +168,7 @@ SIDES: dict[str, Side] = {
 
 # --- updates as the Bot API sends them ---------------------------------------------------
 
-_update_ids = itertools.count(1)
+UPDATE_IDS = itertools.count(1)
 
 
 def _user(uid: int) -> dict[str, object]:
@@ -178,7 +180,7 @@ def _chat(uid: int) -> dict[str, object]:
 
 
 def command_update(uid: int, command: str) -> dict[str, object]:
-    n = next(_update_ids)
+    n = next(UPDATE_IDS)
     message = {
         "message_id": n,
         "date": int(time.time()),
@@ -192,7 +194,7 @@ def command_update(uid: int, command: str) -> dict[str, object]:
 
 def press_update(uid: int, log: ChatLog, data: str) -> dict[str, object]:
     """A press of ``data`` on the last keyboard message ``log`` holds for this chat."""
-    n = next(_update_ids)
+    n = next(UPDATE_IDS)
     message = {
         "message_id": log.keyboard_message,
         "date": int(time.time()),

@@ -74,6 +74,15 @@ async def test_workshop_burst_stores_every_vote(tmp_path: Path) -> None:
     assert 1 <= result.extra["edits"] <= PEOPLE
 
 
+async def test_workshop_burst_through_telegram_stores_every_vote(tmp_path: Path) -> None:
+    if (why := workshop.ptb_available()) is not None:
+        pytest.skip(why)
+    result = await workshop.ptb_burst(PEOPLE, tmp_path, interval=0.01)
+    assert result.turns == len(result.latencies_s) == PEOPLE
+    assert result.extra["stored"] == PEOPLE
+    assert result.extra["edits"] >= 1
+
+
 def test_memory_child_reports_rss(tmp_path: Path) -> None:
     path = tmp_path / "filled.db"
     memory.fill(path, 100)
