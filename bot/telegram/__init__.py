@@ -1,2 +1,3 @@
 """The Telegram adapter: python-telegram-bot wiring (``adapter``), update translation
-(``handlers``), reply layout (``view``, ``keyboards``) and careful sending (``delivery``)."""
+(``handlers`` for personal conversations, ``workshop`` for group workshops), reply layout
+(``view``, ``keyboards``, ``workshop_view``) and careful sending (``delivery``)."""
