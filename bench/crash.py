@@ -252,6 +252,11 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
                     "0 lost, every kill",
                     f"{lost_cb} of {acked_cb} by callback answer, {lost_msg} of {acked_msg} by message",
                     lost_cb == 0 and lost_msg == 0 and acked_cb > 0,
+                    "losses only among answers whose press had its (empty) callback answer and no "
+                    "message yet: the adapter answers a press before the turn commits "
+                    "(bot/telegram/handlers.py on_press); none lost once a message went out"
+                    if lost_cb and not lost_msg
+                    else "",
                 )
             )
     if why_not is not None:

@@ -31,6 +31,7 @@ class Target:
     goal: str
     measured: str
     met: bool | None  # None: not measured
+    why: str = ""  # for a miss: what the numbers say about it
 
 
 def fmt(value: object) -> str:
@@ -65,7 +66,7 @@ def render(
     lines += ["## Targets", ""]
     verdict = {True: "met", False: "MISSED", None: "not measured"}
     lines += _table(
-        ["Target", "Goal", "Measured", "Verdict"],
-        [[t.what, t.goal, t.measured, verdict[t.met]] for t in targets],
+        ["Target", "Goal", "Measured", "Verdict", "Why"],
+        [[t.what, t.goal, t.measured, verdict[t.met], t.why] for t in targets],
     )
     return "\n".join(lines) + "\n"
