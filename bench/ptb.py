@@ -145,7 +145,15 @@ async def open_ours(
         # The adapter takes the conversations (and, once it wires workshops, the services).
         first = next(iter(inspect.signature(build_application).parameters))
         given = services if first == "services" else services.conversations
-        yield build_application(given, telegram_settings(), **options)
+        app = build_application(given, telegram_settings(), **options)
+        STORES[id(app)] = services.conversations.store
+        try:
+            yield app
+        finally:
+            STORES.pop(id(app), None)
+
+
+STORES: dict[int, Any] = {}  # id(application) -> our SessionStore, to read its commit count
 
 
 def is_answer(data: str) -> bool:
@@ -285,6 +293,8 @@ async def run_side(side: Side, people: int, workdir: Path) -> Run:
             cpu0, wall0 = time.process_time(), time.perf_counter()
             await asyncio.gather(*(person(app, api, side, p, total, latencies) for p in range(people)))
             wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+            store = STORES.get(id(app))
+            commits = {"commits": float(store.batches)} if store is not None else {}
         finally:
             await app.stop()
             await app.shutdown()
@@ -295,7 +305,12 @@ async def run_side(side: Side, people: int, workdir: Path) -> Run:
         cpu_s=cpu,
         latencies_s=tuple(latencies),
         peak_rss_kb=peak_rss_kb(),
-        extra={"stored_answers": float(side.stored(workdir)), "bytes_in": float(api.bytes_in), **calls},
+        extra={
+            "stored_answers": float(side.stored(workdir)),
+            "bytes_in": float(api.bytes_in),
+            **commits,
+            **calls,
+        },
     )
 
 
