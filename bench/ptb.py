@@ -445,7 +445,8 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
         commits = s.extra.get("commits")
         grouped = f"; {s.turns / commits:.0f} turns per SQLite commit" if commits else ""
         section.notes.append(
-            f"Bot API calls per answer, {side} (N={biggest}): {_calls_per_answer(s, biggest, total)}{grouped}."
+            f"Bot API calls per answer, {side} (N={biggest}): "
+            f"{_calls_per_answer(s, biggest, total)}{grouped}."
         )
     section.notes += [
         f"Medians of {scale.ptb_reps} runs, each side and size in a fresh process (peak RSS is VmHWM). "
