@@ -465,7 +465,7 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
     gap = ours.cpu_us_per_turn - base.cpu_us_per_turn
     why = (
         f"CPU-bound: ours {ours.cpu_us_per_turn:,.0f} vs {base.cpu_us_per_turn:,.0f} µs/turn (+{gap:,.0f}); "
-        "the durable core is ~45 µs of that (part a), the rest is the adapter's own work; PTB's per-call "
+        "part a measures the durable core alone, the rest is the adapter's own work; PTB's per-call "
         "cost (same calls, same bytes) dominates both"
         if gap > 0
         else ""
