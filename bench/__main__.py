@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import core, crash, memory, ptb, startup, workshop
+from bench import compare, core, crash, memory, startup, workshop
 from bench.procinfo import machine
 from bench.report import Section, Target, render
 from bench.scale import FULL, SMOKE, Scale
@@ -25,7 +25,7 @@ PARTS: dict[str, tuple[str, Part]] = {
     "a": ("a. Core alone", core.measure),
     "b": ("b. Idle memory", memory.measure),
     "c": ("c. Start-up", startup.measure),
-    "d": ("d. Through python-telegram-bot", ptb.measure),
+    "d": ("d. Through python-telegram-bot", compare.measure),
     "e": ("e. Crash loss", crash.measure),
     "f": ("f. Workshop burst", workshop.measure),
 }
