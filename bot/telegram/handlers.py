@@ -12,11 +12,13 @@ Rules:
   to the bot's message is an answer, and other chatter is never answered.
 - An unknown command gets the engine's "unknown command" reply; in a group only when it
   is addressed to this bot (``/cmd@thisbot``), since a bare one may be for another bot.
-- A press is judged from its button data alone (``bot.buttons``), then answered at once:
-  undecodable data gets an "expired" alert; another member's button gets an alert naming
-  its owner and records nothing. An accepted answer edits the question message to show
-  the choice without buttons; any other press takes the buttons off the pressed message
-  before the engine's replies (for a stale press, the current question again) follow.
+- A press is judged from its button data alone (``bot.buttons``): undecodable data gets an
+  "expired" alert; another member's button gets an alert naming its owner and records
+  nothing. A press that may record is answered right after its turn is committed (a few
+  milliseconds), never before: the callback answer is an acknowledgement. An accepted
+  answer edits the question message to show the choice without buttons; any other press
+  takes the buttons off the pressed message before the engine's replies (for a stale
+  press, the current question again) follow.
 - One member's turns are shown one after another (a per-key lock around handle and send),
   so two quick updates never interleave their replies; other members are not held up.
 - Handlers never touch the state: everything goes through ``Conversations``.
@@ -27,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import MaybeInaccessibleMessage, Message, Update, User
+from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, Update, User
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -159,12 +161,11 @@ class Handlers:
         if button.owner != str(user.id):
             await answer(query, await self._foreign(context, pressed.chat.id, button.owner))
             return
-        await answer(query)
         member = member_of(user, pressed)
         if event is None:
-            await self._forget(context, member, pressed, yes=action == buttons.FORGET_YES)
+            await self._forget(context, member, pressed, query, yes=action == buttons.FORGET_YES)
         else:
-            await self._turn(context, member, event, pressed, pressed=True)
+            await self._turn(context, member, event, pressed, query)
 
     async def _foreign(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, owner: str) -> str:
         """The alert for a press on someone else's button, naming them when Telegram can."""
@@ -178,12 +179,18 @@ class Handlers:
         return messages.FOREIGN_BUTTON_UNNAMED
 
     async def _forget(
-        self, context: ContextTypes.DEFAULT_TYPE, member: Member, pressed: MaybeInaccessibleMessage, yes: bool
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        member: Member,
+        pressed: MaybeInaccessibleMessage,
+        query: CallbackQuery,
+        yes: bool,
     ) -> None:
         async with self._locks.hold(member.key):
             if yes:
                 await self.conversations.forget(member.key)
                 await self.workshops.forget_member(PLATFORM, str(member.user.id))
+            await answer(query)  # only now: the press has had its effect
             outcome = view.plain(messages.FORGOTTEN if yes else messages.FORGET_CANCELLED, member.addressee)
             if not await edit(context.bot, pressed, outcome):
                 await send(context.bot, member.place, outcome)
@@ -196,14 +203,18 @@ class Handlers:
         member: Member,
         event: Event,
         shown: MaybeInaccessibleMessage | None = None,
-        pressed: bool = False,
+        query: CallbackQuery | None = None,
     ) -> None:
         """Run one turn and show its replies. ``shown`` is the bot's message the person
-        acted on (pressed, or replied to), which may hold the question just answered."""
+        acted on (pressed, or replied to), which may hold the question just answered.
+        ``query`` is the press that caused the turn: it is answered only once the turn is
+        committed, because the answer tells the person their press counted."""
         async with self._locks.hold(member.key):
             turn = await self.conversations.handle(member.key, event)
+            if query is not None:
+                await answer(query)
             recorded = any(isinstance(reply, Answered) for reply in turn.replies)
-            if pressed and shown is not None and not recorded:
+            if query is not None and shown is not None and not recorded:
                 await clear_keyboard(context.bot, shown)
             await self._show(context, member, turn.replies, shown)
 
