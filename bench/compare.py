@@ -139,7 +139,8 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
         )
     section.notes += [
         f"Medians of {scale.ptb_reps} runs, each side and size in a fresh process (peak RSS is VmHWM). "
-        f"{total + 1} turns per person: /start, then {total} button presses; all N people start at once. "
+        f"{total + 1} turns per person: /start, then {total} button presses; all N people start at once, "
+        "after one warm-up person who is not counted. "
         "CPU is the whole process's, so it includes the simulated people and the in-process Bot API "
         "(building updates, Update.de_json, answering calls): the same work on both sides.",
         "The baseline sends messages shaped like ours (HTML, bold titles, progress bar, link previews "

@@ -23,6 +23,7 @@ import itertools
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -279,8 +280,13 @@ async def person(
         latencies.append(time.perf_counter() - started)
 
 
+WARM_UP = -1  # the person who goes through the conversation once before the clock starts
+
+
 async def run_side(side: Side, people: int, workdir: Path) -> Run:
-    """Every person through the whole conversation at once, on one side."""
+    """Every person through the whole conversation at once, on one side, after one warm-up
+    person (as a running bot has served someone before); the warm-up's turns, calls and
+    commits are left out of the figures, and its answers out of 'stored'."""
     total = the_dialog().total
     api = FakeBotApi()
     latencies: list[float] = []
@@ -288,15 +294,17 @@ async def run_side(side: Side, people: int, workdir: Path) -> Run:
         await app.initialize()
         await app.start()
         try:
+            await person(app, api, side, WARM_UP, total, [])
+            store = STORES.get(id(app))
+            calls0, bytes0, commits0 = Counter(api.calls), api.bytes_in, store.batches if store else 0
             cpu0, wall0 = time.process_time(), time.perf_counter()
             await asyncio.gather(*(person(app, api, side, p, total, latencies) for p in range(people)))
             wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-            store = STORES.get(id(app))
-            commits = {"commits": float(store.batches)} if store is not None else {}
+            commits = {"commits": float(store.batches - commits0)} if store is not None else {}
         finally:
             await app.stop()
             await app.shutdown()
-    calls = {f"calls_{k}": float(v) for k, v in api.calls.items()}
+    calls = {f"calls_{k}": float(v) for k, v in (api.calls - calls0).items()}
     return Run(
         turns=len(latencies),
         wall_s=wall,
@@ -304,8 +312,8 @@ async def run_side(side: Side, people: int, workdir: Path) -> Run:
         latencies_s=tuple(latencies),
         peak_rss_kb=peak_rss_kb(),
         extra={
-            "stored_answers": float(side.stored(workdir)),
-            "bytes_in": float(api.bytes_in),
+            "stored_answers": float(side.stored(workdir) - total),
+            "bytes_in": float(api.bytes_in - bytes0),
             **commits,
             **calls,
         },
