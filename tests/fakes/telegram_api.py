@@ -27,6 +27,7 @@ import copy
 import html
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -156,6 +157,9 @@ class FakeTelegram:
     confirmed: int = 0  # the highest offset a getUpdates call has sent
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     statuses: dict[tuple[int, int], str] = field(default_factory=dict)  # (chat, user) -> status
+    # method -> a function called with each call's parameters as it arrives, to observe what
+    # the bot had done by the time it made that call
+    watchers: dict[str, Callable[[dict[str, Any]], None]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _news: asyncio.Event = field(default_factory=asyncio.Event)
@@ -298,6 +302,8 @@ class FakeTelegram:
             assert isinstance(value, str)  # the bot never uploads files
             params[name] = json.loads(value) if name in JSON_FIELDS else value
         self.calls.append(Call(method, params))
+        if method in self.watchers:
+            self.watchers[method](params)
         if request.match_info["token"] != self.token:
             return _error(Failure(401, "Unauthorized"))
         queued = self.failures.get(method)

@@ -3,6 +3,7 @@ commands, deep links, /forget, stale presses, HTML escaping and long messages.""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -218,3 +219,20 @@ async def test_a_message_over_4096_characters_is_split(
     # The parts, read in order, are the whole intro; the question follows with its buttons.
     assert "\n".join(tg.texts(CHAT.id)[:-1]) == long_intro
     assert answer_buttons(tg.last(CHAT.id))
+
+
+async def test_a_press_is_answered_only_after_its_answer_is_stored(
+    tg: FakeTelegram, bot: Bot, db_path: Path, dialog: Dialog
+) -> None:
+    """The callback answer is an acknowledgement: when it goes out, the answer is on disk."""
+    stored_when_answered: list[int] = []
+
+    def count_stored(_params: dict[str, object]) -> None:
+        with sqlite3.connect(db_path) as raw:
+            stored_when_answered.append(raw.execute("SELECT count(*) FROM answers").fetchone()[0])
+
+    tg.watchers["answerCallbackQuery"] = count_stored
+    await bot.do(tg.say(CHAT, ANA, "/start"))
+    for distinction in dialog.distinctions[:3]:
+        await bot.do(tg.press(ANA, question(tg, CHAT.id), distinction.choices[0].label))
+    assert stored_when_answered == [1, 2, 3]
