@@ -15,15 +15,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from dataclasses import dataclass
 
 from telegram import Bot, CallbackQuery, LinkPreviewOptions, MaybeInaccessibleMessage, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter
+from telegram.warnings import PTBUserWarning
 
 from bot.telegram.view import Outgoing
 
 log = logging.getLogger(__name__)
+# ``send`` and ``edit_by_id`` call ``do_api_request`` on purpose (see there); PTB suggests the
+# typed methods, which would parse every answer into a ``Message`` that we never read.
+warnings.filterwarnings(
+    "ignore", r"Please use 'Bot\.(sendMessage|editMessageText)' instead of", PTBUserWarning
+)
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _HARMLESS = ("message is not modified", "query is too old", "query id is invalid")
@@ -51,17 +58,24 @@ def harmless(error: BadRequest) -> bool:
     return any(phrase in error.message.lower() for phrase in _HARMLESS)
 
 
-async def send(bot: Bot, place: Place, message: Outgoing) -> Message:
+async def send(bot: Bot, place: Place, message: Outgoing) -> int:
+    """Send a message; returns its message id."""
     for attempt in range(1, _SEND_ATTEMPTS + 1):
         try:
-            return await bot.send_message(
-                place.chat_id,
-                message.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=message.markup,
-                message_thread_id=place.thread_id,
-                link_preview_options=_NO_PREVIEW,
+            # The raw call (no ``return_type``): PTB would otherwise parse Telegram's answer
+            # into a full ``Message`` that nobody reads, the costliest step of a turn here.
+            sent = await bot.do_api_request(
+                "sendMessage",
+                {
+                    "chat_id": place.chat_id,
+                    "text": message.text,
+                    "parse_mode": ParseMode.HTML,
+                    "reply_markup": message.markup,
+                    "message_thread_id": place.thread_id,
+                    "link_preview_options": _NO_PREVIEW,
+                },
             )
+            return int(sent["message_id"])
         except RetryAfter as exc:
             if attempt == _SEND_ATTEMPTS:
                 raise
@@ -79,13 +93,17 @@ async def edit(bot: Bot, target: MaybeInaccessibleMessage, message: Outgoing) ->
 async def edit_by_id(bot: Bot, chat_id: int, message_id: int, message: Outgoing) -> bool:
     """``edit`` for a message known only by its ids (e.g. remembered across a restart)."""
     try:
-        await bot.edit_message_text(
-            message.text,
-            chat_id=chat_id,
-            message_id=message_id,
-            parse_mode=ParseMode.HTML,
-            reply_markup=message.markup,
-            link_preview_options=_NO_PREVIEW,
+        # Raw, like ``send``: the edited message that Telegram returns is not needed.
+        await bot.do_api_request(
+            "editMessageText",
+            {
+                "chat_id": chat_id,
+                "message_id": message_id,
+                "text": message.text,
+                "parse_mode": ParseMode.HTML,
+                "reply_markup": message.markup,
+                "link_preview_options": _NO_PREVIEW,
+            },
         )
     except BadRequest as exc:
         return _tolerate("edit", exc)

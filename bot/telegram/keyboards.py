@@ -6,37 +6,50 @@ Rules:
   the data alone, after a restart as well as before.
 - A question shows one choice per row (labels are sentences), then one row of actions.
 - Labels come from ``dialogs.messages.TELEGRAM_BUTTONS``; choice labels from the content.
+- Outgoing keyboards are built as the JSON Telegram takes (``Keyboard``), not as
+  python-telegram-bot objects: building those only to serialise them again cost more per
+  turn than all of our own work. Incoming keyboards (on a pressed message) are PTB objects.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot.buttons import FORGET_NO, FORGET_YES, AnswerButton, CommandButton, decode, encode
 from dialogs import messages
 from dialogs.replies import Action, Question
 
-
-def _command(owner: int, action: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        messages.TELEGRAM_BUTTONS[action], callback_data=encode(CommandButton(str(owner), action))
-    )
+Button = dict[str, str]
+Keyboard = dict[str, list[list[Button]]]  # an InlineKeyboardMarkup, as sent
 
 
-def _action_row(actions: Iterable[Action], owner: int) -> list[InlineKeyboardButton]:
+def button(text: str, data: str) -> Button:
+    return {"text": text, "callback_data": data}
+
+
+def link_button(text: str, url: str) -> Button:
+    return {"text": text, "url": url}
+
+
+def keyboard(rows: list[list[Button]]) -> Keyboard:
+    return {"inline_keyboard": rows}
+
+
+def _command(owner: int, action: str) -> Button:
+    return button(messages.TELEGRAM_BUTTONS[action], encode(CommandButton(str(owner), action)))
+
+
+def _action_row(actions: Iterable[Action], owner: int) -> list[Button]:
     return [_command(owner, action.value) for action in actions]
 
 
-def question_keyboard(question: Question, owner: int) -> InlineKeyboardMarkup:
+def question_keyboard(question: Question, owner: int) -> Keyboard:
     rows = [
         [
-            InlineKeyboardButton(
-                choice.label,
-                callback_data=encode(
-                    AnswerButton(str(owner), question.distinction, choice.id, question.turn)
-                ),
+            button(
+                choice.label, encode(AnswerButton(str(owner), question.distinction, choice.id, question.turn))
             )
         ]
         for choice in question.choices
@@ -44,17 +57,17 @@ def question_keyboard(question: Question, owner: int) -> InlineKeyboardMarkup:
     actions = _action_row(question.actions, owner)
     if actions:
         rows.append(actions)
-    return InlineKeyboardMarkup(rows)
+    return keyboard(rows)
 
 
-def actions_keyboard(actions: tuple[Action, ...], owner: int) -> InlineKeyboardMarkup | None:
+def actions_keyboard(actions: tuple[Action, ...], owner: int) -> Keyboard | None:
     """A row of command buttons, or None when the reply offers no actions."""
     row = _action_row(actions, owner)
-    return InlineKeyboardMarkup([row]) if row else None
+    return keyboard([row]) if row else None
 
 
-def forget_keyboard(owner: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[_command(owner, FORGET_YES), _command(owner, FORGET_NO)]])
+def forget_keyboard(owner: int) -> Keyboard:
+    return keyboard([[_command(owner, FORGET_YES), _command(owner, FORGET_NO)]])
 
 
 def asked_by(markup: InlineKeyboardMarkup | None) -> AnswerButton | None:
@@ -62,8 +75,9 @@ def asked_by(markup: InlineKeyboardMarkup | None) -> AnswerButton | None:
     if markup is None:
         return None
     for row in markup.inline_keyboard:
-        for button in row:
-            decoded = decode(button.callback_data) if isinstance(button.callback_data, str) else None
+        for pressable in row:
+            data = pressable.callback_data
+            decoded = decode(data) if isinstance(data, str) else None
             if isinstance(decoded, AnswerButton):
                 return decoded
     return None

@@ -15,11 +15,11 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardMarkup, User
+from telegram import User
 from telegram.constants import MessageLimit
 
 from bot.render import TELEGRAM_HTML, answered_text, reply_text, split_message
-from bot.telegram.keyboards import actions_keyboard, question_keyboard
+from bot.telegram.keyboards import Keyboard, actions_keyboard, question_keyboard
 from dialogs.replies import Answered, Question, Reply, Text
 
 MESSAGE_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096
@@ -28,7 +28,7 @@ MESSAGE_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     text: str
-    markup: InlineKeyboardMarkup | None = None
+    markup: Keyboard | None = None
 
 
 def mention(user: User) -> str:
@@ -36,7 +36,7 @@ def mention(user: User) -> str:
     return f'<a href="tg://user?id={user.id}">{html.escape(user.full_name)}</a>'
 
 
-def _keyboard(reply: Reply, owner: int) -> InlineKeyboardMarkup | None:
+def _keyboard(reply: Reply, owner: int) -> Keyboard | None:
     if isinstance(reply, Question):
         return question_keyboard(reply, owner)
     if isinstance(reply, Text):
@@ -44,7 +44,8 @@ def _keyboard(reply: Reply, owner: int) -> InlineKeyboardMarkup | None:
     return None
 
 
-def _split(text: str, markup: InlineKeyboardMarkup | None) -> list[Outgoing]:
+def split(text: str, markup: Keyboard | None) -> list[Outgoing]:
+    """Text over Telegram's limit becomes several messages; the keyboard goes on the last."""
     chunks = split_message(text, MESSAGE_LIMIT)
     return [Outgoing(chunk) for chunk in chunks[:-1]] + [Outgoing(chunks[-1], markup)]
 
@@ -54,7 +55,7 @@ def outgoing(reply: Reply, owner: int, addressee: str | None = None) -> list[Out
     text = reply_text(reply, TELEGRAM_HTML)
     if addressee is not None:
         text = f"{addressee}\n{text}"
-    return _split(text, _keyboard(reply, owner))
+    return split(text, _keyboard(reply, owner))
 
 
 def answered(reply: Answered, addressee: str | None = None) -> Outgoing:
@@ -66,7 +67,7 @@ def answered(reply: Answered, addressee: str | None = None) -> Outgoing:
     return Outgoing(split_message(text, MESSAGE_LIMIT)[-1])
 
 
-def plain(text: str, addressee: str | None = None, markup: InlineKeyboardMarkup | None = None) -> Outgoing:
+def plain(text: str, addressee: str | None = None, markup: Keyboard | None = None) -> Outgoing:
     """One of our own messages (``dialogs.messages``), escaped like any other text."""
     body = TELEGRAM_HTML.escape(text)
     return Outgoing(body if addressee is None else f"{addressee}\n{body}", markup)

@@ -225,7 +225,7 @@ class WorkshopHandlers:
         for i, reply in enumerate(replies):
             if isinstance(reply, VoteQuestion):
                 sent = await send(self.bot, place, workshop_view.question_message(reply))
-                await self.workshops.remember_message(key, reply.workshop, str(sent.message_id))
+                await self.workshops.remember_message(key, reply.workshop, str(sent))
             elif isinstance(reply, Tally):
                 following = replies[i + 1] if i + 1 < len(replies) else None
                 difference = following if isinstance(following, Difference) else None

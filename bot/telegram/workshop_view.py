@@ -23,11 +23,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot.buttons import VERSION, VoteButton, encode
-from bot.render import TELEGRAM_HTML, split_message
-from bot.telegram.view import MESSAGE_LIMIT, Outgoing
+from bot.render import TELEGRAM_HTML
+from bot.telegram.keyboards import Button, Keyboard, button, keyboard, link_button
+from bot.telegram.view import Outgoing, split
 from bot.workshop_render import workshop_reply_text
 from dialogs import messages
 from dialogs.replies import Difference, MemberProfileOffer, Tally, VoteQuestion, WorkshopReply
@@ -78,10 +77,9 @@ def read_payload(payload: str) -> tuple[int, int] | None:
     return (-chat if match[1] else chat), int(match[3])
 
 
-def _button(action: str, workshop: int, position: int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        messages.TELEGRAM_WORKSHOP_BUTTONS[action],
-        callback_data=SteerButton(action, workshop, position).encode(),
+def _button(action: str, workshop: int, position: int) -> Button:
+    return button(
+        messages.TELEGRAM_WORKSHOP_BUTTONS[action], SteerButton(action, workshop, position).encode()
     )
 
 
@@ -92,16 +90,11 @@ def question_message(question: VoteQuestion, open_: bool = True) -> Outgoing:
         return Outgoing(text)
     position = question.progress.position - 1
     rows = [
-        [
-            InlineKeyboardButton(
-                choice.label,
-                callback_data=encode(VoteButton(question.workshop, question.distinction, choice.id)),
-            )
-        ]
+        [button(choice.label, encode(VoteButton(question.workshop, question.distinction, choice.id)))]
         for choice in question.choices
     ]
     rows.append([_button(REVEAL, question.workshop, position), _button(NEXT, question.workshop, position)])
-    return Outgoing(text, InlineKeyboardMarkup(rows))
+    return Outgoing(text, keyboard(rows))
 
 
 def results_messages(
@@ -111,34 +104,27 @@ def results_messages(
     parts = [workshop_reply_text(tally, TELEGRAM_HTML)]
     if difference is not None:
         parts.append(workshop_reply_text(difference, TELEGRAM_HTML))
-    markup = None
+    markup: Keyboard | None = None
     if steer_at is not None:
         number, position = steer_at
-        markup = InlineKeyboardMarkup([[_button(NEXT, number, position), _button(END, number, position)]])
+        markup = keyboard([[_button(NEXT, number, position), _button(END, number, position)]])
     return split("\n\n".join(parts), markup)
 
 
 def running_prompt(text: str, addressee: str, workshop: int, position: int) -> Outgoing:
     """'A workshop is running: end it?' with the two answers as buttons."""
-    markup = InlineKeyboardMarkup(
-        [[_button(REPLACE, workshop, position)], [_button(KEEP, workshop, position)]]
-    )
+    markup = keyboard([[_button(REPLACE, workshop, position)], [_button(KEEP, workshop, position)]])
     return Outgoing(f"{addressee}\n{TELEGRAM_HTML.escape(text)}", markup)
 
 
 def profile_offer(offer: MemberProfileOffer, chat_id: int, bot_username: str) -> Outgoing:
     """The end-of-workshop offer, with a deep-link button into a private chat with the bot."""
     link = f"https://t.me/{bot_username}?start={profile_payload(chat_id, offer.workshop)}"
-    button = InlineKeyboardButton(messages.TELEGRAM_WORKSHOP_BUTTONS["profile"], url=link)
-    return Outgoing(TELEGRAM_HTML.escape(offer.text), InlineKeyboardMarkup([[button]]))
+    profile = link_button(messages.TELEGRAM_WORKSHOP_BUTTONS["profile"], link)
+    return Outgoing(TELEGRAM_HTML.escape(offer.text), keyboard([[profile]]))
 
 
 def reply_messages(reply: WorkshopReply, addressee: str | None = None) -> list[Outgoing]:
     """Any other workshop reply as plain messages (intro, notices, profiles)."""
     text = workshop_reply_text(reply, TELEGRAM_HTML)
     return split(text if addressee is None else f"{addressee}\n{text}", None)
-
-
-def split(text: str, markup: InlineKeyboardMarkup | None) -> list[Outgoing]:
-    chunks = split_message(text, MESSAGE_LIMIT)
-    return [Outgoing(chunk) for chunk in chunks[:-1]] + [Outgoing(chunks[-1], markup)]

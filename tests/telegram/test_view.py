@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from telegram import User
+from telegram import InlineKeyboardMarkup, User
 
 from bot.buttons import AnswerButton, CommandButton, decode
 from bot.telegram import view
@@ -29,7 +29,8 @@ def test_question_buttons_fit_telegram_and_name_their_owner(dialog: Dialog) -> N
     state = new_state(dialog)
     for position in range(dialog.total):
         asked = question(dialog, replace(state, position=position, turn=10_000 + position))
-        markup = question_keyboard(asked, BIG_ID)
+        # Read back the way Telegram hands it to us: as python-telegram-bot's object.
+        markup = InlineKeyboardMarkup.de_json(question_keyboard(asked, BIG_ID), None)
         *choice_rows, actions = markup.inline_keyboard
         assert [row[0].text for row in choice_rows] == [c.label for c in asked.choices]
         assert [b.text for b in actions] == [messages.TELEGRAM_BUTTONS[a.value] for a in asked.actions]
@@ -47,10 +48,10 @@ def test_question_buttons_fit_telegram_and_name_their_owner(dialog: Dialog) -> N
 def test_keyboards_without_questions() -> None:
     assert actions_keyboard((), 5) is None
     markup = actions_keyboard((Action.RESTART,), 5)
-    assert markup is not None and asked_by(markup) is None
+    assert markup is not None and asked_by(InlineKeyboardMarkup.de_json(markup, None)) is None
     assert asked_by(None) is None
-    [[yes, no]] = forget_keyboard(5).inline_keyboard
-    assert (yes.callback_data, no.callback_data) == ("1:c:5:forget-yes", "1:c:5:forget-no")
+    [[yes, no]] = forget_keyboard(5)["inline_keyboard"]
+    assert (yes["callback_data"], no["callback_data"]) == ("1:c:5:forget-yes", "1:c:5:forget-no")
 
 
 def test_a_long_question_is_split_with_the_keyboard_on_the_last_part(dialog: Dialog) -> None:
