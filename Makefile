@@ -26,7 +26,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy dialogs storage bot
+	$(BIN)/mypy dialogs storage bot bench
 
 test: lint
 	$(BIN)/pytest
