@@ -168,6 +168,8 @@ def _free_text(dialog: Dialog, state: SessionState, event: Event) -> Step:
     text = event.text.strip()
     if text.startswith("/"):
         return Step(state, (_unknown_command(text),))
+    if event.turn is not None and event.turn != state.turn:
+        return Step(state, (Text(messages.STALE_CHOICE), question(dialog, state)))
     if not text:
         return Step(state, (Text(messages.EMPTY_TEXT), question(dialog, state)))
     distinction = _current(dialog, state)

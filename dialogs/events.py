@@ -34,7 +34,11 @@ class Choose:
 
 @dataclass(frozen=True, slots=True)
 class FreeText:
+    """Typed words. ``turn`` is set when the words answer a known question (a form opened
+    from it): if the conversation has moved on since, they are stale, like an old button."""
+
     text: str
+    turn: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

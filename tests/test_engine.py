@@ -298,3 +298,16 @@ def test_tie_between_job_and_career_reads_as_in_between(dialog: Dialog) -> None:
 def test_steps_are_deterministic(dialog: Dialog) -> None:
     state = state_in(Phase.ASKING, dialog)
     assert step(dialog, state, FreeText("2")) == step(dialog, replace(state), FreeText("2"))
+
+
+def test_free_text_for_an_older_turn_is_stale(dialog: Dialog) -> None:
+    """Words typed into a form opened from an earlier question must not answer this one."""
+    state = step(dialog, new_state(dialog), Start()).state
+    moved = step(dialog, state, FreeText("1", state.turn)).state
+    stale = step(dialog, moved, FreeText("2", state.turn))
+    assert stale.writes == () and stale.state == moved
+    assert isinstance(stale.replies[0], Text) and stale.replies[0].text == messages.STALE_CHOICE
+    current = step(dialog, moved, FreeText("2", moved.turn))
+    assert current.writes == (
+        RecordAnswer(dialog.distinctions[1].id, dialog.distinctions[1].choices[1].id, moved.turn),
+    )

@@ -14,7 +14,7 @@ ids = st.sampled_from(["work", "value", "means", "role", "pay", "end", "x", ""])
 events: st.SearchStrategy[Event] = st.one_of(
     st.builds(Start, st.none()),
     st.builds(Choose, ids, ids, st.integers(min_value=-3, max_value=40)),
-    st.builds(FreeText, st.text(max_size=300)),
+    st.builds(FreeText, st.text(max_size=300), st.none() | st.integers(min_value=-3, max_value=40)),
     st.sampled_from([Resume(), Back(), Skip(), Restart(), Why(), Summary(), Help()]),
 )
 

@@ -11,8 +11,8 @@ Rules:
   engine shows the current question instead).
 - A press that leads to new buttons takes the buttons off the pressed message (and shows
   the recorded answer there), so only the current question has live buttons.
-- A free answer from the modal counts only if the question it was opened for is still the
-  current one (same turn); otherwise nothing is recorded and the current question is shown.
+- A free answer from the modal carries the turn of the question it was opened for; the
+  engine records it only if that is still the current turn, else shows the current question.
 - ``/career forget`` erases the person's conversations and their workshop votes.
 - Whatever happens, ``on_done(interaction id)`` is called once the interaction is handled.
 """
@@ -36,7 +36,7 @@ from bot.discord.respond import NO_PINGS, Responder
 from bot.workshops import Workshops
 from dialogs import messages
 from dialogs.events import Back, Choose, Event, FreeText, Restart, Resume, Skip, Summary, Why
-from dialogs.replies import Action, Answered, Reply, Text
+from dialogs.replies import Action, Answered, Reply
 from storage.keys import SessionKey
 
 PLATFORM = "discord"
@@ -161,16 +161,10 @@ class Router:
                 return
             ephemeral = self.ephemeral(interaction)
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-            key = session_key(interaction)
-            current = await self.conversations.current(key)
-            replies: tuple[Reply, ...]
-            if current is None:
-                replies = (Text(messages.NOT_STARTED),)
-            elif current.state.turn != data.turn:
-                resumed = await self.conversations.handle(key, Resume())
-                replies = (Text(messages.STALE_CHOICE), *resumed.replies)
-            else:
-                replies = (await self.conversations.handle(key, FreeText(text))).replies
+            # The form's turn travels with the words, so the engine judges staleness under
+            # the session's lock: an answer cannot land on a question it was not meant for.
+            turn = await self.conversations.handle(session_key(interaction), FreeText(text, data.turn))
+            replies = turn.replies
             responder = Responder(interaction, ephemeral, self.clock, placeholder=True)
             await self._send(responder, replies, data.owner)
 
