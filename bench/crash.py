@@ -33,7 +33,7 @@ from typing import Any
 
 from bench.core import the_dialog
 from bench.fakeapi import Call, FakeBotApi
-from bench.ptb import ROOT, SIDES, ours_available, person
+from bench.ptb import ROOT, SIDES, person
 from bench.report import Section, Target
 from bench.scale import Scale
 
@@ -209,8 +209,7 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
         ],
     )
     rng = random.Random(SEED)
-    why_not = ours_available()
-    sides = ["baseline"] if why_not else ["baseline", "ours"]
+    sides = ["baseline", "ours"]
     targets: list[Target] = []
     for side in sides:
         where = workdir / side
@@ -259,9 +258,6 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
                     else "",
                 )
             )
-    if why_not is not None:
-        section.not_measured("ours", why_not)
-        targets.append(Target("crash loss (ours)", "0 acknowledged answers lost, every kill", why_not, None))
     section.notes += [
         f"{scale.crash_people} people answering without pause in the bot process (ours without the "
         "rate limiter, like the baseline, to keep many turns in flight); SIGKILL at a random moment "

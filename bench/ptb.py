@@ -17,8 +17,6 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-import importlib
-import inspect
 import itertools
 import json
 import sys
@@ -69,17 +67,6 @@ def _baseline(same_payloads: bool) -> Callable[[Path, FakeBotApi], AbstractAsync
 
 def _baseline_stored(workdir: Path) -> int:
     return sum(len(a) for a in stored_answers(workdir / "baseline.pickle").values())
-
-
-def ours_available() -> str | None:
-    """None if our Telegram adapter can be built, else why not."""
-    try:
-        adapter = importlib.import_module("bot.telegram.adapter")
-    except ImportError as exc:
-        return f"bot.telegram.adapter is not importable ({exc})"
-    if not hasattr(adapter, "build_application"):
-        return "bot.telegram.adapter has no build_application yet"
-    return None
 
 
 def telegram_settings() -> Any:
@@ -133,18 +120,15 @@ async def open_ours(
     adapter's own; ``more`` goes to ``build_application`` as it is."""
     from bot.app import open_service
     from bot.config import CoreSettings
+    from bot.telegram.adapter import build_application
     from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID
 
     settings = CoreSettings(workdir / "ours.db", BUILTIN_CONTENT, DEFAULT_DIALOG_ID, "WARNING")
     async with open_service(settings) as services:
-        build_application = importlib.import_module("bot.telegram.adapter").build_application
         options: dict[str, Any] = {"request": api, "get_updates_request": FakeBotApi(), **more}
         if rate_limiter is not None:
             options["rate_limiter"] = rate_limiter
-        # The adapter takes the conversations (and, once it wires workshops, the services).
-        first = next(iter(inspect.signature(build_application).parameters))
-        given = services if first == "services" else services.conversations
-        app = build_application(given, telegram_settings(), **options)
+        app = build_application(services, telegram_settings(), **options)
         STORES[id(app)] = services.conversations.store
         try:
             yield app

@@ -13,27 +13,16 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import sqlite3
 import time
 from pathlib import Path
 
 from bench.core import the_dialog
 from bench.fakeapi import BOT_USER, Call, ChatLog, FakeBotApi
-from bench.ptb import UPDATE_IDS, feed, open_ours, ours_available
+from bench.ptb import UPDATE_IDS, feed, open_ours
 from bench.report import Section, Target
 from bench.scale import Scale
 from bench.stats import Run, percentile, summarise
-
-
-def available() -> str | None:
-    try:
-        import bot.coalesce
-        import bot.workshops  # noqa: F401
-        import storage.workshops  # noqa: F401
-    except ImportError as exc:
-        return f"the workshop service is not importable ({exc})"
-    return None
 
 
 async def core_burst(voters: int, workdir: Path, interval: float | None = None) -> Run:
@@ -105,16 +94,6 @@ async def core_burst(voters: int, workdir: Path, interval: float | None = None) 
 
 GROUP_ID = -1_001_000_000_001
 FACILITATOR = 7
-
-
-def ptb_available() -> str | None:
-    """None if our Telegram adapter wires workshops, else why not."""
-    why = ours_available()
-    if why is not None:
-        return why
-    if importlib.util.find_spec("bot.telegram.workshop") is None:
-        return "the Telegram adapter has no workshop wiring (bot.telegram.workshop)"
-    return None
 
 
 def _group_update(uid: int, **payload: object) -> dict[str, object]:
@@ -220,24 +199,13 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
             "stored",
         ],
     )
-    why_not = available()
-    if why_not is not None:
-        section.not_measured("core", why_not)
-        section.not_measured("through PTB", why_not)
-        return section, [Target("workshop burst", "all stored, p99 < 50 ms, ≤ 3 edits", why_not, None)]
     reps = range(scale.workshop_reps)
     core = [asyncio.run(core_burst(voters, workdir, scale.workshop_interval)) for _ in reps]
     targets = _add(section, "core (Workshops.vote + Coalescer)", "core", core, voters, 50)
-    why_not_ptb = ptb_available()
-    if why_not_ptb is None:
-        through = [
-            asyncio.run(ptb_burst(voters, workdir / f"ptb-burst-{rep}", scale.workshop_interval))
-            for rep in reps
-        ]
-        targets += _add(section, "through PTB (our adapter as deployed)", "PTB", through, voters, 250)
-    else:
-        section.not_measured("through PTB", why_not_ptb)
-        targets.append(Target(f"workshop burst ({voters}), PTB", "p99 < 250 ms", why_not_ptb, None))
+    through = [
+        asyncio.run(ptb_burst(voters, workdir / f"ptb-burst-{rep}", scale.workshop_interval)) for rep in reps
+    ]
+    targets += _add(section, "through PTB (our adapter as deployed)", "PTB", through, voters, 250)
     interval = (
         "Telegram's group interval (3 s)"
         if scale.workshop_interval is None

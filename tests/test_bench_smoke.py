@@ -42,8 +42,6 @@ def test_floor_makes_the_same_writes(tmp_path: Path, batch: int | None) -> None:
 
 @pytest.mark.parametrize("side", ["baseline", "ours"])
 async def test_telegram_sides_make_the_same_calls_and_store_every_answer(tmp_path: Path, side: str) -> None:
-    if side == "ours" and (why := ptb.ours_available()) is not None:
-        pytest.skip(why)
     result = await ptb.run_side(ptb.SIDES[side], PEOPLE, tmp_path)
     answers = _answers(PEOPLE)
     assert result.turns == _turns(PEOPLE)
@@ -56,8 +54,7 @@ async def test_telegram_sides_make_the_same_calls_and_store_every_answer(tmp_pat
 
 
 def test_crash_round_counts_acknowledged_answers(tmp_path: Path) -> None:
-    side = "ours" if ptb.ours_available() is None else "baseline"
-    kill = crash.kill_round(side, tmp_path, 0, PEOPLE, after_s=0.3)
+    kill = crash.kill_round("ours", tmp_path, 0, PEOPLE, after_s=0.3)
     assert kill.signal == 9
     assert kill.acked_by_callback > 0 and kill.acked_by_message > 0
     assert 0 <= kill.lost_by_callback <= kill.acked_by_callback
@@ -65,8 +62,6 @@ def test_crash_round_counts_acknowledged_answers(tmp_path: Path) -> None:
 
 
 async def test_workshop_burst_stores_every_vote(tmp_path: Path) -> None:
-    if (why := workshop.available()) is not None:
-        pytest.skip(why)
     result = await workshop.core_burst(PEOPLE, tmp_path, interval=0.01)
     assert result.turns == PEOPLE
     assert result.extra["stored"] == PEOPLE
@@ -75,8 +70,6 @@ async def test_workshop_burst_stores_every_vote(tmp_path: Path) -> None:
 
 
 async def test_workshop_burst_through_telegram_stores_every_vote(tmp_path: Path) -> None:
-    if (why := workshop.ptb_available()) is not None:
-        pytest.skip(why)
     result = await workshop.ptb_burst(PEOPLE, tmp_path, interval=0.01)
     assert result.turns == len(result.latencies_s) == PEOPLE
     assert result.extra["stored"] == PEOPLE
