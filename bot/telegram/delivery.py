@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from telegram import Bot, CallbackQuery, LinkPreviewOptions, MaybeInaccessibleMessage, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter
-from telegram.warnings import PTBUserWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.telegram.view import Outgoing
 
@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings(
     "ignore", r"Please use 'Bot\.(sendMessage|editMessageText)' instead of", PTBUserWarning
 )
+# PTB's own rate limiter reads ``RetryAfter.retry_after``, which warns while its type moves
+# from seconds to a timedelta; nothing here can act on that warning.
+warnings.filterwarnings("ignore", "Deprecated since version v22.2", PTBDeprecationWarning)
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _HARMLESS = ("message is not modified", "query is too old", "query id is invalid")
