@@ -116,6 +116,12 @@ class Workshops:
         profile = member_profile(dialog, number, votes) if dialog is not None else None
         return profile or Text(messages.WORKSHOP_MEMBER_NO_VOTES)
 
+    async def voters(self, key: WorkshopKey, number: int, distinction: str) -> int:
+        """How many members have answered ``distinction`` in workshop ``number`` (the public
+        count an adapter shows on the question message)."""
+        tallies = await self.store.tallies(key, number)
+        return sum(tallies.get(distinction, {}).values())
+
     async def remember_message(self, key: WorkshopKey, number: int, message: str) -> None:
         """Let an adapter store its reference to the current question message, so it can
         still edit the count after a restart (read it back with ``message``)."""

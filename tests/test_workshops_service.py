@@ -83,8 +83,13 @@ async def test_a_changed_vote_counts_once(service: Workshops) -> None:
     _, first = await press(service, "ana", 0)
     _, second = await press(service, "ana", 2)
     assert first is not None and second is not None and first.voters == second.voters == 1
+    state = await service.current(GROUP)
+    assert await service.voters(GROUP, state.number, first.distinction) == 1
+    _, other = await press(service, "ben", 1)
+    assert other is not None and await service.voters(GROUP, state.number, first.distinction) == 2
+    assert await service.voters(GROUP, state.number + 1, first.distinction) == 0
     tally = (await service.reveal(GROUP, Reveal("fac"))).replies[0]
-    assert isinstance(tally, Tally) and [r.count for r in tally.rows][2] == 1 and tally.voters == 1
+    assert isinstance(tally, Tally) and [r.count for r in tally.rows][1:3] == [1, 1] and tally.voters == 2
 
 
 async def test_a_second_open_asks_first(service: Workshops) -> None:

@@ -260,8 +260,7 @@ class WorkshopHandlers:
         if dialog is None or reference is None or not reference.isdigit():
             return
         distinction = dialog.distinctions[state.position]
-        tallies = await self.workshops.store.tallies(key, state.number)
-        voters = sum(tallies.get(distinction.id, {}).values())
+        voters = await self.workshops.voters(key, state.number, distinction.id)
         shown = workshop_view.question_message(vote_question(dialog, state, voters), open_)
         await edit_by_id(self.bot, int(key.chat), int(reference), shown)
 
