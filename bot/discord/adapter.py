@@ -8,12 +8,16 @@ Rules:
   mistake: one ``StartupError`` line naming the setting, never the token itself.
 - The command-sync hash lives next to the database the services were opened on
   (``services.settings.db_path``); this module reads no environment.
+- discord.py logs request URLs and raw gateway events at DEBUG, and interactions carry a
+  token that can post as the bot for 15 minutes: those tokens, and the bot token, are
+  redacted from its loggers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 import aiohttp
 import discord
@@ -24,8 +28,16 @@ from bot.config import DiscordSettings
 from bot.discord.client import CareerClient
 from bot.discord.endpoints import pointed_at
 from bot.discord.sync import marker_for
+from bot.redact import redact_loggers
 
 _log = logging.getLogger(__name__)
+# Loggers that print request URLs or raw gateway events, and where a token stands in them:
+# the path of an interaction or webhook URL, and the "token" field of an interaction event.
+_LOGGERS = ("discord.http", "discord.webhook.async_", "discord.gateway")
+_TOKENS_IN_TEXT = (
+    re.compile(r"(/(?:interactions|webhooks)/\d+/)[A-Za-z0-9._-]+"),
+    re.compile(r"(['\"]token['\"]: ['\"])[^'\"]+"),
+)
 
 
 async def serve(
@@ -36,6 +48,7 @@ async def serve(
     client: CareerClient | None = None,
 ) -> None:
     """Run until ``stop`` is set. ``client`` lets a caller (a test) keep hold of the client."""
+    redact_loggers(_LOGGERS, secrets=(settings.token,), patterns=_TOKENS_IN_TEXT)
     with pointed_at(settings.api_base_url, settings.gateway_url):
         if client is None:
             client = CareerClient(services, settings, sync_marker=marker_for(services.settings.db_path))

@@ -37,6 +37,7 @@ from telegram.request import BaseRequest
 from bot.app import Services, StartupError
 from bot.coalesce import TELEGRAM_GROUP_INTERVAL, Coalescer
 from bot.config import TelegramSettings
+from bot.redact import redact_loggers
 from bot.telegram.handlers import Handlers
 from bot.telegram.workshop import WorkshopHandlers
 from dialogs import messages
@@ -61,32 +62,11 @@ _WORKSHOPS = "careerbot.workshops"
 _URL_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot", "httpx", "httpcore")
 
 
-class _RedactTokens(logging.Filter):
-    """Replaces any known token in a record's text with ``<token>``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tokens: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(token in message for token in self.tokens):
-            for token in self.tokens:
-                message = message.replace(token, "<token>")
-            record.msg, record.args = message, ()
-        return True
-
-
-_REDACT = _RedactTokens()
-
-
 def keep_token_out_of_logs(token: str) -> None:
     """Redact ``token`` from the loggers that see URLs, and keep httpx's request log quiet."""
-    _REDACT.tokens.add(token)
+    redact_loggers(_URL_LOGGERS, secrets=(token,))
     for name in _URL_LOGGERS:
         logger = logging.getLogger(name)
-        if _REDACT not in logger.filters:
-            logger.addFilter(_REDACT)
         if name.startswith("http") and logger.getEffectiveLevel() < logging.WARNING:
             logger.setLevel(logging.WARNING)
 
