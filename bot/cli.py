@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import shutil
 import sys
 from pathlib import Path
 
@@ -42,7 +43,8 @@ async def _chat(args: argparse.Namespace, env: dict[str, str]) -> None:
     settings = core_settings(env)
     async with open_service(settings) as services:
         user = args.user or _login_name()
-        console = Console(services.conversations, user, echo=not sys.stdin.isatty())
+        width = shutil.get_terminal_size().columns - 1 if sys.stdout.isatty() else None
+        console = Console(services.conversations, user, echo=not sys.stdin.isatty(), width=width)
         await console.run(read_lines(sys.stdin), args.dialog)
 
 

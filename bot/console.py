@@ -6,12 +6,16 @@ Rules:
 - Works with a TTY or with piped input; end of input ends the chat cleanly.
 - ``/quit`` leaves; ``/forget`` asks for a "yes" before erasing; other ``/commands`` map to
   engine events; anything else is a free-text answer.
+- On a terminal, long lines are wrapped at word boundaries to its width (a numbered choice
+  keeps its indent); piped output is left unwrapped, one reply paragraph per line.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
+import textwrap
 import threading
 from typing import TextIO
 
@@ -23,14 +27,30 @@ from dialogs.replies import Action, Question, Reply, Text
 from storage.keys import SessionKey
 
 PROMPT = "> "
+_INDENT = re.compile(r"^(\s*(?:\d+\.\s+)?)")
+
+
+def wrap(text: str, width: int) -> str:
+    """Wrap each line of ``text`` at ``width``, continuing a numbered line under its words."""
+    lines = []
+    for line in text.split("\n"):
+        indent = " " * len(_INDENT.match(line).group(1))  # type: ignore[union-attr]
+        lines.append(textwrap.fill(line, width, subsequent_indent=indent) if len(line) > width else line)
+    return "\n".join(lines)
 
 
 class Console:
     def __init__(
-        self, conversations: Conversations, user: str, out: TextIO = sys.stdout, echo: bool = False
+        self,
+        conversations: Conversations,
+        user: str,
+        out: TextIO = sys.stdout,
+        echo: bool = False,
+        width: int | None = None,
     ) -> None:
         self.conversations = conversations
         self.echo = echo  # piped input is not shown by a terminal: echo it for a readable log
+        self.width = width  # None: do not wrap
         self.key = SessionKey("console", "terminal", user)
         self.out = out
 
@@ -40,6 +60,8 @@ class Console:
             if isinstance(reply, Text | Question) and reply.actions:
                 hints = " ".join(f"/{a.value}" for a in reply.actions if a is not Action.RESUME)
                 text += f"\n({hints})"
+            if self.width:
+                text = wrap(text, self.width)
             self.out.write(text + "\n\n")
         self.out.flush()
 
