@@ -42,7 +42,9 @@ def _discord_escape(text: str) -> str:
 
 DISCORD_MARKDOWN = Style(escape=_discord_escape, bold=lambda s: f"**{s}**", italic=lambda s: f"*{s}*")
 
-LEAN_MARKS = {Lean.JOB: "job", Lean.MIXED: "in between", Lean.CAREER: "career"}
+
+def lean_name(lean: Lean) -> str:
+    return messages.LEAN_NAMES[lean.value]
 
 
 def question_text(q: Question, style: Style, numbered: bool = False) -> str:
@@ -53,7 +55,7 @@ def question_text(q: Question, style: Style, numbered: bool = False) -> str:
     if q.current is not None:
         label = next((c.label for c in q.choices if c.id == q.current), None)
         if label:
-            lines.append(style.italic(e(f"(your earlier answer: {label})")))
+            lines.append(style.italic(e(messages.EARLIER_ANSWER.format(label=label))))
     if q.hint:
         lines.append(style.italic(e(q.hint)))
     return "\n".join(lines)
@@ -70,11 +72,12 @@ def explanation_text(x: Explanation, style: Style) -> str:
 
 def profile_text(p: Profile, style: Style) -> str:
     e = style.escape
-    counts = ", ".join(f"{LEAN_MARKS[lean]} {p.counts[lean]}" for lean in Lean)
-    lines = [style.bold(e(p.heading)), e(counts + (f", skipped {p.skipped}" if p.skipped else ""))]
+    counts = ", ".join(f"{lean_name(lean)} {p.counts[lean]}" for lean in Lean)
+    skipped = messages.PROFILE_SKIPPED.format(count=p.skipped) if p.skipped else ""
+    lines = [style.bold(e(p.heading)), e(counts + skipped)]
     for line in p.lines:
         answer = line.answer or messages.SKIPPED_ANSWER
-        mark = f" ({LEAN_MARKS[line.leans]})" if line.leans else ""
+        mark = f" ({lean_name(line.leans)})" if line.leans else ""
         lines.append(f"• {e(line.title)}: {e(answer)}{e(mark)}")
     lines += ["", e(p.closing)]
     return "\n".join(lines)
@@ -82,7 +85,7 @@ def profile_text(p: Profile, style: Style) -> str:
 
 def tally_text(t: Tally, style: Style, width: int = 10) -> str:
     e = style.escape
-    lines = [style.bold(e(t.title)) + e(f" ({t.voters} answered)")]
+    lines = [style.bold(e(t.title)) + e(messages.TALLY_ANSWERED.format(voters=t.voters))]
     for row in t.rows:
         filled = round(row.percent * width / 100)
         bar = "█" * filled + "░" * (width - filled)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.render import Style, profile_text, tally_text
+from bot.render import Style, lean_name, reply_text
 from dialogs import messages
 from dialogs.content import Lean
 from dialogs.replies import (
@@ -49,7 +49,7 @@ def vote_question_text(q: VoteQuestion, style: Style) -> str:
 def difference_text(d: Difference, style: Style) -> str:
     e = style.escape
     lines = [style.bold(e(d.title))]
-    lines += [f"{style.bold(e(messages.LEAN_NAMES[lean.value]))}: {e(text)}" for lean, text in d.explain]
+    lines += [f"{style.bold(e(lean_name(lean)))}: {e(text)}" for lean, text in d.explain]
     lines.append(style.italic(e(messages.WORKSHOP_WHY.format(why=d.why))))
     return "\n".join(lines)
 
@@ -58,35 +58,27 @@ def group_profile_text(p: GroupProfile, style: Style) -> str:
     e = style.escape
     lines = [style.bold(e(p.heading))]
     for lean in Lean:
-        lines.append(
-            e(
-                messages.WORKSHOP_LEAN_COUNTS.format(
-                    lean=messages.LEAN_NAMES[lean.value], count=p.counts[lean]
-                )
-            )
-        )
+        lines.append(e(messages.WORKSHOP_LEAN_COUNTS.format(lean=lean_name(lean), count=p.counts[lean])))
     for row in p.rows:
         if row.leans is None:
             detail = messages.WORKSHOP_ROW_NOBODY
         else:
-            detail = messages.WORKSHOP_ROW_VOTERS.format(
-                lean=messages.LEAN_NAMES[row.leans.value], voters=row.voters
-            )
+            detail = messages.WORKSHOP_ROW_VOTERS.format(lean=lean_name(row.leans), voters=row.voters)
         lines.append(f"• {e(row.title)}: {e(detail)}")
     lines += ["", e(p.closing)]
     return "\n".join(lines)
 
 
 def workshop_reply_text(reply: WorkshopReply, style: Style) -> str:
+    """Workshop-only replies are laid out here; the ones shared with the personal
+    conversation (``Text``, ``Tally``, ``Profile``) by ``bot.render.reply_text``."""
     if isinstance(reply, VoteQuestion):
         return vote_question_text(reply, style)
-    if isinstance(reply, Tally):
-        return tally_text(reply, style)
     if isinstance(reply, Difference):
         return difference_text(reply, style)
     if isinstance(reply, GroupProfile):
         return group_profile_text(reply, style)
-    if isinstance(reply, Profile):
-        return profile_text(reply, style)
-    assert isinstance(reply, Text | VoteRecorded | VoteCount | MemberProfileOffer | WorkshopRunning)
+    if isinstance(reply, Text | Tally | Profile):
+        return reply_text(reply, style)
+    assert isinstance(reply, VoteRecorded | VoteCount | MemberProfileOffer | WorkshopRunning)
     return style.escape(reply.text)

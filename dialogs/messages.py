@@ -195,3 +195,8 @@ TELEGRAM_WORKSHOP_BAD_LINK = (
     "That workshop link is not valid. Ask the facilitator for the link again, "
     "or send /start to begin your own conversation."
 )
+
+# --- layout words shared by every adapter (bot/render.py) ---------------------------------
+EARLIER_ANSWER = "(your earlier answer: {label})"
+PROFILE_SKIPPED = ", skipped {count}"
+TALLY_ANSWERED = " ({voters} answered)"
