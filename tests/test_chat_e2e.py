@@ -125,3 +125,29 @@ def test_forget_in_the_terminal_asks_first(tmp_path: Path) -> None:
     )
     assert "everything I stored about you is erased" in gone.stdout
     assert answers_in(db) == []
+
+
+def test_a_closed_output_ends_the_chat_quietly(tmp_path: Path) -> None:
+    """`careerbot chat | head` must not end in a traceback; the answer is kept."""
+    db = tmp_path / "chat.db"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "chat", "--db", str(db), "--user", "dee"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    shown = ""
+    while not shown.endswith(PROMPT):  # the first question and its prompt
+        shown += proc.stdout.read(1)
+    proc.stdout.close()  # the reader goes away, as `head` does
+    _, errors = proc.communicate("2\n/why\n/summary\n", timeout=WAIT)
+    assert "Traceback" not in errors
+    assert proc.returncode == 1
+    # Whether the answer was taken depends on which write met the closed pipe first (the
+    # echo of the input comes before the turn, its reply after the commit); either way the
+    # store holds it whole or not at all.
+    assert answers_in(db) in ([], [("work", "trade")])
