@@ -23,7 +23,7 @@ from bot.conversations import Conversations
 from bot.render import PLAIN, reply_text
 from dialogs import messages
 from dialogs.events import COMMANDS, Event, FreeText, Start
-from dialogs.replies import Action, Question, Reply, Text
+from dialogs.replies import Question, Reply, Text
 from storage.keys import SessionKey
 
 PROMPT = "> "
@@ -58,7 +58,7 @@ class Console:
         for reply in replies:
             text = reply_text(reply, PLAIN, numbered=isinstance(reply, Question))
             if isinstance(reply, Text | Question) and reply.actions:
-                hints = " ".join(f"/{a.value}" for a in reply.actions if a is not Action.RESUME)
+                hints = " ".join(f"/{a.value}" for a in reply.actions)
                 text += f"\n({hints})"
             if self.width:
                 text = wrap(text, self.width)

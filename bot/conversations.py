@@ -72,7 +72,7 @@ class Conversations:
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def current(self, key: SessionKey) -> Turn | None:
-        """The person's latest session, without changing it (for adapters' checks)."""
+        """The person's latest session as it stands, without running a turn."""
         loaded = await self._load(key, None)
         if loaded is None:
             return None
