@@ -200,3 +200,15 @@ TELEGRAM_WORKSHOP_BAD_LINK = (
 EARLIER_ANSWER = "(your earlier answer: {label})"
 PROFILE_SKIPPED = ", skipped {count}"
 TALLY_ANSWERED = " ({voters} answered)"
+
+# --- free-text answers (dialogs/matching.py) ------------------------------------------------
+# Words people type, not words the bot says; any case, apostrophes optional ("dont" = "don't").
+# Typed on their own, they offer a skip instead of reading the text as a choice.
+SKIP_WORDS = (
+    "skip", "pass", "dunno", "i dunno", "idk", "idek", "no idea", "no clue", "not sure",
+    "unsure", "i don't know", "don't know", "i do not know", "hard to say", "can't say", "no comment",
+)
+# A choice's word just after one of these is read as denied ("not long", "nothing changes").
+NOT_WORDS = ("not", "never", "nothing", "don't", "doesn't", "isn't", "wasn't", "won't", "can't", "without")
+# A short answer with one of these is qualified ("fixed, but ..."): confirm it, do not record it.
+BUT_WORDS = ("but", "though", "although", "except", "however", "unless")

@@ -235,7 +235,7 @@ def test_two_misses_spell_the_choices_out(dialog: Dialog) -> None:
     first = step(dialog, state, FreeText("purple elephants"))
     hint1 = first.replies[0]
     assert isinstance(hint1, Question) and hint1.hint == messages.FIRST_MISS.format(count=3)
-    second = step(dialog, first.state, FreeText("still no idea"))
+    second = step(dialog, first.state, FreeText("still purple elephants"))
     hint2 = second.replies[0]
     assert isinstance(hint2, Question) and hint2.hint is not None
     assert all(f"{n} = {c.label}" in hint2.hint for n, c in enumerate(dialog.distinctions[0].choices, 1))
@@ -244,8 +244,9 @@ def test_two_misses_spell_the_choices_out(dialog: Dialog) -> None:
 
 
 def test_ambiguous_text_asks_which(dialog: Dialog) -> None:
-    state = SessionState(dialog.id, Phase.ASKING, position=dialog.index_of("means") or 0, turn=3)
-    result = step(dialog, state, FreeText("no, yes"))
+    # Two choices of the same lean; "no, yes" would be read as the in-between choice instead.
+    state = SessionState(dialog.id, Phase.ASKING, position=dialog.index_of("value") or 0, turn=3)
+    result = step(dialog, state, FreeText("fulfilment, and my dream"))
     assert result.writes == ()
     question = result.replies[0]
     assert isinstance(question, Question) and question.hint and "more than one" in question.hint
