@@ -8,13 +8,15 @@ never recorded silently: ``sure`` is kept for answers that leave no room for dou
 Rules, tried in order; the first rule that settles it wins:
 1. a number ("2", "2.", "#2") picks the choice at that position (sure);
 2. the choice id or the whole label, any case, punctuation ignored (sure), or the whole
-   label with a few typos (sure: a long label typed nearly whole names one choice);
+   label with a typo per eight letters (sure: a long label typed nearly whole names one
+   choice);
 3. phrases found in the text: each choice's synonyms, the skip words
    (``messages.SKIP_WORDS``), as whole words with typos forgiven by length (none up to 5
-   letters, one up to 8, two beyond). Where found phrases overlap, the longer one wins, so
-   "no idea" is a skip and not the "no" of a choice, "swap shifts" is not "shifts". A
-   phrase right after a denial ("not long", ``messages.NOT_WORDS``) does not count. A word
-   of five letters or more that is another's beginning ("retirement", "retire") is read too.
+   letters, one up to 8, two beyond). Where found phrases overlap, the one over more words
+   wins (then the closer one), so "no idea" is a skip and not the "no" of a choice, and
+   "swap shifts" is not "shifts". A phrase right after a denial ("not long",
+   ``messages.NOT_WORDS``) does not count. A word of five letters or more that is another's
+   beginning ("retirement", "retire") is read too, never surely;
    - one choice found: it is the reading; sure only for a short answer (at most four
      words) found without a typo of more than one letter in seven, with no skip word, no
      denial, no "but" (``messages.BUT_WORDS``) and no number outside the phrase found
@@ -28,8 +30,8 @@ question are prepared once and cached.
 
 Typos are measured with rapidfuzz (optimal string alignment distance, so a swapped pair of
 letters is one typo): it is well kept, runs in C, and is both faster and more exact than an
-edit distance of our own; its batch lookup compares one piece of text with every phrase of a
-question in one call.
+edit distance of our own; its batch lookup compares one string with many in one call. A
+typical answer takes a few tens of microseconds; a 40-word one a few hundred.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ _SURE_SIMILARITY = 0.85  # one typo in seven letters still names the word; more 
 # what a word says. Shorter words are left alone: "some" is not "someone".
 _STEM_LETTERS = 5
 _STEM_SIMILARITY = 0.7
-_MAX_WORDS = 60  # past this an answer is never sure anyway; the cap bounds the time spent
+_MAX_WORDS = 40  # past this an answer is never sure anyway; the cap bounds the time spent
+_MOST_TYPOS = 2
 _SKIP = -1  # the "choice" index of a skip word
 
 
@@ -66,7 +69,7 @@ def _typos_allowed(letters: int) -> int:
     # Short words are too close to each other to forgive: "some"/"same", "while"/"whole".
     if letters <= 5:
         return 0
-    return 1 if letters <= 8 else 2
+    return 1 if letters <= 8 else _MOST_TYPOS
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +84,9 @@ class _Phrase:
 class _Index:
     exact: dict[str, int]  # a whole answer that is a choice's id or label
     labels: tuple[str, ...]  # each choice's label, spaces removed, for rule 2's typos
-    phrases: tuple[_Phrase, ...]
-    keys: tuple[str, ...]  # phrases[i].key, for rapidfuzz's batch lookup
+    exact_phrases: tuple[_Phrase, ...]  # too short to forgive a typo
+    fuzzy_phrases: tuple[_Phrase, ...]
+    fuzzy_keys: tuple[str, ...]  # fuzzy_phrases[i].key, for rapidfuzz's batch lookup
     stems: tuple[_Phrase, ...]  # one-word phrases long enough to be met in another form
     longest: int  # words in the longest phrase
     mixed: int | None  # the only in-between choice, if the question has exactly one
@@ -131,8 +135,9 @@ def _index(choices: tuple[Choice, ...]) -> _Index:
     return _Index(
         exact=exact,
         labels=tuple("".join(_tokens(choice.label)) for choice in choices),
-        phrases=tuple(phrases),
-        keys=tuple(phrase.key for phrase in phrases),
+        exact_phrases=tuple(p for p in phrases if p.typos == 0),
+        fuzzy_phrases=tuple(p for p in phrases if p.typos > 0),
+        fuzzy_keys=tuple(p.key for p in phrases if p.typos > 0),
         stems=tuple(p for p in phrases if p.words == 1 and len(p.key) >= _STEM_LETTERS),
         longest=max((phrase.words for phrase in phrases), default=1),
         mixed=mixed[0] if len(mixed) == 1 else None,
@@ -152,20 +157,50 @@ def _near_label(index: _Index, words: tuple[str, ...]) -> int | None:
 
 def _hits(index: _Index, words: tuple[str, ...]) -> list[_Hit]:
     """Every phrase found in the text, as whole words, typos forgiven by the phrase's length."""
-    hits = []
-    for start in range(len(words)):
-        # A typed phrase may have one word more or fewer than written ("some times", "im").
-        for end in range(start + 1, min(len(words), start + index.longest + 1) + 1):
-            window = "".join(words[start:end])
-            for _key, typos, at in process.extract(
-                window, index.keys, scorer=OSA.distance, score_cutoff=2, limit=None
+    # Every run of words, spaces removed; a typed phrase may have one word more or fewer
+    # than written ("some times", "im"). Phrases too short for a typo are looked up in a
+    # dict; the others with rapidfuzz, from whichever side makes fewer calls.
+    spans = [
+        (start, stop)
+        for start in range(len(words))
+        for stop in range(start + 1, min(len(words), start + index.longest + 1) + 1)
+    ]
+    runs = ["".join(words[start:stop]) for start, stop in spans]
+    exact: dict[str, list[int]] = {}
+    for at, run in enumerate(runs):
+        exact.setdefault(run, []).append(at)
+    found = [(phrase, at, 0) for phrase in index.exact_phrases for at in exact.get(phrase.key, ())]
+    fuzzy = index.fuzzy_phrases
+    if len(runs) < len(fuzzy):  # a short answer: look each run up among the phrases
+        for at, run in enumerate(runs):
+            for _key, typos, n in process.extract(
+                run, index.fuzzy_keys, scorer=OSA.distance, score_cutoff=_MOST_TYPOS, limit=None
             ):
-                phrase = index.phrases[at]
-                # Only a word long enough to forgive a typo may be split or joined: "so me"
-                # is not "some", but "some times" is "sometimes".
-                split = abs(phrase.words - (end - start))
-                if typos <= phrase.typos and (split == 0 or (split == 1 and phrase.typos > 0)):
-                    hits.append(_Hit(phrase, start, end, 1 - typos / len(phrase.key)))
+                found.append((fuzzy[n], at, typos))
+    else:  # a long one: look each phrase up among the runs of about its length
+        by_length: dict[int, list[int]] = {}
+        for at, run in enumerate(runs):
+            by_length.setdefault(len(run), []).append(at)
+        for phrase in fuzzy:
+            near = [
+                at
+                for length in range(len(phrase.key) - phrase.typos, len(phrase.key) + phrase.typos + 1)
+                for at in by_length.get(length, ())
+            ]
+            candidates = [runs[at] for at in near]
+            for _run, typos, n in process.extract(
+                phrase.key, candidates, scorer=OSA.distance, score_cutoff=phrase.typos, limit=None
+            ):
+                found.append((phrase, near[n], typos))
+    hits = []
+    for phrase, at, typos in found:
+        if typos <= phrase.typos:
+            start, stop = spans[at]
+            # Only a word long enough to forgive a typo may be split or joined: "so me" is
+            # not "some", but "some times" is "sometimes".
+            split = abs(phrase.words - (stop - start))
+            if split == 0 or (split == 1 and phrase.typos > 0):
+                hits.append(_Hit(phrase, start, stop, 1 - typos / len(phrase.key)))
     covered = {at for hit in hits for at in range(hit.start, hit.end)}
     for at, word in enumerate(words):
         if at not in covered and len(word) >= _STEM_LETTERS:
