@@ -69,6 +69,11 @@ class Console:
         result = await self.conversations.handle(self.key, event)
         self.show(result.replies)
 
+    async def _goodbye(self) -> str:
+        # After /forget nothing may be stored any more: "your answers are saved" would lie.
+        stored = await self.conversations.current(self.key) is not None
+        return messages.GOODBYE if stored else messages.GOODBYE_NOTHING_STORED
+
     async def run(self, lines: asyncio.Queue[str | None], dialog: str | None) -> None:
         await self.turn(Start(dialog))
         while True:
@@ -78,14 +83,14 @@ class Console:
             if line is not None and self.echo:
                 self.out.write(line if line.endswith("\n") else line + "\n")
             if line is None:
-                self.out.write("\n" + messages.GOODBYE + "\n")
+                self.out.write("\n" + await self._goodbye() + "\n")
                 break
             text = line.strip()
             command = (
                 text[1:].split(maxsplit=1)[0].lower() if text.startswith("/") and len(text) > 1 else None
             )
             if command == "quit":
-                self.out.write(messages.GOODBYE + "\n")
+                self.out.write(await self._goodbye() + "\n")
                 break
             if command == "forget":
                 self.out.write(messages.FORGET_CONFIRM + " (yes/no)\n")
@@ -96,6 +101,10 @@ class Console:
                     self.out.write(messages.FORGOTTEN + "\n\n")
                 else:
                     self.out.write(messages.FORGET_CANCELLED + "\n\n")
+                if answer is None:
+                    # The end of input was the answer; the queue has nothing more to give.
+                    self.out.write(await self._goodbye() + "\n")
+                    break
                 continue
             event = COMMANDS.get(command) if command else None
             await self.turn(event if event is not None else FreeText(text))

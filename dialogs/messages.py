@@ -58,6 +58,7 @@ FORGET_CONFIRM = "This erases every answer you have given me here, for good. Are
 FORGOTTEN = "Done: everything I stored about you is erased."
 FORGET_CANCELLED = "Nothing was erased."
 GOODBYE = "Goodbye! Your answers are saved; run me again to carry on."
+GOODBYE_NOTHING_STORED = "Goodbye! Nothing about you is stored here now."
 
 # --- Telegram adapter (bot/telegram/) ---------------------------------------------------
 # Button labels, keyed by the ``Action`` value or button kind they stand for.
