@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from bot.app import StartupError, configure_logging, core_settings, open_service
-from bot.config import ConfigError, environment
+from bot.config import ConfigError, environment, misspelt
 from dialogs.loader import BUILTIN_CONTENT, DialogError, load_dialogs
 
 
@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         env = environment()
+        for warning in misspelt(env):
+            print(f"careerbot: warning: {warning}", file=sys.stderr)
         if args.command == "check":
             return _check(args.path, env)
         if args.command == "chat":

@@ -5,16 +5,25 @@ Rules:
 - A wrong or missing setting raises ``ConfigError`` whose message is one line naming the
   variable, what is wrong and what was expected. Token values never appear in messages.
 - ``.env`` is read from the working directory if present; real environment variables win.
-  (A tiny parser instead of python-dotenv: KEY=VALUE lines, '#' comments, optional quotes.)
+  python-dotenv parses it (quotes, inline comments, ``export``, a BOM); values are taken
+  literally (no ``${VAR}`` expansion). A line that is not ``NAME=value`` or a file that is
+  not UTF-8 is a ``ConfigError`` naming the line, and never showing its text: a pasted
+  token must not reach a terminal or a log.
+- A ``CAREERBOT_*``, ``TELEGRAM_*`` or ``DISCORD_*`` name that is not a setting (a typo
+  silently ignored is the worst kind) gets a one-line warning naming the nearest setting.
 """
 
 from __future__ import annotations
 
+import difflib
+import io
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from dotenv.parser import parse_stream
 
 from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID
 
@@ -26,22 +35,64 @@ class ConfigError(ValueError):
     """An operator's configuration mistake; the message names the variable."""
 
 
+# Every setting the program reads; ``.env.example`` documents exactly these (a test checks).
+SETTINGS = (
+    "CAREERBOT_DB",
+    "CAREERBOT_DIALOGS",
+    "CAREERBOT_DEFAULT_DIALOG",
+    "CAREERBOT_LOG_LEVEL",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "TELEGRAM_WEBHOOK_URL",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "TELEGRAM_WEBHOOK_LISTEN",
+    "TELEGRAM_WEBHOOK_PORT",
+    "DISCORD_BOT_TOKEN",
+    "DISCORD_GUILD_ID",
+    "DISCORD_EPHEMERAL",
+    "DISCORD_API_BASE_URL",
+    "DISCORD_GATEWAY_URL",
+)
+_OUR_PREFIXES = ("CAREERBOT_", "TELEGRAM_", "DISCORD_")
+
+
+def _nearest(name: str) -> str:
+    return (difflib.get_close_matches(name, SETTINGS, n=1, cutoff=0.0) or [SETTINGS[0]])[0]
+
+
 def read_env_file(path: Path) -> dict[str, str]:
-    values: dict[str, str] = {}
     if not path.is_file():
-        return values
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
+        return {}
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")  # -sig: a BOM some editors write is not part of a name
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: is not UTF-8 text, expected the file saved as UTF-8") from None
+    values: dict[str, str] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.key is not None and binding.value is not None and not binding.error:
+            values[binding.key] = binding.value
             continue
-        name, sep, value = line.removeprefix("export ").partition("=")
-        if not sep or not name.strip().isidentifier():
-            raise ConfigError(f"{path}:{number}: expected NAME=value, got {raw.split('=')[0]!r}")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[name.strip()] = value
+        if binding.key is None and not binding.error:
+            continue  # blank lines and comments
+        # Name the variable only when it is surely a name: the line may be a pasted secret.
+        word = re.match(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)", binding.original.string)
+        named = f"{word.group(1)} " if word and word.group(1) in SETTINGS else ""
+        raise ConfigError(
+            f"{path}:{binding.original.line}: {named}is not NAME=value, expected a line like "
+            "CAREERBOT_DB=careerbot.db (the line is not shown: it may hold a secret)"
+        )
     return values
+
+
+def misspelt(names: Iterable[str]) -> list[str]:
+    """One warning line for each of our prefixes' names that is not a setting."""
+    return [
+        f"{name} is not a setting and is ignored; did you mean {_nearest(name)}?"
+        for name in sorted(set(names))
+        if name.startswith(_OUR_PREFIXES) and name not in SETTINGS
+    ]
 
 
 def environment(env_file: Path = Path(".env")) -> dict[str, str]:

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, CoreSettings, DiscordSettings, TelegramSettings, read_env_file
+from bot.config import (
+    ConfigError,
+    CoreSettings,
+    DiscordSettings,
+    TelegramSettings,
+    misspelt,
+    read_env_file,
+)
 
 TG_TOKEN = "123456789:" + "A" * 35
 DC_TOKEN = "M" * 24 + ".Gabcde." + "x" * 27
@@ -59,11 +66,53 @@ def test_settings_repr_hides_tokens() -> None:
 
 def test_env_file_parsing(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
-    env_file.write_text("# comment\n\nCAREERBOT_DB='x.db'\nexport CAREERBOT_LOG_LEVEL=debug\n")
-    assert read_env_file(env_file) == {"CAREERBOT_DB": "x.db", "CAREERBOT_LOG_LEVEL": "debug"}
-    env_file.write_text("NOT A SETTING\n")
-    with pytest.raises(ConfigError, match=r"\.env:1: expected NAME=value"):
+    env_file.write_bytes(
+        "\ufeff# comment\n\nCAREERBOT_DB='x.db'\nexport CAREERBOT_LOG_LEVEL=debug # why: tracing\n"
+        'TELEGRAM_WEBHOOK_SECRET="a # b"\nDISCORD_GUILD_ID = 42 \nCAREERBOT_DIALOGS=${HOME}/d\n'.encode()
+    )
+    assert read_env_file(env_file) == {
+        "CAREERBOT_DB": "x.db",  # the BOM is not part of the first name
+        "CAREERBOT_LOG_LEVEL": "debug",
+        "TELEGRAM_WEBHOOK_SECRET": "a # b",
+        "DISCORD_GUILD_ID": "42",
+        "CAREERBOT_DIALOGS": "${HOME}/d",  # taken literally
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (f"CAREERBOT_DB=x.db\nTELEGRAM_BOT_TOKEN {TG_TOKEN}\n", ":2: TELEGRAM_BOT_TOKEN is not NAME=value"),
+        (f"{TG_TOKEN}\n", ":1: is not NAME=value"),
+        (f"{DC_TOKEN}\n", ":1: is not NAME=value"),
+        ("DISCORD_BOT_TOKEN\n", ":1: DISCORD_BOT_TOKEN is not NAME=value"),
+        (f"CAREERBOT_DB=x\nTELEGRAM_BOT_TOKEN='{TG_TOKEN}\n", ":2: TELEGRAM_BOT_TOKEN is not NAME=value"),
+    ],
+)
+def test_a_bad_env_line_is_named_by_number_and_never_shown(tmp_path: Path, content: str, error: str) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(content)
+    with pytest.raises(ConfigError, match=error) as caught:
         read_env_file(env_file)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert TG_TOKEN[10:20] not in message and DC_TOKEN[:8] not in message
+
+
+def test_an_env_file_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_bytes(b"CAREERBOT_DB=x.db\nCAREERBOT_DIALOGS=caf\xe9\n")
+    with pytest.raises(ConfigError, match=r"\.env:2: is not UTF-8 text"):
+        read_env_file(env_file)
+
+
+def test_misspelt_names_get_the_nearest_setting() -> None:
+    env = {"CAREERBOT_DATABASE": "x", "TELEGRAM_TOKEN": "y", "DISCORD_GUILD": "1", "CAREERBOT_DB": "x"}
+    assert misspelt({**env, "PATH": "/bin", "TELEGRAMS": "z"}) == [
+        "CAREERBOT_DATABASE is not a setting and is ignored; did you mean CAREERBOT_DB?",
+        "DISCORD_GUILD is not a setting and is ignored; did you mean DISCORD_GUILD_ID?",
+        "TELEGRAM_TOKEN is not a setting and is ignored; did you mean TELEGRAM_BOT_TOKEN?",
+    ]
 
 
 def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -101,3 +150,27 @@ def test_cli_fails_with_one_line_for_operator_mistakes(tmp_path: Path) -> None:
     )
     nothing = run_cli(["run"], base, tmp_path)
     assert nothing.returncode == 2 and "TELEGRAM_BOT_TOKEN" in nothing.stderr
+
+
+def test_cli_reads_env_with_real_variables_winning_and_warns_of_typos(tmp_path: Path) -> None:
+    root = str(Path(__file__).resolve().parents[1])
+    (tmp_path / ".env").write_text("CAREERBOT_DEFAULT_DIALOG=from-the-file\nCAREERBOT_LOG_LEVL=debug\n")
+    real = {"PYTHONPATH": root, "CAREERBOT_DEFAULT_DIALOG": "from-the-environment"}
+    done = run_cli(["chat", "--user", "x"], real, tmp_path)
+    assert done.stderr.splitlines() == [
+        "careerbot: warning: CAREERBOT_LOG_LEVL is not a setting and is ignored; "
+        "did you mean CAREERBOT_LOG_LEVEL?",
+        "careerbot: CAREERBOT_DEFAULT_DIALOG='from-the-environment' is not a loaded dialog, "
+        "expected one of: job-vs-career",
+    ]
+    assert done.returncode == 2
+
+
+def test_cli_names_a_bad_env_line_in_one_line(tmp_path: Path) -> None:
+    root = str(Path(__file__).resolve().parents[1])
+    (tmp_path / ".env").write_text(f"TELEGRAM_BOT_TOKEN: {TG_TOKEN}\n")
+    done = run_cli(["chat"], {"PYTHONPATH": root}, tmp_path)
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1
+    assert done.stderr.startswith("careerbot: .env:1: TELEGRAM_BOT_TOKEN is not NAME=value")
+    assert TG_TOKEN.split(":")[1] not in done.stderr
