@@ -18,7 +18,7 @@ from bench.report import Section, Target
 from bench.scale import Scale
 from bench.stats import median
 
-FIRST_QUESTION_MARK = "1/8"  # the progress shown with the first question
+FIRST_QUESTION_MARK = "Question 1 of 8"  # the progress shown with the first question
 _CHECK = """
 import sys
 from bot.cli import main

@@ -15,7 +15,17 @@ from dataclasses import dataclass
 
 from dialogs import messages
 from dialogs.content import Lean
-from dialogs.replies import Answered, Explanation, Profile, Question, Reply, Tally, Text
+from dialogs.replies import (
+    Answered,
+    Confirmation,
+    Explanation,
+    Profile,
+    Progress,
+    Question,
+    Reply,
+    Tally,
+    Text,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +57,15 @@ def lean_name(lean: Lean) -> str:
     return messages.LEAN_NAMES[lean.value]
 
 
+def progress_text(progress: Progress) -> str:
+    """ "Question 3 of 8 ▰▰▱▱▱▱▱▱": where the person is, and a bar of what is answered."""
+    where = messages.QUESTION_PROGRESS.format(position=progress.position, total=progress.total)
+    return f"{where} {progress.bar}"
+
+
 def question_text(q: Question, style: Style, numbered: bool = False) -> str:
     e = style.escape
-    lines = [f"{style.bold(e(q.title))}  {q.progress} {q.progress.bar}", e(q.text)]
+    lines = [e(progress_text(q.progress)), f"{style.bold(e(q.title))}: {e(q.text)}"]
     if numbered:
         lines += [f"  {n}. {e(c.label)}" for n, c in enumerate(q.choices, 1)]
     if q.current is not None:
@@ -66,20 +82,44 @@ def answered_text(a: Answered, style: Style) -> str:
 
 
 def explanation_text(x: Explanation, style: Style) -> str:
+    """Both sides of the difference, then the line about the person's own answer."""
     e = style.escape
-    return f"{e(x.reflection)}\n\n{style.bold(e(x.title))}: {e(x.text)}"
+    sides = messages.EXPLAIN_SIDES
+    return "\n".join(
+        [
+            style.bold(e(x.title)),
+            f"{style.bold(e(sides['job']))}: {e(x.job)}",
+            f"{style.bold(e(sides['career']))}: {e(x.career)}",
+            f"➜ {style.italic(e(x.yours))}",
+        ]
+    )
+
+
+def confirmation_text(c: Confirmation, style: Style) -> str:
+    return style.escape(c.text)
 
 
 def profile_text(p: Profile, style: Style) -> str:
     e = style.escape
-    counts = ", ".join(f"{lean_name(lean)} {p.counts[lean]}" for lean in Lean)
-    skipped = messages.PROFILE_SKIPPED.format(count=p.skipped) if p.skipped else ""
-    lines = [style.bold(e(p.heading)), e(counts + skipped)]
+    lines = [style.bold(e(p.heading))]
+    if p.headline:
+        lines.append(e(p.headline))
+    if p.lines:
+        lines.append("")
     for line in p.lines:
-        answer = line.answer or messages.SKIPPED_ANSWER
-        mark = f" ({lean_name(line.leans)})" if line.leans else ""
-        lines.append(f"• {e(line.title)}: {e(answer)}{e(mark)}")
-    lines += ["", e(p.closing)]
+        if line.answer is None:
+            lines.append(f"• {e(line.title)}: {style.italic(e(messages.SKIPPED_ANSWER))}")
+        else:
+            lean = f", {messages.PROFILE_LEANS[line.leans.value]}" if line.leans else ""
+            lines.append(f"• {e(line.title)}: “{e(line.answer)}”{e(lean)}")
+    if p.look_next:
+        lines += ["", style.bold(e(messages.LOOK_NEXT_HEADING))]
+        lines += [f"• {style.bold(e(item.title))}: {e(item.why)}" for item in p.look_next]
+    if p.remaining:
+        many = messages.SUMMARY_REMAINING_MANY if p.remaining > 1 else messages.SUMMARY_REMAINING_ONE
+        lines += ["", e(many.format(remaining=p.remaining))]
+    if p.closing:
+        lines += ["", e(p.closing)]
     return "\n".join(lines)
 
 
@@ -100,6 +140,8 @@ def reply_text(reply: Reply, style: Style, numbered: bool = False) -> str:
         return answered_text(reply, style)
     if isinstance(reply, Explanation):
         return explanation_text(reply, style)
+    if isinstance(reply, Confirmation):
+        return confirmation_text(reply, style)
     if isinstance(reply, Profile):
         return profile_text(reply, style)
     if isinstance(reply, Tally):

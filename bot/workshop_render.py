@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.render import Style, lean_name, reply_text
+from bot.render import Style, lean_name, progress_text, reply_text
 from dialogs import messages
 from dialogs.content import Lean
 from dialogs.replies import (
@@ -42,14 +42,14 @@ def with_count(question: VoteQuestion, count: VoteCount) -> VoteQuestion:
 def vote_question_text(q: VoteQuestion, style: Style) -> str:
     e = style.escape
     return "\n".join(
-        [f"{style.bold(e(q.title))}  {q.progress} {q.progress.bar}", e(q.text), style.italic(e(q.count))]
+        [e(progress_text(q.progress)), f"{style.bold(e(q.title))}: {e(q.text)}", style.italic(e(q.count))]
     )
 
 
 def difference_text(d: Difference, style: Style) -> str:
     e = style.escape
     lines = [style.bold(e(d.title))]
-    lines += [f"{style.bold(e(lean_name(lean)))}: {e(text)}" for lean, text in d.explain]
+    lines += [f"{style.bold(e(messages.EXPLAIN_SIDES[lean.value]))}: {e(text)}" for lean, text in d.explain]
     lines.append(style.italic(e(messages.WORKSHOP_WHY.format(why=d.why))))
     return "\n".join(lines)
 

@@ -4,7 +4,9 @@ Rules:
 - A dialog is an intro, an ordered tuple of distinctions and an outro.
 - Each distinction asks exactly one question with 2-6 choices; every choice names how it
   leans (job, mixed or career) and carries a short reflection.
-- Every distinction explains the difference for each lean, and says why it matters.
+- Every distinction explains the difference from both sides (``Sides``: what it looks
+  like in a job and in a career) and says why it matters. The explanation is the same
+  whatever a person answers; what is tailored to them is their choice's ``reflection``.
 - Everything is immutable; the loader (``dialogs.loader``) is the only way content is made
   from files, and it has already checked every rule above.
 """
@@ -33,12 +35,20 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class Sides:
+    """One distinction seen from both sides: what it looks like in a job, and in a career."""
+
+    job: str
+    career: str
+
+
+@dataclass(frozen=True, slots=True)
 class Distinction:
     id: str
     title: str
     question: str
     choices: tuple[Choice, ...]
-    explain: dict[Lean, str]
+    explain: Sides
     why: str
 
     def choice(self, choice_id: str) -> Choice | None:

@@ -8,6 +8,12 @@ Rules:
   together with the state (an answer recorded, or all answers cleared).
 - A ``Choose`` from an older turn, or for another question, changes nothing and shows the
   current question again.
+- Typed words are recorded only when the matcher is sure. Otherwise the engine asks
+  first (``Confirmation``; the reading waits in ``state.pending``): a weak or long match
+  is confirmed, "I don't know" and a third miss offer a skip. The pending reading lives
+  for one event: typed yes/no or a ``Confirm`` answer it, anything else sets it aside.
+- After an answer the person reads both sides of the difference, then the line about
+  their own answer (``Explanation``).
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from dialogs import messages
-from dialogs.content import Dialog, Distinction
+from dialogs.content import Choice, Dialog, Distinction
 from dialogs.events import (
     Back,
     Choose,
+    Confirm,
     Event,
     FreeText,
     Help,
@@ -36,13 +43,17 @@ from dialogs.replies import (
     Action,
     Answered,
     ChoiceView,
+    Confirmation,
     Explanation,
     Progress,
     Question,
     Reply,
     Text,
 )
-from dialogs.state import Answer, ClearAnswers, Phase, RecordAnswer, SessionState, Write
+from dialogs.state import SKIP_OFFER, Answer, ClearAnswers, Phase, RecordAnswer, SessionState, Write
+
+_MISSES_BEFORE_SKIP_OFFER = 3
+_PUNCTUATION = " .,!?;:'\"()"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +78,7 @@ def question(dialog: Dialog, state: SessionState, hint: str | None = None) -> Qu
         title=distinction.title,
         text=distinction.question,
         choices=tuple(ChoiceView(c.id, c.label) for c in distinction.choices),
-        progress=Progress(state.position + 1, dialog.total),
+        progress=Progress(state.position + 1, dialog.total, state.answered),
         turn=state.turn,
         current=given.choice if given else None,
         hint=hint,
@@ -82,7 +93,9 @@ def _current(dialog: Dialog, state: SessionState) -> Distinction:
 def _move_to(dialog: Dialog, state: SessionState, position: int) -> SessionState:
     """Move the cursor; reaching the end finishes the conversation."""
     phase = Phase.DONE if position >= dialog.total else Phase.ASKING
-    return replace(state, phase=phase, position=min(position, dialog.total), turn=state.turn + 1, misses=0)
+    return replace(
+        state, phase=phase, position=min(position, dialog.total), turn=state.turn + 1, misses=0, pending=None
+    )
 
 
 def _ask_or_finish(dialog: Dialog, state: SessionState) -> tuple[Reply, ...]:
@@ -108,8 +121,11 @@ def _restart(dialog: Dialog, state: SessionState, event: Event) -> Step:
 
 
 def _welcome_back(dialog: Dialog, state: SessionState, _event: Event) -> Step:
-    progress = Progress(state.position + 1, dialog.total)
-    text = messages.WELCOME_BACK.format(progress=progress, title=dialog.title)
+    if not state.answers:  # nothing to come back to: begin again where they are, intro first
+        return Step(state, (Text(dialog.intro), question(dialog, state)))
+    text = messages.WELCOME_BACK.format(
+        title=dialog.title, answered=state.answered, total=dialog.total, position=state.position + 1
+    )
     return Step(state, (Text(text, (Action.RESTART,)), question(dialog, state)))
 
 
@@ -138,7 +154,13 @@ def _record(dialog: Dialog, state: SessionState, choice_id: str) -> Step:
     moved = _move_to(dialog, answered, state.position + 1)
     replies: tuple[Reply, ...] = (
         Answered(distinction.id, distinction.question, choice.label, state.turn),
-        Explanation(distinction.id, distinction.title, choice.reflection, distinction.explain[choice.leans]),
+        Explanation(
+            distinction.id,
+            distinction.title,
+            distinction.explain.job,
+            distinction.explain.career,
+            choice.reflection,
+        ),
         *_ask_or_finish(dialog, moved),
     )
     return Step(moved, replies, (RecordAnswer(distinction.id, choice.id, state.turn),))
@@ -163,6 +185,47 @@ def _unknown_command(text: str) -> Text:
     return Text(messages.UNKNOWN_COMMAND.format(command=command))
 
 
+def _ask_to_confirm(state: SessionState, distinction: Distinction, reading: Choice | None, text: str) -> Step:
+    """Keep ``reading`` (None: a skip) pending and ask the person whether it is right."""
+    asking = replace(state, pending=SKIP_OFFER if reading is None else reading.id)
+    label = None if reading is None else reading.label
+    return Step(asking, (Confirmation(distinction.id, text, label, state.turn),))
+
+
+def _confirmed(dialog: Dialog, state: SessionState, yes: bool) -> Step:
+    """Settle the pending reading: record it (or skip), or ask the question again."""
+    reading = state.pending
+    if reading is None:
+        return Step(state, (Text(messages.CONFIRM_STALE), question(dialog, state)))
+    if not yes:
+        cleared = replace(state, pending=None, misses=0)
+        return Step(cleared, (question(dialog, cleared, messages.CONFIRM_AGAIN),))
+    if reading == SKIP_OFFER:
+        return _skip(dialog, state, Skip())
+    return _record(dialog, state, reading)
+
+
+def _typed_yes_no(text: str) -> bool | None:
+    words = text.lower().strip(_PUNCTUATION)
+    if words in messages.CONFIRM_YES_WORDS:
+        return True
+    if words in messages.CONFIRM_NO_WORDS:
+        return False
+    return None
+
+
+def _confirm(dialog: Dialog, state: SessionState, event: Event) -> Step:
+    assert isinstance(event, Confirm)
+    if event.turn is not None and event.turn != state.turn:
+        return Step(state, (Text(messages.CONFIRM_STALE), question(dialog, state)))
+    return _confirmed(dialog, state, event.yes)
+
+
+def _confirm_when_idle(_dialog: Dialog, state: SessionState, _event: Event) -> Step:
+    message = messages.NOT_STARTED if state.phase is Phase.NEW else messages.STALE_AFTER_DONE
+    return Step(state, (Text(message),))
+
+
 def _free_text(dialog: Dialog, state: SessionState, event: Event) -> Step:
     assert isinstance(event, FreeText)
     text = event.text.strip()
@@ -172,12 +235,25 @@ def _free_text(dialog: Dialog, state: SessionState, event: Event) -> Step:
         return Step(state, (Text(messages.STALE_CHOICE), question(dialog, state)))
     if not text:
         return Step(state, (Text(messages.EMPTY_TEXT), question(dialog, state)))
+    if state.pending is not None:
+        yes = _typed_yes_no(text)
+        if yes is not None:
+            return _confirmed(dialog, state, yes)
+        state = replace(state, pending=None)  # new words: read them afresh
     distinction = _current(dialog, state)
     match = match_choice(distinction, text)
-    if match.choice is not None:
+    if match.skip:
+        return _ask_to_confirm(state, distinction, None, messages.CONFIRM_SKIP)
+    if match.choice is not None and match.sure:
         return _record(dialog, state, match.choice.id)
+    if match.choice is not None:
+        return _ask_to_confirm(
+            state, distinction, match.choice, messages.CONFIRM_READ.format(label=match.choice.label)
+        )
     count = len(distinction.choices)
     missed = replace(state, misses=state.misses + 1)
+    if missed.misses >= _MISSES_BEFORE_SKIP_OFFER:
+        return _ask_to_confirm(missed, distinction, None, messages.CONFIRM_SKIP_AFTER_MISSES)
     if match.ambiguous:
         labels = "; ".join(c.label for c in match.candidates)
         hint = messages.AMBIGUOUS.format(labels=labels, count=count)
@@ -193,7 +269,7 @@ def _text_when_idle(_dialog: Dialog, state: SessionState, event: Event) -> Step:
     assert isinstance(event, FreeText)
     if event.text.strip().startswith("/"):
         return Step(state, (_unknown_command(event.text.strip()),))
-    message = messages.NOT_STARTED if state.phase is Phase.NEW else messages.STALE_AFTER_DONE
+    message = messages.NOT_STARTED if state.phase is Phase.NEW else messages.DONE_TEXT
     return Step(state, (Text(message),))
 
 
@@ -246,6 +322,7 @@ TRANSITIONS: dict[tuple[Phase, type[Event]], Handler] = {
     (Phase.NEW, Restart): _begin,
     (Phase.NEW, Choose): _not_started,
     (Phase.NEW, FreeText): _text_when_idle,
+    (Phase.NEW, Confirm): _confirm_when_idle,
     (Phase.NEW, Back): _not_started,
     (Phase.NEW, Skip): _not_started,
     (Phase.NEW, Why): _not_started,
@@ -256,6 +333,7 @@ TRANSITIONS: dict[tuple[Phase, type[Event]], Handler] = {
     (Phase.ASKING, Restart): _restart,
     (Phase.ASKING, Choose): _choose,
     (Phase.ASKING, FreeText): _free_text,
+    (Phase.ASKING, Confirm): _confirm,
     (Phase.ASKING, Back): _back,
     (Phase.ASKING, Skip): _skip,
     (Phase.ASKING, Why): _why,
@@ -266,6 +344,7 @@ TRANSITIONS: dict[tuple[Phase, type[Event]], Handler] = {
     (Phase.DONE, Restart): _restart,
     (Phase.DONE, Choose): _stale_after_done,
     (Phase.DONE, FreeText): _text_when_idle,
+    (Phase.DONE, Confirm): _confirm_when_idle,
     (Phase.DONE, Back): _back_from_done,
     (Phase.DONE, Skip): _nothing_to_skip,
     (Phase.DONE, Why): _why_when_done,
@@ -276,4 +355,6 @@ TRANSITIONS: dict[tuple[Phase, type[Event]], Handler] = {
 
 def step(dialog: Dialog, state: SessionState, event: Event) -> Step:
     """Apply one event. Never raises for any event in any state."""
+    if state.pending is not None and not isinstance(event, FreeText | Confirm):
+        state = replace(state, pending=None)  # a confirmation is answered next, or set aside
     return TRANSITIONS[(state.phase, type(event))](dialog, state, event)

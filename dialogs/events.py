@@ -42,6 +42,15 @@ class FreeText:
 
 
 @dataclass(frozen=True, slots=True)
+class Confirm:
+    """The answer to a ``Confirmation``: ``yes`` records what was read (or skips), no asks
+    again. ``turn`` is the turn the confirmation was shown at; an older one is stale."""
+
+    yes: bool
+    turn: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Back:
     pass
 
@@ -71,7 +80,7 @@ class Help:
     pass
 
 
-Event = Start | Resume | Choose | FreeText | Back | Skip | Restart | Why | Summary | Help
+Event = Start | Resume | Choose | FreeText | Confirm | Back | Skip | Restart | Why | Summary | Help
 
 # The commands a person can type, by name, mapped to the event they send.
 COMMANDS: dict[str, Event] = {

@@ -21,7 +21,7 @@ from typing import TypeVar
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from dialogs.content import Choice, Dialog, Distinction, Lean, Outro
+from dialogs.content import Choice, Dialog, Distinction, Lean, Outro, Sides
 
 # A Discord message holds 2000 characters, a Telegram one 4096: the smaller one rules.
 MAX_TEXT_LENGTH = 2000
@@ -147,9 +147,12 @@ def _choice(r: _Reader, node: Node) -> Choice:
     )
 
 
-def _explain(r: _Reader, node: Node) -> dict[Lean, str]:
-    fields = r.mapping(node, "explain", {lean.value for lean in Lean})
-    return {Lean(key): r.text(value, f"explain.{key}") for key, (_, value) in fields.items()}
+def _explain(r: _Reader, node: Node) -> Sides:
+    # Both sides, always: whatever a person answers, they read the whole difference.
+    fields = r.mapping(node, "explain (both sides of the difference)", {"job", "career"})
+    return Sides(
+        job=r.text(fields["job"][1], "explain.job"), career=r.text(fields["career"][1], "explain.career")
+    )
 
 
 def _distinction(r: _Reader, node: Node) -> Distinction:

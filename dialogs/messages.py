@@ -7,7 +7,8 @@ Rules:
 
 from __future__ import annotations
 
-WELCOME_BACK = 'Welcome back! You are at {progress} of "{title}". Carry on below, or start over.'
+WELCOME_BACK = 'Welcome back to "{title}"! You have answered {answered} of {total} questions; here is question {position}. Carry on below, or start over.'
+QUESTION_PROGRESS = "Question {position} of {total}"
 FINISHED_ALREADY = (
     'You have already finished "{title}". Here is your profile again; you can start over at any time.'
 )
@@ -16,6 +17,7 @@ NOT_STARTED = "We have not started yet. Send /start to begin."
 STALE_CHOICE = (
     "That button belongs to an earlier question, so I did not record it. Here is where you are now:"
 )
+DONE_TEXT = "You have finished this conversation. Send /summary to see your profile again, or /restart to start over."
 STALE_AFTER_DONE = "You have finished this conversation, so that button no longer records anything. Send /summary to see your profile or /restart to start over."
 UNKNOWN_CHOICE = "That is not one of the choices for this question. Here it is again:"
 FIRST_MISS = (
@@ -35,9 +37,64 @@ WHY_WHEN_DONE = (
 SKIPPED = 'Skipped "{title}".'
 UNKNOWN_COMMAND = "I do not know the command {command}. Send /help to see what I understand."
 SUMMARY_SO_FAR = "Your answers so far ({answered} of {total}):"
+SUMMARY_NOTHING_YET = "You have not answered any question yet."
+SUMMARY_REMAINING_ONE = "1 question to go; your profile comes at the end."
+SUMMARY_REMAINING_MANY = "{remaining} questions to go; your profile comes at the end."
+# The profile's headline, by the lean that won and how many answers share it.
+HEADLINES = {
+    "job-many": "{count} of your {answered} answers lean towards a job.",
+    "job-one": "1 of your {answered} answers leans towards a job.",
+    "job-all": "All {answered} of your answers lean towards a job.",
+    "job-only": "Your one answer leans towards a job.",
+    "mixed-many": "{count} of your {answered} answers sit between a job and a career.",
+    "mixed-one": "1 of your {answered} answers sits between a job and a career.",
+    "mixed-all": "All {answered} of your answers sit between a job and a career.",
+    "mixed-only": "Your one answer sits between a job and a career.",
+    "career-many": "{count} of your {answered} answers lean towards a career.",
+    "career-one": "1 of your {answered} answers leans towards a career.",
+    "career-all": "All {answered} of your answers lean towards a career.",
+    "career-only": "Your one answer leans towards a career.",
+}
+HEADLINE_SPLIT = "Your {answered} answers are split evenly between the job side and the career side."
+HEADLINE_SKIPPED_ONE = "You skipped one question."
+HEADLINE_SKIPPED_MANY = "You skipped {skipped} questions."
+# How a profile line names an answer's lean.
+PROFILE_LEANS = {"job": "leans towards a job", "mixed": "in between", "career": "leans towards a career"}
+LOOK_NEXT_HEADING = "Where to look if you want more from your work one day:"
+# The two sides of every explanation.
+EXPLAIN_SIDES = {"job": "In a job", "career": "In a career"}
+CONFIRM_READ = 'I read that as "{label}". Is that right?'
+CONFIRM_SKIP = "It sounds as if you are not sure, and that is fine. Would you like to skip this question? You can come back to it later with /back."
+CONFIRM_SKIP_AFTER_MISSES = "I still cannot match that to one of the choices. Would you like to skip this question for now?"
+CONFIRM_AGAIN = "Then which one fits best? Choose below, or answer with a number."
+CONFIRM_STALE = "That question about your answer is no longer open, so nothing was recorded. Here is where you are now:"
+# Button labels for a confirmation, by whether it confirms a reading or offers a skip.
+CONFIRM_BUTTONS = {"yes": "Yes", "no": "Choose again", "skip-yes": "Yes, skip it", "skip-no": "No, let me answer"}
+# Typed answers to a confirmation (any case, surrounding punctuation ignored).
+CONFIRM_YES_WORDS = ("y", "yes", "yeah", "yep", "yup", "right", "correct", "ok", "okay", "sure", "that's right")
+CONFIRM_NO_WORDS = ("n", "no", "nope", "nah", "wrong", "not really", "choose again")
 SKIPPED_ANSWER = "skipped"
 NO_ANSWERS = "You skipped every question, so there is no profile to draw yet. Send /restart whenever you would like to try again."
 EMPTY_TEXT = "Your message was empty. Answer with a number or a few words."
+TERMINAL_HELP = (
+    "I ask one question about each difference between a job and a career, explain the "
+    "difference, and end with a profile of your answers.\n"
+    "Answer with the number of a choice, or a few words. Commands:\n"
+    "/start: carry on where you stopped\n"
+    "/resume: show the current question again\n"
+    "/back: go back one question\n"
+    "/skip: skip this question\n"
+    "/why: why this question matters\n"
+    "/summary: your answers so far\n"
+    "/restart: start over\n"
+    "/forget: erase everything stored about you\n"
+    "/help: this message\n"
+    "/quit: leave (your answers are kept)"
+)
+TERMINAL_CONFIRM_HINT = "(y = yes, n = no)"
+TERMINAL_QUIT_HINT = "/quit"
+CHART_SAVED = "A picture of your profile is saved in {path}"
+CHART_FAILED = "I could not save the picture of your profile ({reason}); your answers are safe."
 HELP = (
     "I ask one question about each difference between a job and a career, explain the "
     "difference, and end with a profile of your answers.\n"
@@ -59,6 +116,7 @@ FORGOTTEN = "Done: everything I stored about you is erased."
 FORGET_CANCELLED = "Nothing was erased."
 GOODBYE = "Goodbye! Your answers are saved; run me again to carry on."
 GOODBYE_NOTHING_STORED = "Goodbye! Nothing about you is stored here now."
+NOT_SAVED = "Sorry, I could not save that just now, so nothing was recorded. Please try again in a moment."
 
 # --- Telegram adapter (bot/telegram/) ---------------------------------------------------
 # Button labels, keyed by the ``Action`` value or button kind they stand for.
@@ -90,7 +148,7 @@ FOREIGN_BUTTON_UNNAMED = "This is someone else's question — send /start to beg
 
 # --- workshops (dialogs/workshop.py) ---
 WORKSHOP_LEAD = "You are leading this workshop. When enough people have answered, reveal the results; then move on to the next question. You can end the workshop at any time."
-WORKSHOP_RUNNING = 'Workshop {number} ("{title}") is still running here, at question {progress}. Do you want to end it and start a new one?'
+WORKSHOP_RUNNING = 'Workshop {number} ("{title}") is still running here, at question {position} of {total}. Do you want to end it and start a new one?'
 WORKSHOP_RUNNING_REFUSED = "A workshop is already running here. Only its facilitator or a group admin can end it or start another one."
 WORKSHOP_REPLACED = "Workshop {number} has been ended; a new one starts now."
 WORKSHOP_NONE = "No workshop is running here. Start one with /workshop."
@@ -199,7 +257,6 @@ TELEGRAM_WORKSHOP_BAD_LINK = (
 
 # --- layout words shared by every adapter (bot/render.py) ---------------------------------
 EARLIER_ANSWER = "(your earlier answer: {label})"
-PROFILE_SKIPPED = ", skipped {count}"
 TALLY_ANSWERED = " ({voters} answered)"
 
 # --- free-text answers (dialogs/matching.py) ------------------------------------------------
@@ -213,3 +270,10 @@ SKIP_WORDS = (
 NOT_WORDS = ("not", "never", "nothing", "don't", "doesn't", "isn't", "wasn't", "won't", "can't", "without")
 # A short answer with one of these is qualified ("fixed, but ..."): confirm it, do not record it.
 BUT_WORDS = ("but", "though", "although", "except", "however", "unless")
+
+# --- the profile chart (bot/chart.py) -------------------------------------------------------
+# The three points of every row's scale, left to right, and what a skipped row shows.
+CHART_SCALE = ("Job", "In between", "Career")
+CHART_SKIPPED = "skipped"
+# A group chart's share of one lean, written inside its part of the bar.
+CHART_SHARE = "{percent}%"

@@ -1,18 +1,24 @@
 """The profile: computed from a session's answers and the content, never stored.
 
 Rules:
-- Counts are per lean over the answered (not skipped) distinctions.
-- The closing text follows the lean with the most answers; a tie, or a mixed majority,
+- A finished profile reads as counselling: a headline in words about the leaning that won
+  ("5 of your 8 answers lean towards a career"), one line per distinction recalling the
+  answer and its lean, the distinctions that leaned towards a job offered as places to
+  look next (each with its "why"), and the outro's closing, which respects both paths.
+- The leaning that won is the lean with the most answers; a tie, or a mixed majority,
   reads as "in between", because neither side clearly won.
-- A profile can be drawn part-way through: lines for unanswered distinctions are left out.
+- A finished session (phase done) gets the verdict over the answers it has; part-way
+  (``/summary`` before the end) the profile lists the answers so far and how many remain,
+  and gives no verdict: no headline, no places to look, no closing.
+- Skipped distinctions are shown as skipped and count towards no lean.
 """
 
 from __future__ import annotations
 
 from dialogs import messages
 from dialogs.content import Dialog, Lean
-from dialogs.replies import Profile, ProfileLine
-from dialogs.state import SessionState
+from dialogs.replies import LookNext, Profile, ProfileLine
+from dialogs.state import Phase, SessionState
 
 
 def dominant_lean(counts: dict[Lean, int]) -> Lean:
@@ -21,9 +27,25 @@ def dominant_lean(counts: dict[Lean, int]) -> Lean:
     return winners[0] if len(winners) == 1 else Lean.MIXED
 
 
+def headline(counts: dict[Lean, int], skipped: int) -> str:
+    """One sentence about where the answers lean, in words (no tally of every lean)."""
+    answered = sum(counts.values())
+    lean = dominant_lean(counts)
+    if lean is Lean.MIXED and counts[Lean.MIXED] <= max(counts[Lean.JOB], counts[Lean.CAREER]):
+        text = messages.HEADLINE_SPLIT
+    else:
+        count = counts[lean]
+        form = "only" if answered == 1 else "all" if count == answered else "one" if count == 1 else "many"
+        text = messages.HEADLINES[f"{lean.value}-{form}"]
+    if skipped:
+        text += " " + (messages.HEADLINE_SKIPPED_ONE if skipped == 1 else messages.HEADLINE_SKIPPED_MANY)
+    return text.format(count=counts[lean], answered=answered, skipped=skipped)
+
+
 def profile_of(dialog: Dialog, state: SessionState) -> Profile:
     counts = dict.fromkeys(Lean, 0)
     lines: list[ProfileLine] = []
+    look_next: list[LookNext] = []
     skipped = 0
     for distinction in dialog.distinctions:
         answer = state.answer_for(distinction.id)
@@ -36,15 +58,22 @@ def profile_of(dialog: Dialog, state: SessionState) -> Profile:
             continue
         counts[choice.leans] += 1
         lines.append(ProfileLine(distinction.title, choice.label, choice.leans))
-    answered = sum(counts.values())
-    if answered == 0:
-        closing = messages.NO_ANSWERS
-    else:
-        closing = dialog.outro.closing[dominant_lean(counts)]
-    finished = len(lines) == dialog.total
-    heading = (
-        dialog.outro.heading
-        if finished
-        else messages.SUMMARY_SO_FAR.format(answered=len(lines), total=dialog.total)
+        if choice.leans is Lean.JOB:
+            look_next.append(LookNext(distinction.title, distinction.why))
+    remaining = 0 if state.phase is Phase.DONE else max(dialog.total - len(lines), 1)
+    if remaining:
+        if lines:
+            heading = messages.SUMMARY_SO_FAR.format(answered=len(lines), total=dialog.total)
+        else:
+            heading = messages.SUMMARY_NOTHING_YET
+        return Profile(dialog.title, heading, None, tuple(lines), (), None, remaining)
+    if not sum(counts.values()):
+        return Profile(dialog.title, dialog.outro.heading, None, tuple(lines), (), messages.NO_ANSWERS)
+    return Profile(
+        dialog.title,
+        dialog.outro.heading,
+        headline(counts, skipped),
+        tuple(lines),
+        tuple(look_next),
+        dialog.outro.closing[dominant_lean(counts)],
     )
-    return Profile(heading, counts, skipped, tuple(lines), closing)

@@ -34,16 +34,17 @@ class Action(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Progress:
+    """Where a person is: "Question 3 of 8", and a bar that counts the questions answered
+    (not the position: after /back the bar still shows what is done)."""
+
     position: int  # 1-based number of the current question
     total: int
+    answered: int
 
     @property
     def bar(self) -> str:
-        done = self.position - 1
+        done = min(self.answered, self.total)
         return "▰" * done + "▱" * (self.total - done)
-
-    def __str__(self) -> str:
-        return f"{self.position}/{self.total}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +87,26 @@ class Answered:
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
+    """The difference on one distinction, both sides, then the line about the person's answer."""
+
     distinction: str
     title: str
-    reflection: str
+    job: str
+    career: str
+    yours: str
+    audience: Audience = Audience.PERSON
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """The engine is not sure what typed words meant: ask before recording. ``label`` is the
+    choice it read (None: it offers to skip the question). Adapters offer Yes / Choose again
+    (``Confirm`` events carrying ``turn``); the terminal takes y / n."""
+
+    distinction: str
     text: str
+    label: str | None
+    turn: int
     audience: Audience = Audience.PERSON
 
 
@@ -101,13 +118,31 @@ class ProfileLine:
 
 
 @dataclass(frozen=True, slots=True)
+class LookNext:
+    """A distinction that leaned towards a job, offered as a place to look, with its why."""
+
+    title: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
+    """A person's answers in words. Finished: ``headline`` ("5 of your 8 answers lean
+    towards a career"), a line per distinction, where to look next and a closing. Part-way
+    (``remaining`` > 0): only the lines so far and how many remain, no verdict."""
+
+    title: str  # the dialog's title (the chart's heading)
     heading: str
-    counts: dict[Lean, int]
-    skipped: int
+    headline: str | None
     lines: tuple[ProfileLine, ...]
-    closing: str
+    look_next: tuple[LookNext, ...]
+    closing: str | None
+    remaining: int = 0
     audience: Audience = Audience.PERSON
+
+    @property
+    def finished(self) -> bool:
+        return self.remaining == 0 and self.closing is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +164,7 @@ class Tally:
     audience: Audience = Audience.EVERYONE
 
 
-Reply = Text | Question | Answered | Explanation | Profile | Tally
+Reply = Text | Question | Answered | Explanation | Confirmation | Profile | Tally
 
 
 # --- workshop replies ---------------------------------------------------------------------

@@ -5,6 +5,8 @@ Rules:
 - ``turn`` counts how many times the cursor moved to a question; a button carries the turn
   it was shown at, so a press from an older turn is stale and records nothing.
 - Answers are held in dialog order, one per distinction; ``None`` means skipped.
+- ``pending`` is what typed words were read as while the engine asks to confirm it: a
+  choice id of the current question, or ``SKIP_OFFER``; None when nothing is asked.
 - A step lists its writes explicitly (``RecordAnswer``, ``ClearAnswers``) so storage can
   commit the state and the answers together without diffing.
 """
@@ -15,6 +17,8 @@ import enum
 from dataclasses import dataclass, replace
 
 from dialogs.content import Dialog
+
+SKIP_OFFER = "*skip"  # never a choice id: ids are lowercase letters, digits, '-' and '_'
 
 
 class Phase(enum.StrEnum):
@@ -37,6 +41,12 @@ class SessionState:
     turn: int = 0
     misses: int = 0
     answers: tuple[Answer, ...] = ()
+    pending: str | None = None
+
+    @property
+    def answered(self) -> int:
+        """How many questions have a chosen answer (skipped ones do not count)."""
+        return sum(1 for a in self.answers if a.choice is not None)
 
     def answer_for(self, distinction: str) -> Answer | None:
         return next((a for a in self.answers if a.distinction == distinction), None)

@@ -124,7 +124,8 @@ def vote_question(dialog: Dialog, state: WorkshopState, voters: int = 0) -> Vote
         title=distinction.title,
         text=distinction.question,
         choices=tuple(ChoiceView(c.id, c.label) for c in distinction.choices),
-        progress=Progress(state.position + 1, dialog.total),
+        # The group has answered (revealed) every question before this one.
+        progress=Progress(state.position + 1, dialog.total, state.position),
         count=count_text(voters),
     )
 
@@ -158,7 +159,7 @@ def tally(distinction: Distinction, votes: Mapping[str, int]) -> Tally:
 
 
 def difference(distinction: Distinction) -> Difference:
-    explain = tuple((lean, distinction.explain[lean]) for lean in Lean if lean in distinction.explain)
+    explain = ((Lean.JOB, distinction.explain.job), (Lean.CAREER, distinction.explain.career))
     return Difference(distinction.id, distinction.title, explain, distinction.why)
 
 
@@ -260,7 +261,7 @@ def _open_while_running(ctx: _Context, state: WorkshopState, event: WorkshopEven
         notice = _to_everyone(messages.WORKSHOP_REPLACED.format(number=state.number))
         return replace(opened, replies=(notice, *opened.replies))
     text = messages.WORKSHOP_RUNNING.format(
-        number=state.number, title=ctx.dialog.title, progress=Progress(state.position + 1, ctx.dialog.total)
+        number=state.number, title=ctx.dialog.title, position=state.position + 1, total=ctx.dialog.total
     )
     return WorkshopStep(state, (WorkshopRunning(state.number, text),))
 

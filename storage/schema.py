@@ -74,6 +74,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX workshop_votes_by_member ON workshop_votes (member)",
     ),
+    # 3: what typed words were read as while the person is asked to confirm it
+    ("ALTER TABLE sessions ADD COLUMN pending TEXT",),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

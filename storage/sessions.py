@@ -12,6 +12,12 @@ Rules:
   another writer got there first, that turn raises ``VersionConflict`` and nothing of it
   is applied (the rest of its batch still commits).
 - ``forget`` erases every session and answer of a person on a platform.
+- Opening checks before it changes anything: the folder must exist (a typo must not become
+  a new, empty database), an existing file must be SQLite, and its schema version must not
+  be newer than this program's; only then are the mode, journal and schema touched.
+- A database another process holds for longer than the busy timeout, or a full disk,
+  raises ``StorageUnavailable`` from ``load`` and ``commit_turn``: nothing of the turn is
+  applied, and the connection stays usable for the next one.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +42,10 @@ from storage.schema import MIGRATIONS, SCHEMA_VERSION
 
 class StorageError(RuntimeError):
     """The database cannot be used; the message is one line for an operator."""
+
+
+class StorageUnavailable(StorageError):
+    """The database is busy past the busy timeout, or the disk is full: try again later."""
 
 
 class VersionConflict(RuntimeError):
@@ -57,7 +67,7 @@ class _Turn:
 
 
 _LOAD_COLUMNS = """
-    SELECT dialog, phase, position, turn, misses, version,
+    SELECT dialog, phase, position, turn, misses, pending, version,
            (SELECT json_group_array(json_array(distinction, choice))
               FROM (SELECT distinction, choice FROM answers
                      WHERE session_id = s.id ORDER BY turn))
@@ -69,13 +79,13 @@ _LOAD_LATEST = _LOAD_COLUMNS + " ORDER BY updated_at DESC, id DESC LIMIT 1"
 
 _INSERT_SESSION = """
     INSERT INTO sessions (platform, chat, user, dialog, phase, position, turn, misses,
-                          version, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                          pending, version, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
     ON CONFLICT (platform, chat, user, dialog) DO NOTHING
 """
 _UPDATE_SESSION = """
     UPDATE sessions
-       SET phase = ?, position = ?, turn = ?, misses = ?, version = version + 1,
+       SET phase = ?, position = ?, turn = ?, misses = ?, pending = ?, version = version + 1,
            updated_at = ?
      WHERE platform = ? AND chat = ? AND user = ? AND dialog = ? AND version = ?
 """
@@ -97,20 +107,41 @@ def _key_params(key: SessionKey, dialog: str) -> tuple[str, str, str, str]:
 
 
 def _state_from_row(row: Sequence[Any]) -> Loaded:
-    dialog, phase, position, turn, misses, version, answers_json = row
+    dialog, phase, position, turn, misses, pending, version, answers_json = row
     answers = tuple(Answer(d, c) for d, c in json.loads(answers_json))
-    state = SessionState(dialog, Phase(phase), position, turn, misses, answers)
+    state = SessionState(dialog, Phase(phase), position, turn, misses, answers, pending)
     return Loaded(state, version)
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_path(path: Path) -> None:
+    """Refuse a path that cannot hold this program's database, touching nothing."""
+    if not path.parent.is_dir():
+        what = "is not a folder" if path.parent.exists() else "does not exist"
+        raise StorageError(
+            f"cannot open the database {path}: the folder {path.parent} {what}, expected an existing folder"
+        )
+    if path.is_dir():
+        raise StorageError(f"cannot open the database {path}: it is a folder, expected a file")
+    if path.exists():
+        with path.open("rb") as file:
+            head = file.read(len(_SQLITE_HEADER))
+        if head and head != _SQLITE_HEADER:  # an empty file becomes a new database
+            raise StorageError(
+                f"cannot use the database {path}: it is not an SQLite database, "
+                "expected a careerbot database or the name of a new file"
+            )
 
 
 def _create_private_file(path: Path) -> None:
     """Create the database file 0600 before SQLite does, so it is never world-readable."""
     if str(path) == ":memory:":
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _check_path(path)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     os.close(fd)
-    os.chmod(path, 0o600)
 
 
 class SessionStore:
@@ -123,22 +154,29 @@ class SessionStore:
         self._turns: GroupCommit[_Turn, int] = GroupCommit(self._write_lock, self._apply, "careerbot-writer")
 
     @classmethod
-    async def open(cls, path: Path | str, clock: Callable[[], float] = time.time) -> SessionStore:
+    async def open(
+        cls, path: Path | str, clock: Callable[[], float] = time.time, busy_timeout: float = 5.0
+    ) -> SessionStore:
+        """``busy_timeout``: seconds to wait for another process's lock before giving up."""
         path = Path(path)
         try:
             _create_private_file(path)
-            conn = await aiosqlite.connect(path, isolation_level=None)
+            conn = await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout)
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"cannot open the database {path}: {exc}") from None
         try:
+            await conn.execute(f"PRAGMA busy_timeout = {round(busy_timeout * 1000)}")
+            # Before the journal mode changes: a newer program's file is left as it was.
+            await _schema_version(conn)
             await conn.execute("PRAGMA journal_mode = WAL")
             # NORMAL is durable against a process crash in WAL mode; FULL adds power-loss
             # durability for one fsync per commit.
             await conn.execute("PRAGMA synchronous = FULL")
             await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute("PRAGMA busy_timeout = 5000")
             await _migrate(conn)
-        except sqlite3.Error as exc:
+            if str(path) != ":memory:":
+                os.chmod(path, 0o600)  # an existing file too, once it is known to be ours
+        except (OSError, sqlite3.Error) as exc:
             await conn.close()
             raise StorageError(f"cannot use the database {path}: {exc}") from None
         return cls(conn, clock)
@@ -174,12 +212,18 @@ class SessionStore:
         # execute_fetchall is one thread hop; execute + fetchone + close would be three.
         if dialog is None:
             params: tuple[str, ...] = (key.platform, key.chat, key.user)
-            rows = await self._conn.execute_fetchall(_LOAD_LATEST, params)
+            rows = await self._rows(_LOAD_LATEST, params)
         else:
-            rows = await self._conn.execute_fetchall(_LOAD_DIALOG, _key_params(key, dialog))
+            rows = await self._rows(_LOAD_DIALOG, _key_params(key, dialog))
         for row in rows:
             return _state_from_row(row)
         return None
+
+    async def _rows(self, sql: str, params: tuple[str, ...]) -> Iterable[Any]:
+        try:
+            return await self._conn.execute_fetchall(sql, params)
+        except sqlite3.OperationalError as exc:  # locked past the busy timeout, I/O error
+            raise StorageUnavailable(f"the database could not be read: {exc}") from None
 
     async def count_sessions(self) -> int:
         async with self._conn.execute(_COUNT_SESSIONS) as cursor:
@@ -194,7 +238,10 @@ class SessionStore:
         """Commit a turn; returns the new version once it is durable."""
         if self._turns.closed:
             raise StorageError("the database is closed")
-        return await self._turns.submit(_Turn(key, version, state, writes))
+        try:
+            return await self._turns.submit(_Turn(key, version, state, writes))
+        except sqlite3.OperationalError as exc:  # locked past the busy timeout, disk full
+            raise StorageUnavailable(f"the turn could not be saved: {exc}") from None
 
     async def forget(self, platform: str, user: str) -> int:
         """Erase every session (and so every answer) of ``user``; returns how many."""
@@ -217,9 +264,11 @@ class SessionStore:
             s = turn.state
             key = _key_params(turn.key, s.dialog)
             if turn.version == 0:
-                inserts.append((*key, s.phase.value, s.position, s.turn, s.misses, now))
+                inserts.append((*key, s.phase.value, s.position, s.turn, s.misses, s.pending, now))
             else:
-                updates.append((s.phase.value, s.position, s.turn, s.misses, now, *key, turn.version))
+                updates.append(
+                    (s.phase.value, s.position, s.turn, s.misses, s.pending, now, *key, turn.version)
+                )
             for write in turn.writes:
                 if isinstance(write, ClearAnswers):
                     clears.append(key)
@@ -247,16 +296,19 @@ class SessionStore:
         return [turn.version + 1 for turn in turns]
 
 
+async def _schema_version(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    current = int(row[0]) if row else 0
+    if current > SCHEMA_VERSION:
+        raise sqlite3.DatabaseError(f"schema version {current} is newer than this program's {SCHEMA_VERSION}")
+    return current
+
+
 async def _migrate(conn: aiosqlite.Connection) -> None:
     await conn.execute("BEGIN IMMEDIATE")
     try:
-        async with conn.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        current = int(row[0]) if row else 0
-        if current > SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(
-                f"schema version {current} is newer than this program's {SCHEMA_VERSION}"
-            )
+        current = await _schema_version(conn)  # again, inside the transaction: no race
         for statements in MIGRATIONS[current:]:
             for statement in statements:
                 await conn.execute(statement)

@@ -49,7 +49,7 @@ def test_escaping_per_style() -> None:
 def test_question_layout_has_progress_and_numbers(dialog: Dialog) -> None:
     state = step(dialog, new_state(dialog), Start()).state
     text = reply_text(question(dialog, state), PLAIN, numbered=True)
-    assert "1/8" in text and "▱" in text
+    assert text.startswith("Question 1 of 8 ▱▱▱▱▱▱▱▱\n") and "▰" not in text
     assert "  1. A role I fill to earn a salary" in text
 
 

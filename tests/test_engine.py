@@ -12,6 +12,7 @@ from dialogs.engine import TRANSITIONS, new_state, step
 from dialogs.events import (
     Back,
     Choose,
+    Confirm,
     Event,
     FreeText,
     Help,
@@ -22,10 +23,10 @@ from dialogs.events import (
     Summary,
     Why,
 )
-from dialogs.replies import Answered, Explanation, Profile, Question, Text
+from dialogs.replies import Answered, Confirmation, Explanation, Profile, Question, Text
 from dialogs.state import Answer, ClearAnswers, Phase, RecordAnswer, SessionState
 
-ALL_EVENT_TYPES = (Start, Resume, Choose, FreeText, Back, Skip, Restart, Why, Summary, Help)
+ALL_EVENT_TYPES = (Start, Resume, Choose, FreeText, Confirm, Back, Skip, Restart, Why, Summary, Help)
 
 
 def sample_event(kind: type[Event], state: SessionState, dialog: Dialog) -> Event:
@@ -35,6 +36,8 @@ def sample_event(kind: type[Event], state: SessionState, dialog: Dialog) -> Even
         return Choose(distinction.id, distinction.choices[0].id, state.turn)
     if kind is FreeText:
         return FreeText("1")
+    if kind is Confirm:
+        return Confirm(True, state.turn)
     return kind()
 
 
@@ -104,7 +107,8 @@ def test_full_conversation_records_every_answer_and_ends_with_a_profile(dialog: 
         question = step(dialog, state, Resume()).replies[0]
         assert isinstance(question, Question)
         assert question.distinction == distinction.id
-        assert str(question.progress) == f"{index + 1}/{dialog.total}"
+        assert (question.progress.position, question.progress.total) == (index + 1, dialog.total)
+        assert question.progress.answered == index  # the bar counts what is answered
         result = step(dialog, state, Choose(distinction.id, distinction.choices[-1].id, question.turn))
         recorded += [w for w in result.writes if isinstance(w, RecordAnswer)]
         state = result.state
@@ -114,19 +118,22 @@ def test_full_conversation_records_every_answer_and_ends_with_a_profile(dialog: 
     assert isinstance(profile, Profile)
     assert profile.heading == dialog.outro.heading
     assert len(profile.lines) == dialog.total
-    assert sum(profile.counts.values()) == dialog.total
-    assert profile.counts[Lean.CAREER] == dialog.total  # the last choice of each leans career
+    assert all(line.leans is Lean.CAREER for line in profile.lines)  # each last choice leans career
+    assert profile.headline == f"All {dialog.total} of your answers lean towards a career."
+    assert profile.look_next == ()  # nothing leaned towards a job
     assert profile.closing == dialog.outro.closing[Lean.CAREER]
 
 
-def test_each_answer_is_followed_by_an_explanation_for_its_lean(dialog: Dialog) -> None:
-    state = step(dialog, new_state(dialog), Start()).state
-    distinction = dialog.distinctions[0]
+@pytest.mark.parametrize("position", range(8))
+def test_every_answer_is_followed_by_both_sides_and_a_line_about_it(dialog: Dialog, position: int) -> None:
+    distinction = dialog.distinctions[position]
+    state = SessionState(dialog.id, Phase.ASKING, position=position, turn=5)
     for choice in distinction.choices:
         result = step(dialog, state, Choose(distinction.id, choice.id, state.turn))
         explanation = next(r for r in result.replies if isinstance(r, Explanation))
-        assert explanation.text == distinction.explain[choice.leans]
-        assert explanation.reflection == choice.reflection
+        # The difference is the same whatever the answer; only the last line is theirs.
+        assert (explanation.job, explanation.career) == (distinction.explain.job, distinction.explain.career)
+        assert explanation.yours == choice.reflection
 
 
 def test_stale_choice_changes_nothing_and_reshows_the_question(dialog: Dialog) -> None:
@@ -186,7 +193,8 @@ def test_skip_at_the_last_question_finishes(dialog: Dialog) -> None:
     assert result.state.phase is Phase.DONE
     assert result.writes == (RecordAnswer(dialog.distinctions[last].id, None, 8),)
     profile = result.replies[-1]
-    assert isinstance(profile, Profile) and profile.skipped == 1
+    assert isinstance(profile, Profile) and profile.finished
+    assert profile.lines[-1].answer is None  # shown as skipped
 
 
 def test_back_after_finishing_reopens_the_last_question(dialog: Dialog) -> None:
@@ -209,8 +217,17 @@ def test_start_when_in_progress_welcomes_back_with_progress(dialog: Dialog) -> N
     state = state_in(Phase.ASKING, dialog)
     result = step(dialog, state, Start())
     welcome = result.replies[0]
-    assert isinstance(welcome, Text) and f"2/{dialog.total}" in welcome.text
+    assert isinstance(welcome, Text) and welcome.text == messages.WELCOME_BACK.format(
+        title=dialog.title, answered=1, total=dialog.total, position=2
+    )
     assert result.state == state
+
+
+def test_start_with_nothing_answered_shows_the_intro_not_a_welcome_back(dialog: Dialog) -> None:
+    state = step(dialog, new_state(dialog), Start()).state
+    result = step(dialog, state, Start())
+    assert isinstance(result.replies[0], Text) and result.replies[0].text == dialog.intro
+    assert isinstance(result.replies[1], Question)
 
 
 @pytest.mark.parametrize(
@@ -279,7 +296,8 @@ def test_all_skipped_profile_says_so(dialog: Dialog) -> None:
     state = SessionState(dialog.id, Phase.DONE, dialog.total, 9, 0, answers)
     profile = step(dialog, state, Summary()).replies[0]
     assert isinstance(profile, Profile)
-    assert profile.closing == messages.NO_ANSWERS and profile.skipped == dialog.total
+    assert profile.closing == messages.NO_ANSWERS and profile.headline is None
+    assert all(line.answer is None for line in profile.lines)
 
 
 def test_tie_between_job_and_career_reads_as_in_between(dialog: Dialog) -> None:
@@ -292,8 +310,9 @@ def test_tie_between_job_and_career_reads_as_in_between(dialog: Dialog) -> None:
     state = SessionState(dialog.id, Phase.DONE, dialog.total, 9, 0, (*job, *career))
     profile = step(dialog, state, Summary()).replies[0]
     assert isinstance(profile, Profile)
-    assert profile.counts[Lean.JOB] == profile.counts[Lean.CAREER] == 4
+    assert profile.headline == messages.HEADLINE_SPLIT.format(answered=8)
     assert profile.closing == dialog.outro.closing[Lean.MIXED]
+    assert [item.title for item in profile.look_next] == [d.title for d in dialog.distinctions[:4]]
 
 
 def test_steps_are_deterministic(dialog: Dialog) -> None:
@@ -312,3 +331,108 @@ def test_free_text_for_an_older_turn_is_stale(dialog: Dialog) -> None:
     assert current.writes == (
         RecordAnswer(dialog.distinctions[1].id, dialog.distinctions[1].choices[1].id, moved.turn),
     )
+
+
+def _at(dialog: Dialog, distinction_id: str, turn: int = 4) -> SessionState:
+    return SessionState(dialog.id, Phase.ASKING, position=dialog.index_of(distinction_id) or 0, turn=turn)
+
+
+def test_a_reading_that_is_not_sure_is_confirmed_before_it_is_recorded(dialog: Dialog) -> None:
+    state = _at(dialog, "hours")
+    asked = step(dialog, state, FreeText("my boss decides most of the time but sometimes I can move a shift"))
+    assert asked.writes == ()
+    confirmation = asked.replies[0]
+    assert isinstance(confirmation, Confirmation) and confirmation.turn == state.turn
+    assert confirmation.label is not None and confirmation.text == messages.CONFIRM_READ.format(
+        label=confirmation.label
+    )
+    pending = asked.state.pending
+    assert pending is not None
+    yes = step(dialog, asked.state, Confirm(True, confirmation.turn))
+    assert yes.writes == (RecordAnswer("hours", pending, state.turn),)
+    assert yes.state.pending is None and yes.state.position == state.position + 1
+
+
+def test_no_to_a_confirmation_asks_again_and_records_nothing(dialog: Dialog) -> None:
+    asked = step(dialog, _at(dialog, "hours"), FreeText("my boss decides but sometimes I can move a shift"))
+    again = step(dialog, asked.state, FreeText("n"))
+    assert again.writes == () and again.state.pending is None
+    question = again.replies[0]
+    assert isinstance(question, Question) and question.hint == messages.CONFIRM_AGAIN
+    # An old "Yes" pressed after that is stale: there is nothing to confirm any more.
+    late = step(dialog, again.state, Confirm(True, asked.state.turn))
+    assert late.writes == () and isinstance(late.replies[0], Text)
+    assert late.replies[0].text == messages.CONFIRM_STALE
+
+
+def test_typed_yes_confirms_and_new_words_are_read_afresh(dialog: Dialog) -> None:
+    asked = step(dialog, _at(dialog, "hours"), FreeText("my boss decides but sometimes I can move a shift"))
+    assert step(dialog, asked.state, FreeText("Yes!")).writes
+    fresh = step(dialog, asked.state, FreeText("3"))
+    mine = dialog.distinctions[dialog.index_of("hours") or 0].choices[2].id
+    assert fresh.writes == (RecordAnswer("hours", mine, asked.state.turn),)
+
+
+def test_a_confirmation_is_set_aside_by_any_other_event(dialog: Dialog) -> None:
+    asked = step(dialog, _at(dialog, "hours"), FreeText("my boss decides but sometimes I can move a shift"))
+    shown = step(dialog, asked.state, Why())
+    assert shown.state.pending is None
+    assert step(dialog, shown.state, FreeText("yes")).writes == ()  # "yes" is no longer a confirmation
+
+
+def test_a_confirmation_from_an_older_turn_is_stale(dialog: Dialog) -> None:
+    asked = step(dialog, _at(dialog, "hours"), FreeText("my boss decides but sometimes I can move a shift"))
+    stale = step(dialog, asked.state, Confirm(True, asked.state.turn - 1))
+    assert stale.writes == () and stale.state == asked.state
+
+
+@pytest.mark.parametrize("text", ["dunno", "not sure", "I don't know", "skip"])
+def test_not_knowing_offers_a_skip(dialog: Dialog, text: str) -> None:
+    asked = step(dialog, _at(dialog, "value"), FreeText(text))
+    offer = asked.replies[0]
+    assert isinstance(offer, Confirmation) and offer.label is None and asked.writes == ()
+    skipped = step(dialog, asked.state, Confirm(True, offer.turn))
+    assert skipped.writes == (RecordAnswer("value", None, offer.turn),)
+
+
+def test_a_third_miss_offers_a_skip_instead_of_asking_again(dialog: Dialog) -> None:
+    state = _at(dialog, "work")
+    for _ in range(2):
+        state = step(dialog, state, FreeText("purple elephants")).state
+    third = step(dialog, state, FreeText("purple elephants"))
+    offer = third.replies[0]
+    assert isinstance(offer, Confirmation) and offer.label is None
+    assert offer.text == messages.CONFIRM_SKIP_AFTER_MISSES
+
+
+def test_summary_before_the_end_says_how_many_remain_and_gives_no_verdict(dialog: Dialog) -> None:
+    profile = step(dialog, state_in(Phase.ASKING, dialog), Summary()).replies[0]
+    assert isinstance(profile, Profile) and not profile.finished
+    assert profile.remaining == dialog.total - 1
+    assert profile.headline is None and profile.closing is None and profile.look_next == ()
+
+
+def test_elena_is_met_before_she_is_pictured_on_every_path(dialog: Dialog) -> None:
+    means = dialog.distinctions[dialog.index_of("means") or 0]
+    for choice in means.choices:
+        result = step(dialog, _at(dialog, "means"), Choose("means", choice.id, 4))
+        x = next(r for r in result.replies if isinstance(r, Explanation))
+        told = f"{x.job}\n{x.career}\n{x.yours}"
+        assert "Elena" in x.job and "waits tables" in x.job and "wrestling" in x.career
+        # She is introduced (her fees, her job) before her wish is pictured, whatever the answer.
+        assert told.index("Elena needs") < told.index("wrestling") and "picture" not in told.lower()
+        assert "Elena" not in x.yours and "tables" not in x.yours  # the example is not told twice
+
+
+def test_the_whole_difference_is_told_to_someone_who_answers_job_every_time(dialog: Dialog) -> None:
+    state = step(dialog, new_state(dialog), Start()).state
+    told: list[Explanation] = []
+    while state.phase is Phase.ASKING:
+        distinction = dialog.distinctions[state.position]
+        job = next(c for c in distinction.choices if c.leans is Lean.JOB)
+        result = step(dialog, state, Choose(distinction.id, job.id, state.turn))
+        told += [r for r in result.replies if isinstance(r, Explanation)]
+        state = result.state
+    assert [x.career for x in told] == [d.explain.career for d in dialog.distinctions]
+    profile = step(dialog, state, Summary()).replies[0]
+    assert isinstance(profile, Profile) and len(profile.look_next) == dialog.total

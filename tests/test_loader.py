@@ -23,7 +23,7 @@ distinctions:
     choices:
       - {id: pay, label: Pay, leans: job, reflection: Fine.}
       - {id: joy, label: Joy, leans: career, reflection: Nice., synonyms: [fun]}
-    explain: {job: J., mixed: M., career: C.}
+    explain: {job: J., career: C.}
     why: Because.
 outro:
   heading: Profile
@@ -75,6 +75,10 @@ def test_builtin_content_covers_the_eight_distinctions() -> None:
         (("version: 1", "version: one"), "2:10", "not a whole number"),
         (("synonyms: [fun]", "synonyms: [no]"), "11:76", "a synonym is not text"),
         (("title: Tiny\n", "title: Tiny\n  bad: indent\n"), "4:6", "not valid YAML"),
+        # Both sides of the difference, always: a missing side is located and named.
+        (("{job: J., career: C.}", "{job: J.}"), "12:14", "missing 'career'"),
+        (("{job: J., career: C.}", "{career: C.}"), "12:14", "missing 'job'"),
+        (("{job: J., career: C.}", "{job: J., mixed: M., career: C.}"), "12:24", "unknown key 'mixed'"),
     ],
 )
 def test_errors_name_file_line_and_column(change: tuple[str, str], where: str, problem: str) -> None:
