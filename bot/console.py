@@ -4,8 +4,12 @@ Rules:
 - One input line is one turn; every reply is printed and flushed only after the turn is
   committed, so what the person has seen acknowledged is on disk.
 - Works with a TTY or with piped input; end of input ends the chat cleanly.
-- ``/quit`` leaves; ``/forget`` asks for a "yes" before erasing; other ``/commands`` map to
-  engine events; anything else is a free-text answer.
+- ``/quit`` leaves; ``/forget`` asks for a "yes" before erasing; ``/help`` is the terminal's
+  own (no buttons here, and it lists ``/quit``); other ``/commands`` map to engine events;
+  anything else is a free-text answer (a confirmation is answered with y or n).
+- A finished profile is also drawn as a PNG (``bot.chart``) into ``chart``, and the path is
+  printed; a file that cannot be written is reported in one line, the chat goes on.
+- At a terminal, the prompt has line editing and history (``readline``).
 - On a terminal, long lines are wrapped at word boundaries to its width (a numbered choice
   keeps its indent); piped output is left unwrapped, one reply paragraph per line.
 """
@@ -17,13 +21,15 @@ import re
 import sys
 import textwrap
 import threading
+from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.conversations import Conversations
 from bot.render import PLAIN, reply_text
 from dialogs import messages
 from dialogs.events import COMMANDS, Event, FreeText, Start
-from dialogs.replies import Question, Reply, Text
+from dialogs.replies import Confirmation, Profile, Question, Reply, Text
 from storage.keys import SessionKey
 
 PROMPT = "> "
@@ -47,7 +53,9 @@ class Console:
         out: TextIO = sys.stdout,
         echo: bool = False,
         width: int | None = None,
+        chart: Path | None = None,
     ) -> None:
+        self.chart = chart  # where a finished profile's picture goes; None: not drawn
         self.conversations = conversations
         self.echo = echo  # piped input is not shown by a terminal: echo it for a readable log
         self.width = width  # None: do not wrap
@@ -58,12 +66,26 @@ class Console:
         for reply in replies:
             text = reply_text(reply, PLAIN, numbered=isinstance(reply, Question))
             if isinstance(reply, Text | Question) and reply.actions:
-                hints = " ".join(f"/{a.value}" for a in reply.actions)
-                text += f"\n({hints})"
+                hints = [f"/{a.value}" for a in reply.actions] + [messages.TERMINAL_QUIT_HINT]
+                text += f"\n({' '.join(hints)})"
+            if isinstance(reply, Confirmation):
+                text += " " + messages.TERMINAL_CONFIRM_HINT
             if self.width:
                 text = wrap(text, self.width)
             self.out.write(text + "\n\n")
+            if isinstance(reply, Profile) and reply.finished and self.chart is not None:
+                self.out.write(self._draw(reply) + "\n\n")
         self.out.flush()
+
+    def _draw(self, profile: Profile) -> str:
+        from bot.chart import chart_of, render_png  # Pillow loads only when a chart is drawn
+
+        assert self.chart is not None
+        try:
+            self.chart.write_bytes(render_png(chart_of(profile.title, profile.lines)))
+        except OSError as exc:
+            return messages.CHART_FAILED.format(reason=exc.strerror or exc)
+        return messages.CHART_SAVED.format(path=self.chart)
 
     async def turn(self, event: Event) -> None:
         result = await self.conversations.handle(self.key, event)
@@ -92,6 +114,9 @@ class Console:
             if command == "quit":
                 self.out.write(await self._goodbye() + "\n")
                 break
+            if command == "help":
+                self.out.write(messages.TERMINAL_HELP + "\n\n")
+                continue
             if command == "forget":
                 self.out.write(messages.FORGET_CONFIRM + " (yes/no)\n")
                 self.out.flush()
@@ -111,14 +136,28 @@ class Console:
         self.out.flush()
 
 
+def _edited_line() -> str:
+    """One line from the terminal through readline; an empty string at the end of input."""
+    try:
+        return input() + "\n"
+    except EOFError:
+        return ""
+
+
 def read_lines(source: TextIO) -> asyncio.Queue[str | None]:
     """Feed input lines into a queue from a daemon thread, so the event loop never blocks
     and a pending read never keeps the process alive after /quit. ``None`` marks the end."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str | None] = asyncio.Queue()
 
+    read: Callable[[], str] = source.readline
+    if source is sys.stdin and source.isatty():
+        import readline  # noqa: F401  (importing it gives input() line editing and history)
+
+        read = _edited_line
+
     def pump() -> None:
-        for line in iter(source.readline, ""):
+        for line in iter(read, ""):
             loop.call_soon_threadsafe(queue.put_nowait, line)
         loop.call_soon_threadsafe(queue.put_nowait, None)
 
