@@ -50,7 +50,8 @@ class Services:
 
 
 @asynccontextmanager
-async def open_service(settings: CoreSettings) -> AsyncIterator[Services]:
+async def open_service(settings: CoreSettings, db_named: str = "CAREERBOT_DB") -> AsyncIterator[Services]:
+    """``db_named``: how the operator gave the database path, for the error that names it."""
     try:
         dialogs = load_dialogs(settings.dialogs_path)
     except DialogError as exc:
@@ -61,9 +62,9 @@ async def open_service(settings: CoreSettings) -> AsyncIterator[Services]:
             f"expected one of: {', '.join(sorted(dialogs))}"
         )
     try:
-        store = await SessionStore.open(settings.db_path)
+        store = await SessionStore.open(settings.db_path, busy_timeout=settings.busy_timeout)
     except StorageError as exc:
-        raise StartupError(f"CAREERBOT_DB: {exc}") from None
+        raise StartupError(f"{db_named}: {exc}") from None
     try:
         conversations = Conversations(store, dialogs, settings.default_dialog)
         async with open_workshops(conversations) as workshops:

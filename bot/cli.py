@@ -42,7 +42,7 @@ async def _chat(args: argparse.Namespace, env: dict[str, str]) -> None:
     if args.db is not None:
         env["CAREERBOT_DB"] = str(args.db)
     settings = core_settings(env)
-    async with open_service(settings) as services:
+    async with open_service(settings, "--db" if args.db is not None else "CAREERBOT_DB") as services:
         user = args.user or _login_name()
         width = shutil.get_terminal_size().columns - 1 if sys.stdout.isatty() else None
         console = Console(services.conversations, user, echo=not sys.stdin.isatty(), width=width)

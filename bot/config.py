@@ -41,6 +41,7 @@ SETTINGS = (
     "CAREERBOT_DIALOGS",
     "CAREERBOT_DEFAULT_DIALOG",
     "CAREERBOT_LOG_LEVEL",
+    "CAREERBOT_BUSY_TIMEOUT",
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_API_BASE_URL",
     "TELEGRAM_WEBHOOK_URL",
@@ -127,6 +128,19 @@ def _integer(env: Mapping[str, str], name: str, default: int | None) -> int | No
     return int(value)
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _optional(env, name)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise ConfigError(f"{name}={value!r} is not a number of seconds, expected e.g. 5 or 0.5, up to 3600")
+    return seconds
+
+
 def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
     value = _optional(env, name)
     if value is not None and not value.startswith(tuple(f"{s}://" for s in schemes)):
@@ -140,6 +154,7 @@ class CoreSettings:
     dialogs_path: Path
     default_dialog: str
     log_level: str
+    busy_timeout: float = 5.0  # seconds to wait for another process holding the database
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> CoreSettings:
@@ -153,6 +168,7 @@ class CoreSettings:
             dialogs_path=Path(_optional(env, "CAREERBOT_DIALOGS") or BUILTIN_CONTENT),
             default_dialog=_optional(env, "CAREERBOT_DEFAULT_DIALOG") or DEFAULT_DIALOG_ID,
             log_level=log_level,
+            busy_timeout=_seconds(env, "CAREERBOT_BUSY_TIMEOUT", 5.0),
         )
 
 

@@ -10,10 +10,14 @@ Rules:
 - Recently saved sessions are served from a write-through cache (``bot.cache``), so a busy
   turn costs no read from the file; the version check keeps that safe.
 - ``/forget`` goes through here too, under the same lock.
+- A database that stays busy past the busy timeout, or a full disk, does not end the
+  process: the turn is answered with one line saying it was not saved and to try again
+  (``Turn.saved`` is False), so every adapter tells the person the same thing.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -26,9 +30,10 @@ from dialogs.events import Event, Start
 from dialogs.replies import Reply, Text
 from dialogs.state import SessionState
 from storage.keys import SessionKey
-from storage.sessions import Loaded, SessionStore, VersionConflict
+from storage.sessions import Loaded, SessionStore, StorageUnavailable, VersionConflict
 
 _CONFLICT_RETRIES = 3
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +41,7 @@ class Turn:
     replies: tuple[Reply, ...]
     state: SessionState
     dialog: Dialog
+    saved: bool = True  # False: the database was unavailable and nothing was recorded
 
 
 class Conversations:
@@ -53,6 +59,14 @@ class Conversations:
         if wanted is not None and wanted not in self.dialogs:
             text = messages.UNKNOWN_DIALOG.format(dialog=wanted, known=", ".join(sorted(self.dialogs)))
             return Turn((Text(text),), SessionState(self.default_dialog), self.dialogs[self.default_dialog])
+        try:
+            return await self._turn(key, event, wanted)
+        except StorageUnavailable as exc:
+            log.warning("a turn was not saved, the person was asked to try again: %s", exc)
+            dialog = self.dialogs[self.default_dialog]
+            return Turn((Text(messages.NOT_SAVED),), SessionState(dialog.id), dialog, saved=False)
+
+    async def _turn(self, key: SessionKey, event: Event, wanted: str | None) -> Turn:
         async with self._locks.hold(key):
             for attempt in range(_CONFLICT_RETRIES):
                 loaded = await self._load(key, wanted)

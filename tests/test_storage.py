@@ -161,6 +161,20 @@ async def test_a_newer_schema_is_refused(db_path: Path) -> None:
         await SessionStore.open(db_path)
 
 
+async def test_a_newer_schema_is_refused_before_anything_changes(tmp_path: Path) -> None:
+    path = tmp_path / "newer.db"
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE from_the_future (x)")
+        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    path.chmod(0o640)
+    with pytest.raises(StorageError, match="newer than this program"):
+        await SessionStore.open(path)
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["newer.db"]
+
+
 async def test_unwritable_location_is_a_storage_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
