@@ -109,8 +109,8 @@ def conversation(dialog: Dialog, style: Style) -> ConversationHandler[Any]:
             context.user_data.setdefault("answers", {})[distinction.id] = choice.id
             await query.edit_message_text(f"{style.text(distinction.question)}\n✓ {style.bold(choice.label)}")
             explained = (
-                f"{style.text(choice.reflection)}\n\n{style.bold(distinction.title)}: "
-                f"{style.text(distinction.explain[choice.leans])}"
+                f"{style.bold(distinction.title)}\n{style.text(distinction.explain.job)}\n"
+                f"{style.text(distinction.explain.career)}\n{style.text(choice.reflection)}"
             )
             await context.bot.send_message(chat_id, explained)
             if position + 1 < total:

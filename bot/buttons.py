@@ -12,6 +12,8 @@ Kinds:
 - ``a`` answer: owner, distinction, choice, turn
 - ``c`` command: owner, action (an ``Action`` value, or ``forget-yes`` / ``forget-no``)
 - ``w`` workshop vote: workshop number, distinction, choice
+- ``k`` confirmation: owner, distinction, ``y`` or ``n``, turn (the answer to a
+  ``Confirmation``: yes records what the bot read, no asks again)
 """
 
 from __future__ import annotations
@@ -46,7 +48,15 @@ class VoteButton:
     choice: str
 
 
-Button = AnswerButton | CommandButton | VoteButton
+@dataclass(frozen=True, slots=True)
+class ConfirmButton:
+    owner: str
+    distinction: str
+    yes: bool
+    turn: int
+
+
+Button = AnswerButton | CommandButton | VoteButton | ConfirmButton
 
 
 def encode(button: Button) -> str:
@@ -54,6 +64,8 @@ def encode(button: Button) -> str:
         fields = ["a", button.owner, button.distinction, button.choice, str(button.turn)]
     elif isinstance(button, CommandButton):
         fields = ["c", button.owner, button.action]
+    elif isinstance(button, ConfirmButton):
+        fields = ["k", button.owner, button.distinction, "y" if button.yes else "n", str(button.turn)]
     else:
         fields = ["w", str(button.workshop), button.distinction, button.choice]
     for field in fields:
@@ -74,6 +86,8 @@ def decode(data: str) -> Button | None:
         return AnswerButton(fields[0], fields[1], fields[2], int(fields[3]))
     if kind == "c" and len(fields) == 2:
         return CommandButton(fields[0], fields[1])
+    if kind == "k" and len(fields) == 4 and fields[2] in ("y", "n") and fields[3].isdigit():
+        return ConfirmButton(fields[0], fields[1], fields[2] == "y", int(fields[3]))
     if kind == "w" and len(fields) == 3 and fields[0].isdigit():
         return VoteButton(int(fields[0]), fields[1], fields[2])
     return None

@@ -28,6 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--user", default=None, help="whose conversation (default: your login name)")
     chat.add_argument("--db", type=Path, default=None, help="SQLite file (default: $CAREERBOT_DB)")
     chat.add_argument("--dialog", default=None, help="dialog id (default: $CAREERBOT_DEFAULT_DIALOG)")
+    chat.add_argument(
+        "--chart",
+        type=Path,
+        default=None,
+        help="where the picture of your profile goes (default: beside the database)",
+    )
     check = commands.add_parser("check", help="validate dialog YAML files")
     check.add_argument("path", nargs="?", type=Path, default=None)
     commands.add_parser("telegram", help="run the Telegram bot")
@@ -45,8 +51,17 @@ async def _chat(args: argparse.Namespace, env: dict[str, str]) -> None:
     async with open_service(settings, "--db" if args.db is not None else "CAREERBOT_DB") as services:
         user = args.user or _login_name()
         width = shutil.get_terminal_size().columns - 1 if sys.stdout.isatty() else None
-        console = Console(services.conversations, user, echo=not sys.stdin.isatty(), width=width)
+        chart = args.chart or _chart_beside(settings.db_path, user)
+        console = Console(
+            services.conversations, user, echo=not sys.stdin.isatty(), width=width, chart=chart
+        )
         await console.run(read_lines(sys.stdin), args.dialog)
+
+
+def _chart_beside(db_path: Path, user: str) -> Path:
+    """careerbot.db -> careerbot-ana.png: one picture per person, next to their answers."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in user)[:64] or "me"
+    return db_path.with_name(f"{db_path.stem}-{safe}.png")
 
 
 def _login_name() -> str:

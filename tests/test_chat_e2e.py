@@ -79,7 +79,7 @@ def test_sigkill_mid_conversation_loses_nothing_acknowledged(tmp_path: Path) -> 
 
     second = Chat(db, "ana")
     output = second.wait_for_prompts(1)
-    resumed_at = int(re.search(r"You are at (\d)/8", output).group(1))  # type: ignore[union-attr]
+    resumed_at = int(re.search(r"here is question (\d)", output).group(1))  # type: ignore[union-attr]
     assert resumed_at in (4, 5)
     for number, _ in enumerate(range(resumed_at, 9), start=2):
         second.send("2")
@@ -100,14 +100,15 @@ def test_piped_session_resumes_and_quits(tmp_path: Path) -> None:
         command, input="2\nmoney\n/quit\n", capture_output=True, text=True, env=env, timeout=WAIT
     )
     assert first.returncode == 0
-    assert "What the work gives you  2/8" in first.stdout
+    assert "Question 2 of 8 ▰▱▱▱▱▱▱▱\nWhat the work gives you:" in first.stdout
     assert "Goodbye!" in first.stdout
     second = subprocess.run(
         command, input="/summary\n/restart\n", capture_output=True, text=True, env=env, timeout=WAIT
     )
-    assert "Welcome back! You are at 3/8" in second.stdout
-    assert "A trade I am getting better at (in between)" in second.stdout
-    assert "Mainly the pay (job)" in second.stdout
+    assert "You have answered 2 of 8 questions; here is question 3" in second.stdout
+    assert "“A trade I am getting better at”, in between" in second.stdout
+    assert "“Mainly the pay”, leans towards a job" in second.stdout
+    assert "6 questions to go" in second.stdout
     assert "Starting again from the beginning" in second.stdout
     assert answers_in(db) == []
 

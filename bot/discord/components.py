@@ -17,11 +17,12 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.buttons import AnswerButton, CommandButton, VoteButton, decode, encode
+from bot.buttons import AnswerButton, CommandButton, ConfirmButton, VoteButton, decode, encode
 from bot.discord.custom_ids import (
     ANSWER_FIELD,
     ANSWER_TEMPLATE,
     COMMAND_TEMPLATE,
+    CONFIRM_TEMPLATE,
     CONTROL_TEMPLATE,
     OWN_WORDS_TEMPLATE,
     VOTE_TEMPLATE,
@@ -42,6 +43,7 @@ MODAL_TIMEOUT = 15 * 60.0  # an unanswered modal is dropped from memory after Di
 class Router(Protocol):
     async def answer(self, interaction: discord.Interaction[Any], data: AnswerButton) -> None: ...
     async def command(self, interaction: discord.Interaction[Any], data: CommandButton) -> None: ...
+    async def confirm(self, interaction: discord.Interaction[Any], data: ConfirmButton) -> None: ...
     async def own_words(self, interaction: discord.Interaction[Any], data: OwnWords) -> None: ...
 
 
@@ -114,6 +116,29 @@ class CommandItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=COMMA
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await router_of(interaction).command(interaction, self.data)
+
+
+class ConfirmItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CONFIRM_TEMPLATE):
+    """Yes / Choose again under a ``Confirmation``; the custom_id carries the turn."""
+
+    def __init__(self, data: ConfirmButton, text: str = "", *, row: int | None = None):
+        style = discord.ButtonStyle.primary if data.yes else discord.ButtonStyle.secondary
+        super().__init__(
+            discord.ui.Button(label=label(text) or None, custom_id=encode(data), style=style, row=row)
+        )
+        self.data = data
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ConfirmItem:
+        data = decode(match.string)
+        if not isinstance(data, ConfirmButton):
+            raise ValueError(f"not a confirmation button: {match.string!r}")
+        return cls(data)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await router_of(interaction).confirm(interaction, self.data)
 
 
 class OwnWordsItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=OWN_WORDS_TEMPLATE):
@@ -202,7 +227,7 @@ class WorkshopControlItem(
         await workshop_router_of(interaction).control(interaction, self.data)
 
 
-DYNAMIC_ITEMS = (AnswerItem, CommandItem, OwnWordsItem, VoteItem, WorkshopControlItem)
+DYNAMIC_ITEMS = (AnswerItem, CommandItem, ConfirmItem, OwnWordsItem, VoteItem, WorkshopControlItem)
 
 
 class OwnWordsModal(discord.ui.Modal):

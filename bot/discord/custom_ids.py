@@ -24,6 +24,7 @@ _F = r"[A-Za-z0-9_-]{1,32}"
 _V = re.escape(VERSION)
 ANSWER_TEMPLATE = rf"{_V}:a:{_F}:{_F}:{_F}:[0-9]{{1,9}}"
 COMMAND_TEMPLATE = rf"{_V}:c:{_F}:{_F}"
+CONFIRM_TEMPLATE = rf"{_V}:k:{_F}:{_F}:[yn]:[0-9]{{1,9}}"
 OWN_WORDS_TEMPLATE = rf"{_V}:t:(?P<owner>{_F}):(?P<distinction>{_F}):(?P<turn>[0-9]{{1,9}})"
 MODAL_TEMPLATE = rf"{_V}:m:(?P<owner>{_F}):(?P<distinction>{_F}):(?P<turn>[0-9]{{1,9}})"
 _N = "[0-9]{1,9}"
@@ -35,6 +36,7 @@ CONTROL_TEMPLATE = rf"{_V}:(?:wp:{_N}|wo:{_N}:{_F}|wk:{_N})"  # any of the three
 TEMPLATES = (
     ANSWER_TEMPLATE,
     COMMAND_TEMPLATE,
+    CONFIRM_TEMPLATE,
     OWN_WORDS_TEMPLATE,
     VOTE_TEMPLATE,
     CONTROL_TEMPLATE,

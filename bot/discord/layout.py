@@ -18,12 +18,12 @@ from typing import Any
 
 import discord
 
-from bot.buttons import AnswerButton, CommandButton
-from bot.discord.components import AnswerItem, CommandItem, OwnWordsItem
+from bot.buttons import AnswerButton, CommandButton, ConfirmButton
+from bot.discord.components import AnswerItem, CommandItem, ConfirmItem, OwnWordsItem
 from bot.discord.custom_ids import OwnWords
 from bot.render import DISCORD_MARKDOWN, reply_text, split_message
 from dialogs import messages
-from dialogs.replies import Action, Question, Reply, Text
+from dialogs.replies import Action, Confirmation, Question, Reply, Text
 
 MESSAGE_LIMIT = 2000
 _ROWS, _PER_ROW = 5, 5
@@ -57,6 +57,8 @@ def buttons_for(reply: Reply, owner: str) -> tuple[discord.ui.Item[Any], ...]:
         return _question_buttons(reply, owner)
     if isinstance(reply, Text) and reply.actions:
         return tuple(_action(owner, action, row=0) for action in reply.actions)
+    if isinstance(reply, Confirmation):
+        return _confirmation_buttons(reply, owner)
     return ()
 
 
@@ -68,6 +70,15 @@ def _action(owner: str, action: Action, row: int) -> CommandItem:
     )
     return CommandItem(
         CommandButton(owner, action.value), messages.DISCORD_ACTION_LABELS[action.value], style=style, row=row
+    )
+
+
+def _confirmation_buttons(c: Confirmation, owner: str) -> tuple[discord.ui.Item[Any], ...]:
+    words = messages.CONFIRM_BUTTONS
+    yes, no = ("yes", "no") if c.label is not None else ("skip-yes", "skip-no")
+    return tuple(
+        ConfirmItem(ConfirmButton(owner, c.distinction, key == yes, c.turn), words[key], row=0)
+        for key in (yes, no)
     )
 
 

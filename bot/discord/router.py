@@ -27,7 +27,7 @@ from typing import Any
 
 import discord
 
-from bot.buttons import FORGET_NO, FORGET_YES, AnswerButton, CommandButton
+from bot.buttons import FORGET_NO, FORGET_YES, AnswerButton, CommandButton, ConfirmButton
 from bot.conversations import Conversations
 from bot.discord.components import CommandItem, OwnWordsModal
 from bot.discord.custom_ids import OwnWords
@@ -35,7 +35,7 @@ from bot.discord.layout import Outgoing, lay_out, text_of
 from bot.discord.respond import NO_PINGS, Responder
 from bot.workshops import Workshops
 from dialogs import messages
-from dialogs.events import Back, Choose, Event, FreeText, Restart, Resume, Skip, Summary, Why
+from dialogs.events import Back, Choose, Confirm, Event, FreeText, Restart, Resume, Skip, Summary, Why
 from dialogs.replies import Action, Answered, Reply
 from storage.keys import SessionKey
 
@@ -126,6 +126,15 @@ class Router:
                 await responder.edit_pressed(text_of(replies[0]))
                 replies = replies[1:]
             await self._send(responder, replies, data.owner, strip_pressed=not recorded)
+
+    async def confirm(self, interaction: discord.Interaction[Any], data: ConfirmButton) -> None:
+        async with handling(interaction, self.on_done):
+            if await self._foreign(interaction, data.owner):
+                return
+            await interaction.response.defer()
+            turn = await self.conversations.handle(session_key(interaction), Confirm(data.yes, data.turn))
+            responder = Responder(interaction, self.ephemeral(interaction), self.clock)
+            await self._send(responder, turn.replies, data.owner, strip_pressed=True)
 
     async def command(self, interaction: discord.Interaction[Any], data: CommandButton) -> None:
         async with handling(interaction, self.on_done):

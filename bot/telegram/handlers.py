@@ -49,7 +49,7 @@ from bot.telegram.delivery import Place, answer, clear_keyboard, edit, send
 from bot.telegram.keyboards import asked_by, forget_keyboard
 from bot.workshops import Workshops
 from dialogs import messages
-from dialogs.events import COMMANDS, Choose, Event, FreeText, Start
+from dialogs.events import COMMANDS, Choose, Confirm, Event, FreeText, Start
 from dialogs.replies import Action, Answered, Reply
 from storage.keys import SessionKey
 
@@ -150,7 +150,9 @@ class Handlers:
             return
         pressed, user = query.message, query.from_user
         button = buttons.decode(query.data) if isinstance(query.data, str) else None
-        if pressed is None or not isinstance(button, buttons.AnswerButton | buttons.CommandButton):
+        if pressed is None or not isinstance(
+            button, buttons.AnswerButton | buttons.CommandButton | buttons.ConfirmButton
+        ):
             await answer(query, messages.BUTTON_EXPIRED)
             return
         action = button.action if isinstance(button, buttons.CommandButton) else None
@@ -237,10 +239,12 @@ class Handlers:
                 await send(context.bot, member.place, message)
 
 
-def _event_of(button: buttons.AnswerButton | buttons.CommandButton) -> Event | None:
+def _event_of(button: buttons.AnswerButton | buttons.CommandButton | buttons.ConfirmButton) -> Event | None:
     """The engine event a button stands for; None for the /forget buttons (and unknown ones)."""
     if isinstance(button, buttons.AnswerButton):
         return Choose(button.distinction, button.choice, button.turn)
+    if isinstance(button, buttons.ConfirmButton):
+        return Confirm(button.yes, button.turn)
     return COMMANDS[button.action] if button.action in _ACTIONS else None
 
 

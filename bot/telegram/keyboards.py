@@ -17,9 +17,9 @@ from collections.abc import Iterable
 
 from telegram import InlineKeyboardMarkup
 
-from bot.buttons import FORGET_NO, FORGET_YES, AnswerButton, CommandButton, decode, encode
+from bot.buttons import FORGET_NO, FORGET_YES, AnswerButton, CommandButton, ConfirmButton, decode, encode
 from dialogs import messages
-from dialogs.replies import Action, Question
+from dialogs.replies import Action, Confirmation, Question
 
 Button = dict[str, str]
 Keyboard = dict[str, list[list[Button]]]  # an InlineKeyboardMarkup, as sent
@@ -64,6 +64,18 @@ def actions_keyboard(actions: tuple[Action, ...], owner: int) -> Keyboard | None
     """A row of command buttons, or None when the reply offers no actions."""
     row = _action_row(actions, owner)
     return keyboard([row]) if row else None
+
+
+def confirmation_keyboard(confirmation: Confirmation, owner: int) -> Keyboard:
+    """Yes / Choose again (or, for an offered skip, Yes, skip it / No, let me answer)."""
+    words = messages.CONFIRM_BUTTONS
+    yes, no = ("yes", "no") if confirmation.label is not None else ("skip-yes", "skip-no")
+    distinction, turn = confirmation.distinction, confirmation.turn
+    row = [
+        button(words[key], encode(ConfirmButton(str(owner), distinction, key == yes, turn)))
+        for key in (yes, no)
+    ]
+    return keyboard([row])
 
 
 def forget_keyboard(owner: int) -> Keyboard:

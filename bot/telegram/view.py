@@ -19,8 +19,8 @@ from telegram import User
 from telegram.constants import MessageLimit
 
 from bot.render import TELEGRAM_HTML, answered_text, reply_text, split_message
-from bot.telegram.keyboards import Keyboard, actions_keyboard, question_keyboard
-from dialogs.replies import Answered, Question, Reply, Text
+from bot.telegram.keyboards import Keyboard, actions_keyboard, confirmation_keyboard, question_keyboard
+from dialogs.replies import Answered, Confirmation, Question, Reply, Text
 
 MESSAGE_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096
 
@@ -41,6 +41,8 @@ def _keyboard(reply: Reply, owner: int) -> Keyboard | None:
         return question_keyboard(reply, owner)
     if isinstance(reply, Text):
         return actions_keyboard(reply.actions, owner)
+    if isinstance(reply, Confirmation):
+        return confirmation_keyboard(reply, owner)
     return None
 
 

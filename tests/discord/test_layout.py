@@ -22,7 +22,7 @@ OWNER = "300000000000000001"
 
 def _question(choices: int, label: str = "A choice") -> Question:
     views = tuple(ChoiceView(f"c{n}", f"{label} {n}") for n in range(choices))
-    return Question("d", "Title", "Text?", views, Progress(1, 8), turn=3)
+    return Question("d", "Title", "Text?", views, Progress(1, 8, 0), turn=3)
 
 
 def test_a_turn_reads_as_few_messages_with_buttons_on_the_question(dialog: Dialog) -> None:

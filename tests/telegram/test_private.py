@@ -43,7 +43,7 @@ async def test_whole_conversation_by_buttons_ends_with_the_profile(
     assert tg.texts(CHAT.id)[0] == dialog.intro
     for number, distinction in enumerate(dialog.distinctions, 1):
         shown = question(tg, CHAT.id)
-        assert f"{number}/{dialog.total}" in visible(shown["text"])
+        assert f"Question {number} of {dialog.total}" in visible(shown["text"])
         assert asked(shown).distinction == distinction.id
         choice = distinction.choices[-1]
         mark = len(tg.calls)
@@ -57,7 +57,8 @@ async def test_whole_conversation_by_buttons_ends_with_the_profile(
         assert visible(edited["text"]) == f"{distinction.question}\n✓ {choice.label}"
         explanation = visible(sent_since(tg, mark)[0]["text"])
         assert choice.reflection in explanation
-        assert distinction.explain[choice.leans] in explanation
+        # Both sides of the difference, whatever was chosen.
+        assert distinction.explain.job in explanation and distinction.explain.career in explanation
     turn = await conversations.current(KEY)
     assert turn is not None and turn.state.phase is Phase.DONE
     assert [a.choice for a in turn.state.answers] == [d.choices[-1].id for d in dialog.distinctions]
@@ -123,7 +124,7 @@ async def test_action_buttons_and_welcome_back(tg: FakeTelegram, bot: Bot, dialo
     await bot.do(tg.say(CHAT, ANA, "/start"))
     welcome = tg.chat_messages(CHAT.id)[-2]
     assert visible(welcome["text"]) == messages.WELCOME_BACK.format(
-        progress=f"1/{dialog.total}", title=dialog.title
+        title=dialog.title, answered=1, total=dialog.total, position=1
     )
     assert tg.buttons(welcome) == [messages.TELEGRAM_BUTTONS["restart"]]
     await bot.do(tg.press(ANA, welcome, messages.TELEGRAM_BUTTONS["restart"]))
@@ -236,3 +237,19 @@ async def test_a_press_is_answered_only_after_its_answer_is_stored(
     for distinction in dialog.distinctions[:3]:
         await bot.do(tg.press(ANA, question(tg, CHAT.id), distinction.choices[0].label))
     assert stored_when_answered == [1, 2, 3]
+
+
+async def test_words_the_bot_is_not_sure_of_are_confirmed_with_buttons(
+    tg: FakeTelegram, bot: Bot, conversations: Conversations, dialog: Dialog
+) -> None:
+    await bot.do(tg.say(CHAT, ANA, "/start"))
+    await bot.do(tg.say(CHAT, ANA, "it is a role i do for the salary but i also like the trade"))
+    asking = tg.last(CHAT.id)
+    labels = [b["text"] for row in asking["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == [messages.CONFIRM_BUTTONS["yes"], messages.CONFIRM_BUTTONS["no"]]
+    turn = await conversations.current(KEY)
+    assert turn is not None and turn.state.answers == () and turn.state.pending is not None
+    await bot.do(tg.press(ANA, asking, messages.CONFIRM_BUTTONS["yes"]))
+    turn = await conversations.current(KEY)
+    assert turn is not None and [a.choice for a in turn.state.answers] == [turn.state.answers[0].choice]
+    assert turn.state.position == 1 and turn.state.pending is None

@@ -57,9 +57,8 @@ async def test_restart_mid_conversation_then_resume(
             running(services, settings_for(tg), rate_limiter=relaxed_limiter()) as bot,
         ):
             await bot.do(tg.say(CHAT, ANA, "/start"))
-            progress = f"4/{dialog.total}"
             assert tg.texts(CHAT.id)[-2] == messages.WELCOME_BACK.format(
-                progress=progress, title=dialog.title
+                title=dialog.title, answered=3, total=dialog.total, position=4
             )
             assert asked(question(tg, CHAT.id)).distinction == dialog.distinctions[3].id
             # The question from before the restart still works: its data names everything.
