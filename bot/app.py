@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from bot.config import ConfigError, CoreSettings
 from bot.conversations import Conversations
 from bot.workshops import Workshops, open_workshops
-from dialogs.loader import DialogError, load_dialogs
+from dialogs.loader import BUILTIN_CONTENT, DialogError, load_dialogs
 from storage.sessions import SessionStore, StorageError
 
 
@@ -49,18 +49,28 @@ class Services:
     settings: CoreSettings
 
 
+def _loaded(settings: CoreSettings, dialogs: Mapping[str, object]) -> str:
+    known = ", ".join(sorted(dialogs))
+    if settings.dialogs_path == BUILTIN_CONTENT:
+        return f"expected one of: {known}"
+    # CAREERBOT_DIALOGS replaces the built-in dialogs rather than adding to them.
+    folder = settings.dialogs_path
+    return f"the CAREERBOT_DIALOGS folder {folder} has: {known} (instead of the built-in ones)"
+
+
 @asynccontextmanager
-async def open_service(settings: CoreSettings, db_named: str = "CAREERBOT_DB") -> AsyncIterator[Services]:
-    """``db_named``: how the operator gave the database path, for the error that names it."""
+async def open_service(
+    settings: CoreSettings, db_named: str = "CAREERBOT_DB", dialog: str | None = None
+) -> AsyncIterator[Services]:
+    """``db_named``: how the operator gave the database path, for the error that names it;
+    ``dialog``: the one ``--dialog`` asked for, refused like a wrong default if not loaded."""
     try:
         dialogs = load_dialogs(settings.dialogs_path)
     except DialogError as exc:
         raise StartupError(str(exc)) from None
-    if settings.default_dialog not in dialogs:
-        raise StartupError(
-            f"CAREERBOT_DEFAULT_DIALOG={settings.default_dialog!r} is not a loaded dialog, "
-            f"expected one of: {', '.join(sorted(dialogs))}"
-        )
+    for name, wanted in (("CAREERBOT_DEFAULT_DIALOG", settings.default_dialog), ("--dialog", dialog)):
+        if wanted is not None and wanted not in dialogs:
+            raise StartupError(f"{name}={wanted!r} is not a loaded dialog, {_loaded(settings, dialogs)}")
     try:
         store = await SessionStore.open(settings.db_path, busy_timeout=settings.busy_timeout)
     except StorageError as exc:

@@ -45,10 +45,13 @@ def _parser() -> argparse.ArgumentParser:
 async def _chat(args: argparse.Namespace, env: dict[str, str]) -> None:
     from bot.console import Console, read_lines
 
+    if args.user is not None and not _is_utf8(args.user):
+        raise StartupError("--user is not UTF-8 text, expected a name such as --user ana")
     if args.db is not None:
         env["CAREERBOT_DB"] = str(args.db)
     settings = core_settings(env)
-    async with open_service(settings, "--db" if args.db is not None else "CAREERBOT_DB") as services:
+    db_named = "--db" if args.db is not None else "CAREERBOT_DB"
+    async with open_service(settings, db_named, args.dialog) as services:
         user = args.user or _login_name()
         width = shutil.get_terminal_size().columns - 1 if sys.stdout.isatty() else None
         chart = args.chart or _chart_beside(settings.db_path, user)
@@ -62,6 +65,15 @@ def _chart_beside(db_path: Path, user: str) -> Path:
     """careerbot.db -> careerbot-ana.png: one picture per person, next to their answers."""
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in user)[:64] or "me"
     return db_path.with_name(f"{db_path.stem}-{safe}.png")
+
+
+def _is_utf8(text: str) -> bool:
+    # Bytes that are not UTF-8 reach argv as lone surrogates, which SQLite cannot store.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _login_name() -> str:

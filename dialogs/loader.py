@@ -8,6 +8,11 @@ Rules:
 - Unknown keys, missing keys, duplicate ids, a choice without a lean, empty text, text
   longer than a platform message, and ids unfit for button data are all errors.
 - The loader reads files and nothing else; it never touches the network or a clock.
+- A file over ``MAX_FILE_BYTES`` or nested deeper than ``MAX_DEPTH`` is refused before it
+  is composed: a dialog is a few dozen KB and a handful of levels deep, and composing is
+  recursive (50,000 levels would end in a ``RecursionError``) and memory-hungry.
+- PyYAML's own wording is turned into a sentence a counsellor can act on, and a word YAML
+  reads as true/false (``no``, ``yes``, ``on``) where text belongs is named as such.
 """
 
 from __future__ import annotations
@@ -32,6 +37,17 @@ MAX_ID_LENGTH = 12
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 DIALOG_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 MIN_CHOICES, MAX_CHOICES = 2, 5
+MAX_FILE_BYTES = 1_000_000
+# The built-in dialog is 5 levels deep; 20 leaves room for any sane shape.
+MAX_DEPTH = 20
+# PyYAML's problems, by the start of their wording, as what a person should do about them.
+_YAML_PROBLEMS = (
+    ("expected <block end>", "this line is indented unlike the lines around it, expected it lined up"),
+    ("mapping values are not allowed", "a ': ' in a value starts a new key, expected the value in quotes"),
+    ("could not find expected ':'", "this line is not 'key: value', expected a colon or a closing quote"),
+    ("found character '\\t'", "a tab is used for indenting, expected spaces"),
+    ("found unexpected end of stream", "a quote or bracket is never closed, expected it closed"),
+)
 
 T = TypeVar("T")
 
@@ -81,7 +97,11 @@ class _Reader:
         return found
 
     def text(self, node: Node, what: str, limit: int = MAX_TEXT_LENGTH) -> str:
-        if not isinstance(node, ScalarNode) or node.tag.endswith((":null", ":bool")):
+        if isinstance(node, ScalarNode) and node.tag.endswith(":bool"):
+            read = "true" if node.value.lower() in {"yes", "y", "true", "on"} else "false"
+            problem = f"{what} is not text: YAML read `{node.value}` as {read}; quote it"
+            raise self.where.fail(node, f'{problem}, expected "{node.value}"')
+        if not isinstance(node, ScalarNode) or node.tag.endswith(":null"):
             raise self.where.fail(node, f"{what} is not text, expected a string")
         value = str(node.value).strip()
         if not value:
@@ -184,14 +204,40 @@ def _outro(r: _Reader, node: Node) -> Outro:
     )
 
 
+def _yaml_problem(problem: str) -> str:
+    for start, sentence in _YAML_PROBLEMS:
+        if problem.startswith(start):
+            return sentence
+    return f"{problem}, expected YAML"
+
+
+def _check_depth(source: str, path: str) -> None:
+    """Walk the event stream (iterative, unlike composing) and refuse a too-deep nesting."""
+    depth = 0
+    for event in yaml.parse(source, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else f"{path}:1:1"
+                raise DialogError(
+                    f"{where}: the file is nested more than "
+                    f"{MAX_DEPTH} levels deep here, expected a dialog a few levels deep"
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def parse_dialog(source: str, path: str) -> Dialog:
     """Parse one dialog from YAML text; ``path`` is only used in error messages."""
     try:
+        _check_depth(source, path)
         root = yaml.compose(source, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
-        raise DialogError(f"{where}: the file is not valid YAML ({exc.problem}), expected YAML") from None
+        problem = _yaml_problem(exc.problem or "")
+        raise DialogError(f"{where}: the file is not valid YAML: {problem}") from None
     r = _Reader(path)
     if root is None:
         raise DialogError(f"{path}:1:1: the file is empty, expected a dialog mapping")
@@ -213,6 +259,12 @@ def parse_dialog(source: str, path: str) -> Dialog:
 
 def load_file(path: Path) -> Dialog:
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise DialogError(
+                f"{path}:1:1: the file is {size:,} bytes, expected at most {MAX_FILE_BYTES:,} "
+                "(a dialog is a few dozen KB)"
+            )
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DialogError(

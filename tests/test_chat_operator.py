@@ -124,3 +124,43 @@ def test_a_database_folder_that_does_not_exist_is_refused_naming_the_setting(tmp
             "expected an existing folder"
         ]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unknown_dialog_or_a_user_that_is_not_utf8_exits_2_in_one_line(tmp_path: Path) -> None:
+    nope = chat(["--db", "c.db", "--dialog", "nope"], "", tmp_path)
+    assert nope.returncode == 2
+    assert nope.stderr.splitlines() == [
+        "careerbot: --dialog='nope' is not a loaded dialog, expected one of: job-vs-career"
+    ]
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "j.yaml").write_text((ROOT / "dialogs/content/job_vs_career.yaml").read_text())
+    replaced = chat(["--db", "c.db", "--dialog", "nope"], "", tmp_path, {"CAREERBOT_DIALOGS": "mine"})
+    assert replaced.returncode == 2
+    assert replaced.stderr.splitlines() == [
+        "careerbot: --dialog='nope' is not a loaded dialog, the CAREERBOT_DIALOGS folder mine has: "
+        "job-vs-career (instead of the built-in ones)"
+    ]
+    odd = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "chat",
+            "--db",
+            "c.db",
+            b"--user=\xff\xfe".decode(errors="surrogateescape"),
+        ],
+        input="",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)},
+        timeout=WAIT,
+        check=False,
+    )
+    assert odd.returncode == 2
+    assert odd.stderr.splitlines() == [
+        "careerbot: --user is not UTF-8 text, expected a name such as --user ana"
+    ]
+    assert not (tmp_path / "c.db").exists()
