@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("telegram", help="run the Telegram bot")
     commands.add_parser("discord", help="run the Discord bot")
     commands.add_parser("run", help="run every adapter that has a token configured")
+    commands.add_parser("health", help="exit 0 if the settings, dialogs and database are usable")
     return parser
 
 
@@ -95,6 +96,24 @@ def _check(path: Path | None, env: dict[str, str]) -> int:
     return 0
 
 
+def _health(env: dict[str, str]) -> int:
+    """For a container's HEALTHCHECK or a monitor: settings, dialogs, then the database."""
+    from storage.health import problem
+
+    settings = core_settings(env)
+    try:
+        load_dialogs(settings.dialogs_path)
+    except DialogError as exc:
+        print(f"careerbot: {exc}", file=sys.stderr)
+        return 1
+    found = problem(settings.db_path)
+    if found is not None:
+        print(f"careerbot: CAREERBOT_DB: {found}", file=sys.stderr)
+        return 1
+    print("ok")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -103,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"careerbot: warning: {warning}", file=sys.stderr)
         if args.command == "check":
             return _check(args.path, env)
+        if args.command == "health":
+            return _health(env)
         if args.command == "chat":
             asyncio.run(_chat(args, env))
             return 0
