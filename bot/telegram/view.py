@@ -4,8 +4,9 @@ Rules:
 - Pure: replies in, ``Outgoing`` messages out; sending is ``delivery``'s job.
 - Text is Telegram HTML from ``bot.render.TELEGRAM_HTML``; everything that came from a
   person or from content is escaped there, and a person's name is escaped here.
-- A message longer than Telegram's 4096 characters is split at line breaks; the keyboard
-  goes on the last part, so the buttons sit under the end of the question.
+- A message longer than Telegram's 4096 characters (as a person sees them) is split at
+  line breaks, never inside a tag or an entity (``html_split``); the keyboard goes on the
+  last part, so the buttons sit under the end of the question.
 - In a group every message for a member starts with a mention of that member, so the
   group can see whose question it is.
 """
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 from telegram import User
 from telegram.constants import MessageLimit
 
-from bot.render import TELEGRAM_HTML, answered_text, reply_text, split_message
+from bot.render import TELEGRAM_HTML, answered_text, reply_text
+from bot.telegram.html_split import split_html
 from bot.telegram.keyboards import Keyboard, actions_keyboard, confirmation_keyboard, question_keyboard
 from dialogs.replies import Answered, Confirmation, Question, Reply, Text
 
@@ -48,7 +50,7 @@ def _keyboard(reply: Reply, owner: int) -> Keyboard | None:
 
 def split(text: str, markup: Keyboard | None) -> list[Outgoing]:
     """Text over Telegram's limit becomes several messages; the keyboard goes on the last."""
-    chunks = split_message(text, MESSAGE_LIMIT)
+    chunks = split_html(text, MESSAGE_LIMIT)
     return [Outgoing(chunk) for chunk in chunks[:-1]] + [Outgoing(chunks[-1], markup)]
 
 
@@ -66,7 +68,7 @@ def answered(reply: Answered, addressee: str | None = None) -> Outgoing:
     text = answered_text(reply, TELEGRAM_HTML)
     if addressee is not None:
         text = f"{addressee}\n{text}"
-    return Outgoing(split_message(text, MESSAGE_LIMIT)[-1])
+    return Outgoing(split_html(text, MESSAGE_LIMIT)[-1])
 
 
 def plain(text: str, addressee: str | None = None, markup: Keyboard | None = None) -> Outgoing:

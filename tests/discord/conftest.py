@@ -120,6 +120,8 @@ async def fake() -> AsyncIterator[FakeDiscord]:
         yield server
     finally:
         await server.stop()
+    # Any request Discord would have refused fails the test that made it.
+    assert server.violations == []
 
 
 @pytest.fixture

@@ -10,6 +10,13 @@ Rules:
 - Every REST call is recorded (``calls``), and every message the bot made or edited is
   kept (``messages``), so tests assert on what a person saw. A route the fake does not know
   is recorded in ``unexpected`` and answered 404, so tests can assert it stayed empty.
+- Every REST request is checked against Discord's own OpenAPI spec (``discord_spec``):
+  the route, its parameters, and the body against the route's JSON schema, unknown fields
+  refused. A request Discord would refuse is answered 400 (code 50035, as Discord does)
+  AND kept in ``violations``, which the fixtures assert is empty when a test ends.
+- A multipart request (``payload_json`` and ``files[n]``, how discord.py sends a message
+  with attachments) is accepted wherever JSON is; the files become the message's
+  ``attachments``, and ``files`` keeps their bytes by attachment id.
 - JSON responses carry ``Content-Type: application/json`` exactly: discord.py parses a body
   only then (aiohttp's ``json_response`` would add a charset).
 - Builders (``slash``, ``press``, ``submit``) make INTERACTION_CREATE payloads the way
@@ -28,7 +35,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
+
+from tests.fakes import discord_spec
 
 API_PREFIX = "/api/v10"
 EPHEMERAL = 64
@@ -86,6 +95,8 @@ class FakeDiscord:
     guild_channel_id: int = 900_000_000_000_000_004
     calls: list[Call] = field(default_factory=list)
     unexpected: list[Call] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)  # requests Discord would refuse
+    files: dict[str, bytes] = field(default_factory=dict)  # attachment id -> its bytes
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # "global" or guild id
     identified_tokens: list[str] = field(default_factory=list)
@@ -96,6 +107,7 @@ class FakeDiscord:
     _pending: dict[str, _Pending] = field(default_factory=dict)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _attachment_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_001))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -335,9 +347,25 @@ class FakeDiscord:
 
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
-        body = await request.json() if request.can_read_body else None
+        uploads: dict[str, tuple[str, bytes]] = {}
+        if request.content_type == "multipart/form-data":
+            body, uploads = await _multipart(request)
+        else:
+            body = await request.json() if request.can_read_body else None
         call = Call(request.method, path, body, dict(request.query))
         self.calls.append(call)
+        problems = discord_spec.spec().check_request(
+            request.method, path, dict(request.query), body, {k: v for k, (_, v) in uploads.items()}
+        )
+        if problems:
+            self.violations.extend(problems)
+            await self._notify()
+            errors = {"_errors": [{"code": "SPEC", "message": p} for p in problems]}
+            return _json({"message": "Invalid Form Body", "code": 50035, "errors": errors}, status=400)
+        if uploads:
+            # The routes read the call's body: it carries the files as attachments.
+            call = Call(request.method, path, self._attach(body, uploads), dict(request.query))
+            self.calls[-1] = call
         # Interaction callbacks and webhooks authenticate by their token in the path; every
         # other route needs the bot token, as on Discord.
         if (
@@ -408,6 +436,32 @@ class FakeDiscord:
                 }
             )
         return None
+
+    def _attach(self, body: dict[str, Any], uploads: dict[str, tuple[str, bytes]]) -> dict[str, Any]:
+        """The body with each uploaded file as an attachment of the message (bytes kept)."""
+        attached = []
+        for entry in body.get("attachments") or []:
+            upload = uploads.get(f"files[{entry['id']}]")
+            if upload is None:
+                continue
+            # Its own counter: message ids stay consecutive, which tests rely on.
+            attachment_id = str(next(self._attachment_ids))
+            filename = entry.get("filename") or upload[0]
+            self.files[attachment_id] = upload[1]
+            attached.append(
+                {
+                    "id": attachment_id,
+                    "filename": filename,
+                    "size": len(upload[1]),
+                    "url": f"{self.api_base_url}/attachments/{attachment_id}/{filename}",
+                    "proxy_url": f"{self.api_base_url}/attachments/{attachment_id}/{filename}",
+                }
+            )
+        return {**body, "attachments": attached}
+
+    def attachment(self, message: dict[str, Any], index: int = 0) -> bytes:
+        """The bytes of ``message``'s attachment number ``index``."""
+        return self.files[message["attachments"][index]["id"]]
 
     def _channel_messages(
         self, method: str, channel_id: int, rest: list[str], body: Any
@@ -496,7 +550,7 @@ class FakeDiscord:
             "type": 0,
             "content": body.get("content") or "",
             "author": {**self.bot.payload(), "bot": True},
-            "attachments": [],
+            "attachments": body.get("attachments") or [],
             "embeds": [],
             "mentions": [],
             "mention_roles": [],
@@ -517,9 +571,26 @@ class FakeDiscord:
             message["content"] = body["content"] or ""
         if "components" in body:
             message["components"] = body["components"] or []
+        if "attachments" in body:
+            message["attachments"] = body["attachments"] or []
         message["flags"] = int(message["flags"]) & ~128
         message["edited_timestamp"] = TIMESTAMP
         return message
+
+
+async def _multipart(request: web.Request) -> tuple[Any, dict[str, tuple[str, bytes]]]:
+    """A multipart body's ``payload_json`` and its file parts (name -> filename, bytes)."""
+    payload: Any = None
+    uploads: dict[str, tuple[str, bytes]] = {}
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        assert isinstance(part, BodyPartReader)
+        data = await part.read()
+        if part.name == "payload_json":
+            payload = json.loads(data)
+        else:
+            uploads[part.name or ""] = (part.filename or "", bytes(data))
+    return payload, uploads
 
 
 def button_ids(message: dict[str, Any]) -> list[str]:

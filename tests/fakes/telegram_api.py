@@ -8,8 +8,14 @@ Rules:
 - ``getUpdates`` honours ``offset`` (updates below it are confirmed and dropped) and
   long-polls for at most ``max_poll`` seconds, whatever timeout the bot asks for, so a
   test never waits long for an idle poll to end.
-- Like Telegram, it refuses HTML it cannot parse, text over 4096 characters, and an edit
-  that changes nothing ("message is not modified"), so a test sees what a person would.
+- Every request is checked against Telegram's own Bot API spec (``telegram_spec``): the
+  method exists, required fields are there, no unknown ones, types, the documented limits
+  and Telegram's HTML rules. A request Telegram would refuse is answered 400 as Telegram
+  does AND kept in ``violations``, which the fixtures assert is empty when a test ends.
+- Like Telegram, it also refuses an edit that changes nothing ("message is not modified")
+  and a text edit of a photo, so a test sees what a person would.
+- ``sendPhoto`` takes an uploaded file (multipart) or a file_id; ``photo(message)`` gives
+  the bytes a message shows.
 - Every call is recorded (``calls``) and every message the bot sent is kept with its edits
   (``messages``). ``fail_next`` makes the next call of a method fail (a 429, a 400).
 - ``getChatMember`` answers "member" unless ``set_status`` made someone an administrator
@@ -29,10 +35,12 @@ import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes import telegram_spec
+from tests.fakes.telegram_spec import HTMLRefused, Upload
 
 TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijklmn"
 BOT_ID = 123456789
@@ -48,13 +56,9 @@ JSON_FIELDS = frozenset(
         "allowed_updates",
         "link_preview_options",
         "entities",
+        "caption_entities",
         "scope",
     }
-)
-# The HTML tags Telegram accepts with parse_mode=HTML.
-ALLOWED_TAGS = frozenset(
-    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span"}
-    | {"tg-spoiler", "tg-emoji", "blockquote"}
 )
 
 
@@ -112,35 +116,12 @@ class TelegramError(Exception):
         self.failure = Failure(status, description, retry_after)
 
 
-class _HTMLCheck(HTMLParser):
-    """Telegram's HTML rules, as far as a test needs them: known tags, properly nested."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.open: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in ALLOWED_TAGS:
-            raise TelegramError(400, f'Bad Request: can\'t parse entities: Unsupported start tag "{tag}"')
-        self.open.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.open or self.open.pop() != tag:
-            raise TelegramError(400, f'Bad Request: can\'t parse entities: Unexpected end tag "{tag}"')
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
 def visible(text: str) -> str:
     """What a person reads once Telegram has rendered ``text`` (HTML parse mode)."""
-    check = _HTMLCheck()
-    check.feed(text)
-    check.close()
-    if check.open:
-        raise TelegramError(400, "Bad Request: can't parse entities: Can't find end tag")
-    return "".join(check.text)
+    try:
+        return telegram_spec.render_html(text)
+    except HTMLRefused as exc:
+        raise TelegramError(400, f"Bad Request: can't parse entities: {exc}") from None
 
 
 @dataclass(slots=True)
@@ -155,6 +136,8 @@ class FakeTelegram:
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     updates: list[dict[str, Any]] = field(default_factory=list)
     confirmed: int = 0  # the highest offset a getUpdates call has sent
+    violations: list[str] = field(default_factory=list)  # requests Telegram would refuse
+    files: dict[str, Upload] = field(default_factory=dict)  # file_id -> what was uploaded
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     statuses: dict[tuple[int, int], str] = field(default_factory=dict)  # (chat, user) -> status
     # method -> a function called with each call's parameters as it arrives, to observe what
@@ -208,7 +191,12 @@ class FakeTelegram:
         return [m for (chat, _), m in sorted(self.messages.items()) if chat == chat_id]
 
     def texts(self, chat_id: int) -> list[str]:
-        return [visible(m["text"]) for m in self.chat_messages(chat_id)]
+        """What each bot message in a chat reads now (a photo's caption)."""
+        return [visible(m.get("text", m.get("caption", ""))) for m in self.chat_messages(chat_id)]
+
+    def photo(self, message: dict[str, Any]) -> bytes:
+        """The bytes of the photo ``message`` shows (as uploaded by sendPhoto)."""
+        return self.files[message["photo"][-1]["file_id"]].data
 
     def last(self, chat_id: int) -> dict[str, Any]:
         return self.chat_messages(chat_id)[-1]
@@ -296,16 +284,26 @@ class FakeTelegram:
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        form = await request.post()
-        params: dict[str, Any] = {}
+        form: dict[str, str] = {}
+        uploads: dict[str, Upload] = {}
+        for name, value in (await request.post()).items():
+            if isinstance(value, str):
+                form[name] = value
+            else:
+                uploads[name] = Upload(value.filename, value.content_type, value.file.read())
+        if request.match_info["token"] != self.token:
+            self.calls.append(Call(method, dict(form)))
+            return _error(Failure(401, "Unauthorized"))
+        problems = telegram_spec.spec().check_call(method, form, uploads)
+        params: dict[str, Any] = {**uploads}
         for name, value in form.items():
-            assert isinstance(value, str)  # the bot never uploads files
-            params[name] = json.loads(value) if name in JSON_FIELDS else value
+            params[name] = _decoded(value) if name in JSON_FIELDS else value
         self.calls.append(Call(method, params))
+        if problems:
+            self.violations.extend(problems)
+            return _error(Failure(400, "Bad Request: " + "; ".join(problems)))
         if method in self.watchers:
             self.watchers[method](params)
-        if request.match_info["token"] != self.token:
-            return _error(Failure(401, "Unauthorized"))
         queued = self.failures.get(method)
         if queued:
             return _error(queued.pop(0))
@@ -362,20 +360,35 @@ class FakeTelegram:
         text = params["text"]
         if not text.strip():
             raise TelegramError(400, "Bad Request: message text is empty")
-        shown = visible(text) if params.get("parse_mode") == "HTML" else text
-        if len(shown) > MESSAGE_LIMIT:
-            raise TelegramError(400, "Bad Request: message is too long")
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> Any:
         self._check_text(params)
-        text = params["text"]
+        return self._keep(params, {"text": params["text"]})
+
+    async def _api_sendPhoto(self, params: dict[str, Any]) -> Any:
+        photo = params["photo"]
+        if isinstance(photo, Upload):
+            file_id = f"photo-{next(self._ids)}"
+            self.files[file_id] = photo
+        elif photo in self.files:
+            file_id = photo
+        else:
+            raise TelegramError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        size = {"file_id": file_id, "file_unique_id": file_id, "width": 640, "height": 480}
+        shown: dict[str, Any] = {"photo": [size | {"file_size": len(self.files[file_id].data)}]}
+        if params.get("caption"):
+            shown["caption"] = params["caption"]
+        return self._keep(params, shown)
+
+    def _keep(self, params: dict[str, Any], shown: dict[str, Any]) -> dict[str, Any]:
+        """A new bot message in the chat ``params`` names, showing ``shown``."""
         chat = self._chat(params["chat_id"])
         message: dict[str, Any] = {
             "message_id": next(self._ids),
             "date": DATE,
             "chat": chat,
             "from": self.bot,
-            "text": text,
+            **shown,
         }
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
@@ -391,14 +404,17 @@ class FakeTelegram:
             raise TelegramError(400, "Bad Request: message to edit not found")
         return self.messages[key]
 
-    def _edit(self, message: dict[str, Any], text: str, markup: dict[str, Any] | None) -> Any:
-        if text == message["text"] and markup == message.get("reply_markup"):
+    def _edit(self, message: dict[str, Any], text: str | None, markup: dict[str, Any] | None) -> Any:
+        if text is not None and "text" not in message:
+            raise TelegramError(400, "Bad Request: there is no text in the message to edit")
+        if text == message.get("text") and markup == message.get("reply_markup"):
             raise TelegramError(
                 400,
                 "Bad Request: message is not modified: specified new message content and reply "
                 "markup are exactly the same as a current content and reply markup of the message",
             )
-        message["text"] = text
+        if text is not None:
+            message["text"] = text
         if markup:
             message["reply_markup"] = markup
         else:
@@ -412,7 +428,7 @@ class FakeTelegram:
 
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
         message = self._message(params)
-        return self._edit(message, message["text"], params.get("reply_markup"))
+        return self._edit(message, None, params.get("reply_markup"))
 
     async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
         return True
@@ -443,6 +459,14 @@ _ADMIN_RIGHTS = (
     "can_edit_stories",
     "can_delete_stories",
 )
+
+
+def _decoded(value: str) -> Any:
+    """A JSON field's value; what is not JSON stays as sent (the spec check said why)."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
 
 
 def _error(failure: Failure) -> web.Response:

@@ -116,6 +116,8 @@ async def running(services: Services, settings: TelegramSettings, **build: Any) 
 async def tg() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram() as fake:
         yield fake
+    # Any request Telegram would have refused fails the test that made it.
+    assert fake.violations == []
 
 
 @pytest.fixture
