@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import compare, core, crash, memory, startup, workshop
+from bench import chart, compare, core, crash, memory, startup, workshop
 from bench.procinfo import machine
 from bench.report import Section, Target, render
 from bench.scale import FULL, SMOKE, Scale
@@ -28,6 +28,7 @@ PARTS: dict[str, tuple[str, Part]] = {
     "d": ("d. Through python-telegram-bot", compare.measure),
     "e": ("e. Crash loss", crash.measure),
     "f": ("f. Workshop burst", workshop.measure),
+    "g": ("g. Profile chart", chart.measure),
 }
 RESULTS = Path(__file__).resolve().parent / "results.md"
 

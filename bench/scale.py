@@ -20,6 +20,8 @@ class Scale:
     workshop_voters: int = 500
     workshop_reps: int = 3
     workshop_interval: float | None = None  # None: Telegram's group interval
+    chart_renders: int = 50
+    chart_cold_reps: int = 5
 
 
 FULL = Scale()
@@ -37,4 +39,6 @@ SMOKE = Scale(
     workshop_voters=10,
     workshop_reps=1,
     workshop_interval=0.01,
+    chart_renders=3,
+    chart_cold_reps=1,
 )

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bench import core, crash, memory, ptb, startup, workshop
+from bench import chart, core, crash, memory, ptb, startup, workshop
 from bench.__main__ import PARTS, run
 from bench.report import render
 from bench.scale import SMOKE
 from bench.stats import percentile
+from dialogs.content import Lean
 
 PEOPLE = 10
 
@@ -94,7 +95,21 @@ def test_report_has_every_part_and_the_targets(tmp_path: Path) -> None:
     assert [s.title[:2] for s in sections] == ["a.", "c."]
     assert all("not measured" not in cell for s in sections for row in s.rows for cell in row)
     assert "## Targets" in text and "core CPU per turn" in text
-    assert set(PARTS) == {"a", "b", "c", "d", "e", "f"}
+    assert set(PARTS) == {"a", "b", "c", "d", "e", "f", "g"}
+
+
+def test_chart_part_draws_the_real_profile_and_a_group_chart(tmp_path: Path) -> None:
+    person = chart.person_chart()
+    assert len(person.rows) == core.the_dialog().total
+    assert sum(row.skipped for row in person.rows) == 1
+    assert {row.lean for row in person.rows if not row.skipped} == set(Lean)
+    assert all(row.shares is not None for row in chart.group_chart().rows)
+    times, cpu, size = chart.warm(person, 2)
+    assert len(times) == 2 and cpu > 0 and size > 1000
+    first, second = chart.cold()
+    assert first > 0 and second > 0
+    section, targets = chart.measure(SMOKE, tmp_path)
+    assert len(section.rows) == 4 and [t.what for t in targets] == ["profile chart render (warm)"]
 
 
 def test_percentile_by_nearest_rank() -> None:
