@@ -14,7 +14,9 @@ Rules:
   is addressed to this bot (``/cmd@thisbot``), since a bare one may be for another bot.
 - A press is judged from its button data alone (``bot.buttons``): undecodable data gets an
   "expired" alert; another member's button gets an alert naming its owner and records
-  nothing. A press that may record is answered right after its turn is committed (a few
+  nothing, and so does data naming the presser on a message whose keyboard names someone
+  else (a modified client can send any data). Only a message whose keyboard names the
+  presser is ever edited. A press that may record is answered right after its turn is committed (a few
   milliseconds), never before: the callback answer is an acknowledgement. An accepted
   answer edits the question message to show the choice without buttons; any other press
   takes the buttons off the pressed message before the engine's replies (for a stale
@@ -45,8 +47,8 @@ from bot import buttons
 from bot.conversations import Conversations
 from bot.locks import KeyedLocks
 from bot.telegram import view
-from bot.telegram.delivery import Place, answer, clear_keyboard, edit, send
-from bot.telegram.keyboards import asked_by, forget_keyboard
+from bot.telegram.delivery import Place, answer, clear_keyboard, edit, send, send_photo
+from bot.telegram.keyboards import asked_by, forget_keyboard, owner_of
 from bot.workshops import Workshops
 from dialogs import messages
 from dialogs.events import COMMANDS, Choose, Confirm, Event, FreeText, Start
@@ -160,14 +162,20 @@ class Handlers:
         if event is None and action not in _FORGET_ACTIONS:
             await answer(query, messages.BUTTON_EXPIRED)
             return
-        if button.owner != str(user.id):
-            await answer(query, await self._foreign(context, pressed.chat.id, button.owner))
+        # The data names whose press it is, the pressed message's keyboard whose message
+        # it is: a modified client can send one member's data on another's message.
+        on = owner_of(pressed.reply_markup) if isinstance(pressed, Message) else None
+        if button.owner != str(user.id) or on not in (None, button.owner):
+            foreign = on if button.owner == str(user.id) and on is not None else button.owner
+            await answer(query, await self._foreign(context, pressed.chat.id, foreign))
             return
         member = member_of(user, pressed)
+        # Only a message whose keyboard names the presser is theirs to edit.
+        mine = pressed if on is not None else None
         if event is None:
-            await self._forget(context, member, pressed, query, yes=action == buttons.FORGET_YES)
+            await self._forget(context, member, mine, query, yes=action == buttons.FORGET_YES)
         else:
-            await self._turn(context, member, event, pressed, query)
+            await self._turn(context, member, event, mine, query)
 
     async def _foreign(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, owner: str) -> str:
         """The alert for a press on someone else's button, naming them when Telegram can."""
@@ -184,7 +192,7 @@ class Handlers:
         self,
         context: ContextTypes.DEFAULT_TYPE,
         member: Member,
-        pressed: MaybeInaccessibleMessage,
+        pressed: MaybeInaccessibleMessage | None,
         query: CallbackQuery,
         yes: bool,
     ) -> None:
@@ -194,7 +202,7 @@ class Handlers:
                 await self.workshops.forget_member(PLATFORM, str(member.user.id))
             await answer(query)  # only now: the press has had its effect
             outcome = view.plain(messages.FORGOTTEN if yes else messages.FORGET_CANCELLED, member.addressee)
-            if not await edit(context.bot, pressed, outcome):
+            if pressed is None or not await edit(context.bot, pressed, outcome):
                 await send(context.bot, member.place, outcome)
 
     # --- one turn -----------------------------------------------------------------------
