@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from bot import pictures
 from bot.conversations import Conversations
 from bot.render import PLAIN, reply_text
 from dialogs import messages
@@ -78,11 +79,9 @@ class Console:
         self.out.flush()
 
     def _draw(self, profile: Profile) -> str:
-        from bot.chart import chart_of, render_png  # Pillow loads only when a chart is drawn
-
         assert self.chart is not None
         try:
-            self.chart.write_bytes(render_png(chart_of(profile.title, profile.lines)))
+            self.chart.write_bytes(pictures.draw(profile))
         except OSError as exc:
             return messages.CHART_FAILED.format(reason=exc.strerror or exc)
         return messages.CHART_SAVED.format(path=self.chart)

@@ -12,6 +12,7 @@ Rules:
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,15 @@ class Responder:
             await self.interaction.edit_original_response(
                 content=content, view=None, allowed_mentions=NO_PINGS
             )
+
+    async def send_file(self, data: bytes, filename: str) -> None:
+        """Send a file (the profile's picture) as an attachment, private like the rest."""
+        if self.fresh():
+            file = discord.File(io.BytesIO(data), filename=filename)
+            await self.interaction.followup.send(file=file, ephemeral=self.ephemeral, wait=True)
+        elif not self.ephemeral:
+            channel = self.interaction.client.get_partial_messageable(self.interaction.channel_id or 0)
+            await channel.send(file=discord.File(io.BytesIO(data), filename=filename))
 
     async def send(self, out: Outgoing) -> None:
         view = out.view()

@@ -27,6 +27,7 @@ from typing import Any
 
 import discord
 
+from bot import pictures
 from bot.buttons import FORGET_NO, FORGET_YES, AnswerButton, CommandButton, ConfirmButton
 from bot.conversations import Conversations
 from bot.discord.components import CommandItem, OwnWordsModal
@@ -205,6 +206,10 @@ class Router:
             await responder.edit_pressed(None)
         for out in outgoing:
             await responder.send(out)
+        for reply in replies:
+            picture = await pictures.picture_of(reply)
+            if picture is not None:
+                await responder.send_file(picture, pictures.FILENAME)
 
 
 @asynccontextmanager

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from telegram import Bot, CallbackQuery, LinkPreviewOptions, MaybeInaccessibleMessage, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, RetryAfter
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.telegram.view import Outgoing
@@ -86,6 +86,15 @@ async def send(bot: Bot, place: Place, message: Outgoing) -> int:
             log.warning("Telegram asked to wait %.1f s before sending; waiting", seconds)
             await asyncio.sleep(seconds)
     raise AssertionError("unreachable")  # the loop returns or raises
+
+
+async def send_photo(bot: Bot, place: Place, png: bytes) -> None:
+    """Send a picture (the profile's chart). It goes with a text already sent, so a failure
+    is logged and not raised: the person has their profile in words either way."""
+    try:
+        await bot.send_photo(place.chat_id, photo=png, message_thread_id=place.thread_id)
+    except TelegramError as exc:
+        log.warning("could not send the profile picture: %s", exc.message)
 
 
 async def edit(bot: Bot, target: MaybeInaccessibleMessage, message: Outgoing) -> bool:

@@ -16,8 +16,8 @@ Rules:
   "expired" alert; another member's button gets an alert naming its owner and records
   nothing, and so does data naming the presser on a message whose keyboard names someone
   else (a modified client can send any data). Only a message whose keyboard names the
-  presser is ever edited. A press that may record is answered right after its turn is committed (a few
-  milliseconds), never before: the callback answer is an acknowledgement. An accepted
+  presser is ever edited. A press that may record is answered right after its turn is
+  committed (a few milliseconds), never before: the callback answer is an acknowledgement. An accepted
   answer edits the question message to show the choice without buttons; any other press
   takes the buttons off the pressed message before the engine's replies (for a stale
   press, the current question again) follow.
@@ -43,7 +43,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import buttons
+from bot import buttons, pictures
 from bot.conversations import Conversations
 from bot.locks import KeyedLocks
 from bot.telegram import view
@@ -245,6 +245,9 @@ class Handlers:
                 continue
             for message in view.outgoing(reply, member.user.id, member.addressee):
                 await send(context.bot, member.place, message)
+            picture = await pictures.picture_of(reply)
+            if picture is not None:
+                await send_photo(context.bot, member.place, picture)
 
 
 def _event_of(button: buttons.AnswerButton | buttons.CommandButton | buttons.ConfirmButton) -> Event | None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import time
 from typing import Any
+
+from PIL import Image
 
 from dialogs import messages
 from dialogs.content import Dialog
@@ -43,7 +46,12 @@ async def test_guild_start_to_profile_through_buttons(fake: FakeDiscord, launch:
         assert question["flags"] & EPHEMERAL
     # The profile is long enough to take several messages: its heading opens the first.
     assert any(dialog.outro.heading in m["content"] for m in fake.messages.values())
-    assert dialog.outro.closing[dialog.distinctions[0].choices[0].leans] in question["content"]
+    # The last message is the profile's picture: a PNG attachment, private like the rest.
+    assert question["flags"] & EPHEMERAL and question["attachments"][0]["filename"] == "profile.png"
+    with Image.open(io.BytesIO(fake.attachment(question))) as image:
+        assert image.format == "PNG" and image.width == 1080
+    words = fake.messages[sorted(fake.messages)[-2]]
+    assert dialog.outro.closing[dialog.distinctions[0].choices[0].leans] in words["content"]
     assert question["components"] == []
     assert fake.unexpected == []
 
@@ -67,7 +75,8 @@ async def test_dm_start_to_profile_with_ordinary_messages(
     assert await bot.answers(ANA) == -1  # the DM session is its own, not the server channel's
     assert all(not m["flags"] & EPHEMERAL for m in fake.messages.values())
     assert all(m["channel_id"] == str(dm) for m in fake.messages.values())
-    assert dialog.outro.heading.split("{")[0].strip() in newest(fake)["content"]
+    assert any(dialog.outro.heading in m["content"] for m in fake.messages.values())
+    assert newest(fake)["attachments"][0]["filename"] == "profile.png"  # and its picture, in the DM
     assert fake.unexpected == []
 
 
