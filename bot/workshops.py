@@ -63,9 +63,12 @@ class Workshops:
         self._cache: dict[WorkshopKey, WorkshopState] = {}
 
     async def handle(self, key: WorkshopKey, event: WorkshopEvent) -> WorkshopTurn:
-        """Dispatch any workshop event to the method below that handles it."""
+        """Dispatch any workshop event to the method below that handles it (``open`` too:
+        its guard against an unknown dialog must not be skipped)."""
         if isinstance(event, Vote):
             return await self.vote(key, event)
+        if isinstance(event, Open):
+            return await self.open(key, event)
         return await self._steer(key, event)
 
     async def open(self, key: WorkshopKey, event: Open) -> WorkshopTurn:

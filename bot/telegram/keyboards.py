@@ -93,3 +93,17 @@ def asked_by(markup: InlineKeyboardMarkup | None) -> AnswerButton | None:
             if isinstance(decoded, AnswerButton):
                 return decoded
     return None
+
+
+def owner_of(markup: InlineKeyboardMarkup | None) -> str | None:
+    """Whose message this keyboard is on: the owner its first personal button names (vote
+    buttons belong to no one), or None when it names none."""
+    if markup is None:
+        return None
+    for row in markup.inline_keyboard:
+        for pressable in row:
+            data = pressable.callback_data
+            decoded = decode(data) if isinstance(data, str) else None
+            if isinstance(decoded, AnswerButton | CommandButton | ConfirmButton):
+                return decoded.owner
+    return None

@@ -3,6 +3,7 @@ foreign presses refused with the owner's name, names escaped."""
 
 from __future__ import annotations
 
+from bot.buttons import FORGET_NO, AnswerButton, CommandButton, encode
 from bot.conversations import Conversations
 from dialogs import messages
 from dialogs.content import Dialog
@@ -71,6 +72,31 @@ async def test_a_press_on_someone_elses_question_is_refused(
     # Ana's own press still works.
     await bot.do(tg.press(ANA, ana_q, dialog.distinctions[0].choices[1].label))
     assert await answers(conversations, ANA) == [dialog.distinctions[0].choices[1].id]
+
+
+async def test_data_naming_the_presser_on_someone_elses_message_edits_nothing(
+    tg: FakeTelegram, bot: Bot, conversations: Conversations, dialog: Dialog
+) -> None:
+    # A modified client can send any callback data with a press; here Ben's own data
+    # (a /start and a forget button of his) arrives on Ana's question.
+    await bot.do(tg.say(GROUP, ANA, "/start"))
+    await bot.do(tg.say(GROUP, BEN, "/start"))
+    ana_q = question(tg, GROUP.id, ANA.id)
+    mark = len(tg.calls)
+    ben_asked = asked(question(tg, GROUP.id, BEN.id))
+    forged = [
+        encode(AnswerButton(str(BEN.id), ben_asked.distinction, dialog.distinctions[0].choices[0].id, 1)),
+        encode(CommandButton(str(BEN.id), "skip")),
+        encode(CommandButton(str(BEN.id), FORGET_NO)),
+    ]
+    for data in forged:
+        await bot.do(tg.press(BEN, ana_q, data))
+    # Ana's question is as it was, and neither session moved.
+    assert tg.messages[(GROUP.id, ana_q["message_id"])] == ana_q
+    assert not [c for c in tg.calls[mark:] if c.method.startswith("edit")]
+    alerts = [c.params["text"] for c in tg.calls[mark:] if c.method == "answerCallbackQuery"]
+    assert alerts == [messages.FOREIGN_BUTTON.format(name="Ana")] * len(forged)
+    assert await answers(conversations, ANA) == [] and await answers(conversations, BEN) == []
 
 
 async def test_foreign_forget_button_erases_nothing(

@@ -273,6 +273,16 @@ async def test_an_old_steering_button_does_nothing(
     )
 
 
+async def test_a_workshop_of_an_unknown_dialog_is_answered(
+    tg: FakeTelegram, bot: Bot, services: Services, dialogs: dict[str, Dialog]
+) -> None:
+    await bot.do(tg.say(GROUP, FAY, "/workshop no-such-dialog"))
+    known = ", ".join(sorted(dialogs))
+    expected = messages.UNKNOWN_DIALOG.format(dialog="no-such-dialog", known=known)
+    assert tg.texts(GROUP.id) == [f"{FAY.first_name}\n{expected}"]
+    assert (await services.workshops.current(KEY)).number == 0
+
+
 async def test_workshop_commands_in_a_private_chat_are_refused_politely(tg: FakeTelegram, bot: Bot) -> None:
     ana = MEMBERS[0]
     for command in ("/workshop", "/reveal", "/next", "/endworkshop"):
