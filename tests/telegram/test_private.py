@@ -3,9 +3,12 @@ commands, deep links, /forget, stale presses, HTML escaping and long messages.""
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
+
+from PIL import Image
 
 from bot.conversations import Conversations
 from bot.render import TELEGRAM_HTML, reply_text
@@ -63,8 +66,13 @@ async def test_whole_conversation_by_buttons_ends_with_the_profile(
     assert turn is not None and turn.state.phase is Phase.DONE
     assert [a.choice for a in turn.state.answers] == [d.choices[-1].id for d in dialog.distinctions]
     profile = reply_text(profile_of(dialog, turn.state), TELEGRAM_HTML)
-    assert tg.last(CHAT.id)["text"] == profile
-    assert dialog.outro.heading in tg.texts(CHAT.id)[-1]
+    # The profile in words, then its picture: a real PNG, phone-wide.
+    picture = tg.last(CHAT.id)
+    assert tg.texts(CHAT.id)[-2] == visible(profile) and "photo" in picture
+    with Image.open(io.BytesIO(tg.photo(picture))) as image:
+        assert image.format == "PNG" and image.width == 1080
+    assert len(tg.called("sendPhoto")) == 1
+    assert dialog.outro.heading in tg.texts(CHAT.id)[-2]
     assert len(tg.called("answerCallbackQuery")) == dialog.total
 
 
