@@ -59,6 +59,15 @@ class ConfirmButton:
 Button = AnswerButton | CommandButton | VoteButton | ConfirmButton
 
 
+def confirm_buttons(
+    owner: str, distinction: str, reads_a_choice: bool, turn: int
+) -> list[tuple[str, ConfirmButton]]:
+    """The two answers to a confirmation, as (key in ``messages.CONFIRM_BUTTONS``, data):
+    Yes / Choose again for a reading, Yes, skip it / No, let me answer for an offered skip."""
+    keys = ("yes", "no") if reads_a_choice else ("skip-yes", "skip-no")
+    return [(key, ConfirmButton(owner, distinction, key == keys[0], turn)) for key in keys]
+
+
 def encode(button: Button) -> str:
     if isinstance(button, AnswerButton):
         fields = ["a", button.owner, button.distinction, button.choice, str(button.turn)]

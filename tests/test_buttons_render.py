@@ -61,3 +61,18 @@ def test_split_message_keeps_every_character_within_the_limit() -> None:
     assert "".join(chunks).replace("\n", "") == text.replace("\n", "")
     assert split_message("short", 10) == ["short"]
     assert split_message("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]
+
+
+def test_confirmation_buttons_round_trip_and_fit() -> None:
+    from bot.buttons import ConfirmButton, confirm_buttons, decode, encode
+
+    reading = confirm_buttons("123456789012", "hours", True, 41)
+    assert [key for key, _ in reading] == ["yes", "no"]
+    assert [data.yes for _, data in reading] == [True, False]
+    skip = confirm_buttons("123456789012", "hours", False, 41)
+    assert [key for key, _ in skip] == ["skip-yes", "skip-no"]
+    for _, data in reading + skip:
+        encoded = encode(data)
+        assert len(encoded.encode()) <= 64 and decode(encoded) == data
+    assert decode("1:k:1:hours:maybe:4") is None  # neither y nor n
+    assert isinstance(decode(encode(ConfirmButton("1", "d", False, 0))), ConfirmButton)

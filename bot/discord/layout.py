@@ -18,7 +18,7 @@ from typing import Any
 
 import discord
 
-from bot.buttons import AnswerButton, CommandButton, ConfirmButton
+from bot.buttons import AnswerButton, CommandButton, confirm_buttons
 from bot.discord.components import AnswerItem, CommandItem, ConfirmItem, OwnWordsItem
 from bot.discord.custom_ids import OwnWords
 from bot.render import DISCORD_MARKDOWN, reply_text, split_message
@@ -74,12 +74,8 @@ def _action(owner: str, action: Action, row: int) -> CommandItem:
 
 
 def _confirmation_buttons(c: Confirmation, owner: str) -> tuple[discord.ui.Item[Any], ...]:
-    words = messages.CONFIRM_BUTTONS
-    yes, no = ("yes", "no") if c.label is not None else ("skip-yes", "skip-no")
-    return tuple(
-        ConfirmItem(ConfirmButton(owner, c.distinction, key == yes, c.turn), words[key], row=0)
-        for key in (yes, no)
-    )
+    pairs = confirm_buttons(owner, c.distinction, c.label is not None, c.turn)
+    return tuple(ConfirmItem(data, messages.CONFIRM_BUTTONS[key], row=0) for key, data in pairs)
 
 
 def _question_buttons(q: Question, owner: str) -> tuple[discord.ui.Item[Any], ...]:

@@ -17,7 +17,16 @@ from collections.abc import Iterable
 
 from telegram import InlineKeyboardMarkup
 
-from bot.buttons import FORGET_NO, FORGET_YES, AnswerButton, CommandButton, ConfirmButton, decode, encode
+from bot.buttons import (
+    FORGET_NO,
+    FORGET_YES,
+    AnswerButton,
+    CommandButton,
+    ConfirmButton,
+    confirm_buttons,
+    decode,
+    encode,
+)
 from dialogs import messages
 from dialogs.replies import Action, Confirmation, Question
 
@@ -68,14 +77,9 @@ def actions_keyboard(actions: tuple[Action, ...], owner: int) -> Keyboard | None
 
 def confirmation_keyboard(confirmation: Confirmation, owner: int) -> Keyboard:
     """Yes / Choose again (or, for an offered skip, Yes, skip it / No, let me answer)."""
-    words = messages.CONFIRM_BUTTONS
-    yes, no = ("yes", "no") if confirmation.label is not None else ("skip-yes", "skip-no")
-    distinction, turn = confirmation.distinction, confirmation.turn
-    row = [
-        button(words[key], encode(ConfirmButton(str(owner), distinction, key == yes, turn)))
-        for key in (yes, no)
-    ]
-    return keyboard([row])
+    c = confirmation
+    pairs = confirm_buttons(str(owner), c.distinction, c.label is not None, c.turn)
+    return keyboard([[button(messages.CONFIRM_BUTTONS[key], encode(data)) for key, data in pairs]])
 
 
 def forget_keyboard(owner: int) -> Keyboard:
