@@ -12,13 +12,14 @@ Rules:
 - The command menu: the personal commands everywhere (default scope), and in groups
   (all-group-chats scope) the workshop commands after them.
 - ``serve`` / ``run_application``: initialise, register the command menu (setMyCommands),
-  receive updates by long polling, or by webhook when ``TELEGRAM_WEBHOOK_URL`` is set
+  receive updates (through ``polling``: an unreadable update is skipped, a repeated one
+  handled once) by long polling, or by webhook when ``TELEGRAM_WEBHOOK_URL`` is set
   (updates without the right secret token are refused with 403 by PTB's webhook server),
   run until ``stop`` is set, then stop and shut down in reverse order; a workshop count
   refresh still pending then is dropped (the next vote after a restart refreshes it).
-- The token never reaches a log line: it is redacted from the loggers that see request
-  URLs, httpx's request log is kept at WARNING, and start-up errors name the setting, not
-  its value.
+- The token never reaches a log line, nor does the webhook secret: they are redacted
+  from the loggers that see request URLs and parameters, httpx's request log is kept at
+  WARNING, and start-up errors name the setting, not its value.
 """
 
 from __future__ import annotations
@@ -31,14 +32,15 @@ from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, ContextTypes
-from telegram.request import BaseRequest
+from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, ContextTypes, TypeHandler
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.app import Services, StartupError
 from bot.coalesce import TELEGRAM_GROUP_INTERVAL, Coalescer
 from bot.config import TelegramSettings
 from bot.redact import redact_loggers
 from bot.telegram.handlers import Handlers
+from bot.telegram.polling import Once, SkippingBot
 from bot.telegram.workshop import WorkshopHandlers
 from dialogs import messages
 from dialogs.replies import VoteCount
@@ -62,9 +64,10 @@ _WORKSHOPS = "careerbot.workshops"
 _URL_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot", "httpx", "httpcore")
 
 
-def keep_token_out_of_logs(token: str) -> None:
-    """Redact ``token`` from the loggers that see URLs, and keep httpx's request log quiet."""
-    redact_loggers(_URL_LOGGERS, secrets=(token,))
+def keep_token_out_of_logs(token: str, webhook_secret: str | None = None) -> None:
+    """Redact ``token`` (and the webhook secret, which PTB logs with setWebhook's parameters
+    at DEBUG) from the loggers that see URLs, and keep httpx's request log quiet."""
+    redact_loggers(_URL_LOGGERS, secrets=(token, webhook_secret) if webhook_secret else (token,))
     for name in _URL_LOGGERS:
         logger = logging.getLogger(name)
         if name.startswith("http") and logger.getEffectiveLevel() < logging.WARNING:
@@ -88,19 +91,18 @@ def build_application(
     """A ready-to-run Application whose handlers talk to ``services``; a workshop's public
     count is edited at most once per ``count_interval`` seconds per group (the rest between
     edits is ``count_sleep``, so a test can hold it without a clock)."""
-    keep_token_out_of_logs(settings.token)
-    builder = (
-        Application.builder()
-        .token(settings.token)
-        .base_url(settings.api_base_url or DEFAULT_API)
-        .rate_limiter(rate_limiter if rate_limiter is not None else default_rate_limiter())
-        .concurrent_updates(True)
+    keep_token_out_of_logs(settings.token, settings.webhook_secret)
+    # Our bot class (an unreadable update is skipped, ``polling``), with the connection
+    # pools ApplicationBuilder would give PTB's own: 256 for sending, 1 for getUpdates.
+    bot = SkippingBot(
+        settings.token,
+        base_url=settings.api_base_url or DEFAULT_API,
+        request=request if request is not None else HTTPXRequest(connection_pool_size=256),
+        get_updates_request=get_updates_request if get_updates_request is not None else HTTPXRequest(),
+        rate_limiter=rate_limiter if rate_limiter is not None else default_rate_limiter(),
     )
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
-    app: App = builder.build()
+    app: App = Application.builder().bot(bot).concurrent_updates(True).build()
+    app.add_handler(TypeHandler(Update, Once().check), group=-1)
     workshops = WorkshopHandlers(services.workshops, app.bot, count_interval, count_sleep)
     app.bot_data[_WORKSHOPS] = workshops
     workshops.install(app)

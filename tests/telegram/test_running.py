@@ -192,3 +192,45 @@ async def test_serve_polls_until_stop_then_shuts_down_cleanly(
     # The last poll confirmed the update, so a restarted bot does not get it again.
     assert tg.confirmed > update_id
     assert tg.texts(CHAT.id)[0] == dialog.intro
+
+
+async def test_an_update_that_cannot_be_read_is_skipped_once_and_polling_goes_on(
+    tg: FakeTelegram, bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    # python-telegram-bot cannot build a Message whose chat is not an object.
+    broken = tg.message_update(CHAT, ANA, "my private words")
+    broken["message"]["chat"] = "not a chat"
+    skipped = tg.queue(broken)
+    await bot.do(skipped)
+    await bot.do(tg.say(CHAT, ANA, "/help"))
+    assert tg.texts(CHAT.id) == [messages.HELP]
+    assert tg.confirmed > skipped  # the offset moved past it: Telegram will not send it again
+    said = [r for r in caplog.records if str(skipped) in r.getMessage() and r.levelno >= logging.WARNING]
+    assert len(said) == 1 and "skipped" in said[0].getMessage()
+    # Above DEBUG (where PTB logs every answer in full) nothing repeats the person's words.
+    loud = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert not [line for line in loud if "my private words" in line]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_the_same_update_twice_is_handled_once(tg: FakeTelegram, bot: Bot) -> None:
+    update = tg.message_update(CHAT, ANA, "/help")
+    tg.queue(update)
+    tg.queue(dict(update))  # Telegram delivers it again
+    await bot.do(update["update_id"])
+    await bot.do(tg.say(CHAT, ANA, "/help"))  # a new one is answered as usual
+    assert tg.texts(CHAT.id) == [messages.HELP, messages.HELP]
+
+
+async def test_the_webhook_secret_never_reaches_a_log_line(
+    tg: FakeTelegram, services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    settings = settings_for(tg, webhook_url=url, webhook_secret=SECRET, webhook_port=port)
+    async with running(services, settings, rate_limiter=relaxed_limiter()):
+        assert tg.called("setWebhook")[0]["secret_token"] == SECRET
+    assert "setWebhook" in caplog.text  # DEBUG logging did capture the call
+    assert SECRET not in caplog.text
