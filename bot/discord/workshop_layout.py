@@ -2,9 +2,10 @@
 
 Rules:
 - EVERYONE replies go to the channel. Consecutive ones share one message, up to one that
-  carries buttons: a ``VoteQuestion`` (one vote button per choice) or a
-  ``MemberProfileOffer`` ("show my profile"). The question's post is marked, so the router
-  can remember its message id and edit its count later.
+  carries buttons: a ``MemberProfileOffer`` ("show my profile"), or a ``VoteQuestion`` (one
+  vote button per choice), which always has a message of its own: the router edits that
+  message's whole text when the count changes, so anything sharing it (the intro) would
+  be wiped. The question's post is marked, so the router can remember its message id.
 - PERSON and FACILITATOR replies are private to whoever sent the interaction (ephemeral);
   a ``WorkshopRunning`` gets "end it and start a new one" and "keep it running".
 - Words come from the replies (``bot.workshop_render``, Discord markdown) and
@@ -94,6 +95,9 @@ def _group(replies: Sequence[WorkshopReply], dialog: str) -> list[Post]:
     posts: list[Post] = []
     parts: list[str] = []
     for reply in replies:
+        if isinstance(reply, VoteQuestion) and parts:
+            posts += _split("\n\n".join(parts), (), None)
+            parts = []
         parts.append(question_text(reply) if isinstance(reply, VoteQuestion) else workshop_text(reply))
         buttons = _buttons(reply, dialog)
         if buttons:

@@ -132,6 +132,18 @@ async def test_a_facilitator_takes_the_channel_through_a_workshop(
     assert fake.unexpected == []
 
 
+async def test_count_edits_keep_the_intro(fake: FakeDiscord, launch: Any, dialog: Dialog) -> None:
+    bot: Bot = await launch(fake, vote_sleep=no_rest)
+    await workshop(bot, ANA, "start")
+    await vote(bot, BEN, 0)
+    await settle(bot)
+    question = fake.messages[int(question_message(fake)["id"])]
+    assert messages.VOTE_COUNT_ONE in question["content"]  # the count was edited in
+    # The intro the workshop opened with still reads in the channel.
+    shown = [m["content"] for m in fake.messages.values() if public(m)]
+    assert any(dialog.intro.split(".")[0] in content for content in shown)
+
+
 async def test_a_member_changes_their_answer_before_the_reveal(
     fake: FakeDiscord, launch: Any, dialog: Dialog
 ) -> None:
