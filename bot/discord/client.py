@@ -9,8 +9,12 @@ Rules:
   count-edit coalescer is closed when the client closes.
 - Modal submissions are routed here, from the raw custom_id and values, and not by the
   ``Modal`` object kept in memory, so a form opened before a restart still counts.
-- A component whose custom_id none of our templates match gets an "expired" reply, and a
-  slash command that cannot run an apology, never Discord's "This interaction failed".
+- A component or a modal submit whose custom_id none of our templates match gets an
+  "expired" reply, and a slash command that cannot run an apology, never Discord's "This
+  interaction failed".
+- No option of ours suggests values as one types (a dialog is picked from fixed choices),
+  so an autocomplete request, which only a stale command registration can cause, is
+  answered with no suggestions and goes no further (``_Tree``), quietly.
 - Each handled interaction is announced as the ``careerbot_handled`` event (its id), which
   lets a caller wait for a turn to finish without sleeping.
 """
@@ -73,7 +77,7 @@ class CareerClient(discord.Client):
             self, services.workshops, interval=vote_interval, sleep=vote_sleep, on_done=self._handled
         )
         dialog_ids = sorted(services.conversations.dialogs)
-        self.tree: app_commands.CommandTree[CareerClient] = app_commands.CommandTree(self)
+        self.tree: app_commands.CommandTree[CareerClient] = _Tree(self)
         self.tree.add_command(career_group(self.router, dialog_ids))
         self.tree.add_command(workshop_group(self.workshop_router, dialog_ids))
         self.tree.error(self._command_failed)
@@ -93,7 +97,9 @@ class CareerClient(discord.Client):
         custom_id = str(data.get("custom_id", ""))
         if interaction.type is discord.InteractionType.modal_submit:
             own_words = parse_modal(custom_id)
-            if own_words is not None:
+            if own_words is None:
+                await self.router.expired(interaction)
+            else:
                 await self.router.modal(interaction, own_words, submitted_text(data).strip())
         elif interaction.type is discord.InteractionType.component and not is_ours(custom_id):
             await self.router.expired(interaction)
@@ -106,3 +112,18 @@ class CareerClient(discord.Client):
 
     def _handled(self, interaction_id: int) -> None:
         self.dispatch(HANDLED, interaction_id)
+
+
+class _Tree(app_commands.CommandTree[CareerClient]):
+    async def interaction_check(self, interaction: discord.Interaction[CareerClient]) -> bool:
+        """Let every command through, and answer an autocomplete request here: with no
+        suggestions (discord.py would fail on it, as no option of ours offers any)."""
+        if interaction.type is not discord.InteractionType.autocomplete:
+            return True
+        try:
+            await interaction.response.autocomplete([])
+        except discord.HTTPException as exc:
+            _log.debug("could not answer an autocomplete request: %s", exc)
+        finally:
+            self.client._handled(interaction.id)
+        return False

@@ -15,6 +15,8 @@ Rules:
   engine records it only if that is still the current turn, else shows the current question.
 - ``/career forget`` erases the person's conversations and their workshop votes.
 - Whatever happens, ``on_done(interaction id)`` is called once the interaction is handled.
+- An interaction Discord delivers twice is acknowledged the first time only: the second
+  acknowledgement is refused (40060), and that copy ends quietly, without an apology.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ ACTION_EVENTS: dict[str, Event] = {
 }
 
 _log = logging.getLogger(__name__)
+# Discord's error code for a second response to one interaction.
+ALREADY_ACKNOWLEDGED = 40060
 
 
 def session_key(interaction: discord.Interaction[Any]) -> SessionKey:
@@ -220,6 +224,13 @@ async def handling(
     gets an apology instead of "This interaction failed"; ``on_done(id)`` runs in any case."""
     try:
         yield
+    except discord.HTTPException as exc:
+        if exc.code == ALREADY_ACKNOWLEDGED:
+            # The same interaction delivered again: its first copy answered the person.
+            _log.debug("Discord interaction %s arrived again and is ignored", interaction.id)
+        else:
+            _log.exception("failed to handle a Discord interaction (%s)", interaction.type.name)
+            await apologise(interaction)
     except Exception:
         _log.exception("failed to handle a Discord interaction (%s)", interaction.type.name)
         await apologise(interaction)

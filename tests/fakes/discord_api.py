@@ -19,10 +19,12 @@ Rules:
   ``attachments``, and ``files`` keeps their bytes by attachment id.
 - JSON responses carry ``Content-Type: application/json`` exactly: discord.py parses a body
   only then (aiohttp's ``json_response`` would add a charset).
-- Builders (``slash``, ``press``, ``submit``) make INTERACTION_CREATE payloads the way
-  Discord does; ``interact`` dispatches one to every connected gateway. A guild member has
-  Send Messages; the ids in ``managers`` also have Manage Server. A channel id in
-  ``read_only`` refuses the bot's channel messages (403), as without Send Messages.
+- Builders (``slash``, ``autocomplete``, ``press``, ``submit``) make INTERACTION_CREATE
+  payloads the way Discord does; an interaction takes one callback, a second is refused
+  with 40060 as on Discord (so a duplicate delivery can be tested); ``interact``
+  dispatches one to every connected gateway. A guild member has Send Messages; the ids in
+  ``managers`` also have Manage Server. A channel id in ``read_only`` refuses the bot's
+  channel messages (403), as without Send Messages.
 """
 
 from __future__ import annotations
@@ -46,8 +48,15 @@ DISCORD_EPOCH_MS = 1_420_070_400_000
 TIMESTAMP = "2026-01-01T00:00:00.000000+00:00"
 
 # Discord's interaction and callback types (only the ones used here).
-APPLICATION_COMMAND, MESSAGE_COMPONENT, MODAL_SUBMIT = 2, 3, 5
-CHANNEL_MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE, MODAL = 4, 5, 6, 7, 9
+APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
+CHANNEL_MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT, MODAL = (
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +89,7 @@ class _Pending:
     channel_id: int
     message_id: int | None  # the message a component was pressed on, or the reply made
     ephemeral: bool = False
+    acknowledged: bool = False  # an interaction takes one callback; a second gets 40060
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -323,6 +333,19 @@ class FakeDiscord:
         }
         return self._interaction(APPLICATION_COMMAND, data, user, channel_id)
 
+    def autocomplete(
+        self, user: Person, sub: str, option: str, typed: str, *, group: str = "career"
+    ) -> dict[str, Any]:
+        """Discord asking for suggestions while ``user`` types ``typed`` into ``option``."""
+        focused = {"type": 3, "name": option, "value": typed, "focused": True}
+        data = {
+            "id": str(self.next_id()),
+            "name": group,
+            "type": 1,
+            "options": [{"type": 1, "name": sub, "options": [focused]}],
+        }
+        return self._interaction(AUTOCOMPLETE, data, user, None)
+
     def press(self, user: Person, message: dict[str, Any], custom_id: str) -> dict[str, Any]:
         """A press of the button ``custom_id`` on ``message`` (which must carry it)."""
         assert custom_id in button_ids(message), f"{custom_id!r} is not on that message"
@@ -499,6 +522,9 @@ class FakeDiscord:
         pending = self._pending.get(token)
         if pending is None:
             return _json({"message": "Unknown interaction", "code": 10062}, status=404)
+        if pending.acknowledged:
+            return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, status=400)
+        pending.acknowledged = True
         kind, data = body["type"], body.get("data") or {}
         interaction: dict[str, Any] = {"id": str(self.next_id()), "type": kind}
         result: dict[str, Any] = {"interaction": interaction}
@@ -518,7 +544,7 @@ class FakeDiscord:
         elif kind == UPDATE_MESSAGE and pending.message_id is not None:
             message = self._edit_message(pending.message_id, data)
             result["resource"] = {"type": kind, "message": message}
-        elif kind not in (DEFERRED_UPDATE, MODAL):
+        elif kind not in (DEFERRED_UPDATE, MODAL, AUTOCOMPLETE_RESULT):
             return None
         return _json(result)
 
