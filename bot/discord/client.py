@@ -3,6 +3,8 @@
 Rules:
 - Intents: only ``guilds``. Everything arrives as interactions, which need no intent, so
   the bot asks for no privileged intent (no Message Content).
+- The bot uses no voice, so discord.py's start-up warnings that voice libraries (PyNaCl,
+  davey) are missing are switched off: they would alarm an operator for nothing.
 - ``setup_hook`` registers the dynamic buttons and syncs ``/career`` and ``/workshop`` only
   when the command set changed.
 - Workshop buttons and ``/workshop`` go to the ``WorkshopRouter`` (``workshop_router``); its
@@ -62,6 +64,9 @@ class CareerClient(discord.Client):
         (``bot.coalesce``); tests inject them."""
         intents = discord.Intents.none()
         intents.guilds = True
+        # discord.py warns once per process from Client.__init__ unless these are off.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(intents=intents, **options)
         self.guild_id = settings.guild_id
         self.sync_marker = sync_marker

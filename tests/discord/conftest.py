@@ -135,6 +135,7 @@ async def launch(
         fake: FakeDiscord,
         clock: Callable[[], float] | None = None,
         vote_sleep: Callable[[float], Any] | None = None,
+        pause: Callable[[int], float] | None = None,
         **changes: Any,
     ) -> Bot:
         settings = settings_for(fake, **changes)
@@ -150,7 +151,7 @@ async def launch(
             options["vote_sleep"] = vote_sleep
         client = CareerClient(services, settings, sync_marker=marker_for(db_path), **options)
         stop = asyncio.Event()
-        task = asyncio.create_task(serve(services, settings, stop, client=client))
+        task = asyncio.create_task(serve(services, settings, stop, client=client, pause=pause))
         for _ in range(1000):
             if client.is_ready() or task.done():
                 break

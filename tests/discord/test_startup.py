@@ -49,6 +49,13 @@ async def test_rejected_token_is_a_startup_error_without_the_token(fake: FakeDis
     assert "DISCORD_BOT_TOKEN" in str(caught.value) and TOKEN not in str(caught.value)
 
 
+async def test_intents_discord_refuses_are_a_startup_error(fake: FakeDiscord, launch: Any) -> None:
+    fake.close_on_identify = 4014  # "disallowed intents": a setting of the application, not a glitch
+    with pytest.raises(StartupError) as caught:
+        await launch(fake)
+    assert "intents" in str(caught.value) and "\n" not in str(caught.value)
+
+
 async def test_commands_are_synced_only_when_they_change(
     fake: FakeDiscord, launch: Any, db_path: Path
 ) -> None:

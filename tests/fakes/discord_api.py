@@ -113,6 +113,7 @@ class FakeDiscord:
     gateway_queries: list[dict[str, str]] = field(default_factory=list)  # discord.py appends ?v=...
     managers: set[int] = field(default_factory=set)  # members with Manage Server
     read_only: set[int] = field(default_factory=set)  # channels where the bot may not post
+    close_on_identify: int | None = None  # a close code to answer IDENTIFY with (4014: intents)
     _last_id: int = 0
     _pending: dict[str, _Pending] = field(default_factory=dict)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
@@ -189,6 +190,8 @@ class FakeDiscord:
                 data = json.loads(msg.data)
                 if data["op"] == 1:
                     await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+                elif data["op"] == 2 and self.close_on_identify is not None:
+                    await ws.close(code=self.close_on_identify)
                 elif data["op"] == 2:
                     self.identified_tokens.append(data["d"]["token"])
                     self._sockets.append(ws)
@@ -256,8 +259,12 @@ class FakeDiscord:
 
     async def interact(self, payload: dict[str, Any]) -> None:
         """Dispatch one INTERACTION_CREATE to every identified gateway connection."""
+        await self.dispatch("INTERACTION_CREATE", payload)
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send one gateway event to every identified connection."""
         for ws in list(self._sockets):
-            await self._send(ws, "INTERACTION_CREATE", payload)
+            await self._send(ws, event, data)
 
     # --- interaction builders ----------------------------------------------------------
 
