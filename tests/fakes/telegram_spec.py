@@ -12,7 +12,9 @@ Rules:
 - A multipart file part is accepted only where the spec allows an ``InputFile``.
 - The limits the spec writes in prose ("1-4096 characters", "1-64 bytes") are enforced on
   strings; "after entities parsing" measures the text a person sees once the HTML (if
-  ``parse_mode`` is HTML) is rendered, counted in UTF-16 code units as Telegram counts.
+  ``parse_mode`` is HTML) is rendered. Lengths are counted in UTF-16 code units, as
+  Telegram measures text for entities: never less than the count of characters, so a
+  text that fits here fits Telegram either way.
 - HTML in ``text`` and ``caption`` with ``parse_mode=HTML`` follows Telegram's formatting
   rules: only the supported tags and attributes, properly nested and closed, every ``<``,
   ``>`` and ``&`` outside a tag part of a tag or of an entity, and only the named entities
