@@ -17,10 +17,10 @@ Rules:
   nothing, and so does data naming the presser on a message whose keyboard names someone
   else (a modified client can send any data). Only a message whose keyboard names the
   presser is ever edited. A press that may record is answered right after its turn is
-  committed (a few milliseconds), never before: the callback answer is an acknowledgement. An accepted
-  answer edits the question message to show the choice without buttons; any other press
-  takes the buttons off the pressed message before the engine's replies (for a stale
-  press, the current question again) follow.
+  committed (a few milliseconds), never before: the callback answer is an
+  acknowledgement. An accepted answer edits the question message to show the choice
+  without buttons; any other press takes the buttons off the pressed message before the
+  engine's replies (for a stale press, the current question again) follow.
 - One member's turns are shown one after another (a per-key lock around handle and send),
   so two quick updates never interleave their replies; other members are not held up.
 - Handlers never touch the state: everything goes through ``Conversations``.
