@@ -61,6 +61,12 @@ def test_a_good_telegram_call_passes() -> None:
         ),
         ("answerCallbackQuery", {"callback_query_id": "9", "text": "x" * 201}, "text: 201 characters"),
         ("setMyCommands", {"commands": [{"command": "start"}]}, "description: required in BotCommand"),
+        (
+            "setMyCommands",
+            {"commands": [{"command": "Start", "description": "Begin"}]},
+            "commands[0].command: 'Start' breaks the rule",
+        ),
+        ("setWebhook", {"url": "https://x.test/h", "secret_token": "no spaces"}, "secret_token: 'no spaces'"),
         ("setMyCommands", {"commands": [], "scope": {"type": "everyone"}}, "must have type"),
     ],
 )

@@ -10,8 +10,9 @@ Rules:
   that fits its type, checked field by field (required fields present, no unknown ones).
 - A type with subtypes (``BotCommandScope``) takes whichever subtype fits.
 - A multipart file part is accepted only where the spec allows an ``InputFile``.
-- The limits the spec writes in prose ("1-4096 characters", "1-64 bytes") are enforced on
-  strings; "after entities parsing" measures the text a person sees once the HTML (if
+- The limits the spec writes in prose ("1-4096 characters", "1-64 bytes", "can contain
+  only lowercase English letters, digits and underscores") are enforced on strings;
+  "after entities parsing" measures the text a person sees once the HTML (if
   ``parse_mode`` is HTML) is rendered. Lengths are counted in UTF-16 code units, as
   Telegram measures text for entities: never less than the count of characters, so a
   text that fits here fits Telegram either way.
@@ -37,6 +38,12 @@ SPEC = Path(__file__).parent / "specs" / "telegram-bot-api.json"
 _LIMIT = re.compile(
     r"(\d+)-(\d+) (characters|bytes)( (?:with at most \d+ line feeds )?after entit(?:y|ies) parsing)?"
 )
+# The character rules the spec writes in prose, as patterns a whole value must match.
+_CHARACTERS = {
+    "Only characters A-Z, a-z, 0-9, _ and - are allowed": re.compile(r"[A-Za-z0-9_-]*"),
+    "Can contain only lowercase English letters, digits and underscores": re.compile(r"[a-z0-9_]*"),
+    "Can contain only English letters, digits and underscores": re.compile(r"[A-Za-z0-9_]*"),
+}
 _PARSED_FIELDS = {"text": "parse_mode", "caption": "parse_mode", "quote": "quote_parse_mode"}
 
 # Telegram's HTML: tag -> the attributes it may carry.
@@ -215,6 +222,9 @@ class Spec:
 
     @staticmethod
     def _limits(where: str, field: dict[str, Any], text: str, parsed: bool = False) -> list[str]:
+        for rule, allowed in _CHARACTERS.items():
+            if rule in field["description"] and not parsed and allowed.fullmatch(text) is None:
+                return [f"{where}: {text!r} breaks the rule {rule!r}"]
         for low, high, unit, after in _LIMIT.findall(field["description"]):
             if after and not parsed:
                 continue
