@@ -17,10 +17,6 @@ from dialogs.replies import Profile, Reply
 FILENAME = "profile.png"
 
 
-def has_picture(reply: Reply) -> bool:
-    return isinstance(reply, Profile) and reply.finished
-
-
 def draw(profile: Profile) -> bytes:
     from bot.chart import chart_of, render_png
 

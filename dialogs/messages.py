@@ -76,29 +76,15 @@ CONFIRM_NO_WORDS = ("n", "no", "nope", "nah", "wrong", "not really", "choose aga
 SKIPPED_ANSWER = "skipped"
 NO_ANSWERS = "You skipped every question, so there is no profile to draw yet. Send /restart whenever you would like to try again."
 EMPTY_TEXT = "Your message was empty. Answer with a number or a few words."
-TERMINAL_HELP = (
-    "I ask one question about each difference between a job and a career, explain the "
-    "difference, and end with a profile of your answers.\n"
-    "Answer with the number of a choice, or a few words. Commands:\n"
-    "/start: carry on where you stopped\n"
-    "/resume: show the current question again\n"
-    "/back: go back one question\n"
-    "/skip: skip this question\n"
-    "/why: why this question matters\n"
-    "/summary: your answers so far\n"
-    "/restart: start over\n"
-    "/forget: erase everything stored about you\n"
-    "/help: this message\n"
-    "/quit: leave (your answers are kept)"
-)
 TERMINAL_CONFIRM_HINT = "(y = yes, n = no)"
 TERMINAL_QUIT_HINT = "/quit"
 CHART_SAVED = "A picture of your profile is saved in {path}"
 CHART_FAILED = "I could not save the picture of your profile ({reason}); your answers are safe."
-HELP = (
+_HELP_ABOUT = (
     "I ask one question about each difference between a job and a career, explain the "
     "difference, and end with a profile of your answers.\n"
-    "Answer with the buttons, a number, or a few words. Commands:\n"
+)
+_HELP_COMMANDS = (
     "/start: begin, or carry on where you stopped\n"
     "/resume: show the current question again\n"
     "/back: go back one question\n"
@@ -108,6 +94,14 @@ HELP = (
     "/restart: start over\n"
     "/forget: erase everything stored about you\n"
     "/help: this message"
+)
+HELP = _HELP_ABOUT + "Answer with the buttons, a number, or a few words. Commands:\n" + _HELP_COMMANDS
+# The terminal has no buttons, and one more command.
+TERMINAL_HELP = (
+    _HELP_ABOUT
+    + "Answer with the number of a choice, or a few words. Commands:\n"
+    + _HELP_COMMANDS
+    + "\n/quit: leave (your answers are kept)"
 )
 LEAN_NAMES = {"job": "job", "mixed": "in between", "career": "career"}
 UNKNOWN_DIALOG = 'There is no conversation called "{dialog}". I know: {known}.'

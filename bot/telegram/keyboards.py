@@ -13,7 +13,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from telegram import InlineKeyboardMarkup
 
@@ -27,6 +27,7 @@ from bot.buttons import (
     decode,
     encode,
 )
+from bot.buttons import Button as PressData
 from dialogs import messages
 from dialogs.replies import Action, Confirmation, Question
 
@@ -86,28 +87,26 @@ def forget_keyboard(owner: int) -> Keyboard:
     return keyboard([[_command(owner, FORGET_YES), _command(owner, FORGET_NO)]])
 
 
-def asked_by(markup: InlineKeyboardMarkup | None) -> AnswerButton | None:
-    """The question a message's keyboard answers (its first answer button), if any."""
+def _decoded(markup: InlineKeyboardMarkup | None) -> Iterator[PressData]:
+    """The button data a message's keyboard carries, in order (undecodable data left out)."""
     if markup is None:
-        return None
+        return
     for row in markup.inline_keyboard:
         for pressable in row:
             data = pressable.callback_data
             decoded = decode(data) if isinstance(data, str) else None
-            if isinstance(decoded, AnswerButton):
-                return decoded
-    return None
+            if decoded is not None:
+                yield decoded
+
+
+def asked_by(markup: InlineKeyboardMarkup | None) -> AnswerButton | None:
+    """The question a message's keyboard answers (its first answer button), if any."""
+    return next((d for d in _decoded(markup) if isinstance(d, AnswerButton)), None)
 
 
 def owner_of(markup: InlineKeyboardMarkup | None) -> str | None:
     """Whose message this keyboard is on: the owner its first personal button names (vote
     buttons belong to no one), or None when it names none."""
-    if markup is None:
-        return None
-    for row in markup.inline_keyboard:
-        for pressable in row:
-            data = pressable.callback_data
-            decoded = decode(data) if isinstance(data, str) else None
-            if isinstance(decoded, AnswerButton | CommandButton | ConfirmButton):
-                return decoded.owner
-    return None
+    personal = (d for d in _decoded(markup) if isinstance(d, AnswerButton | CommandButton | ConfirmButton))
+    first = next(personal, None)
+    return None if first is None else first.owner
