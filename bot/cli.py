@@ -2,7 +2,8 @@
 
 Rules:
 - ``chat`` runs the terminal conversation; ``check`` validates dialog files; ``telegram``,
-  ``discord`` and ``run`` start the platform adapters.
+  ``discord`` and ``run`` start the platform adapters; ``stats`` and ``export`` are the
+  counsellor's (``bot.counsellor``).
 - An operator's mistake prints one line, ``careerbot: <what is wrong>``, and exits 2.
 """
 
@@ -16,6 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from bot import counsellor
 from bot.app import StartupError, configure_logging, core_settings, open_service
 from bot.config import ConfigError, environment, misspelt
 from dialogs.loader import BUILTIN_CONTENT, DialogError, load_dialogs
@@ -40,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("discord", help="run the Discord bot")
     commands.add_parser("run", help="run every adapter that has a token configured")
     commands.add_parser("health", help="exit 0 if the settings, dialogs and database are usable")
+    counsellor.add_commands(commands)
     return parser
 
 
@@ -126,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
             return _health(env)
         if args.command == "chat":
             asyncio.run(_chat(args, env))
+            return 0
+        if args.command in counsellor.COMMANDS:
+            asyncio.run(counsellor.run(args, env))
             return 0
         from bot.runner import run_adapters
 

@@ -271,3 +271,25 @@ CHART_SCALE = ("Job", "In between", "Career")
 CHART_SKIPPED = "skipped"
 # A group chart's share of one lean, written inside its part of the bar.
 CHART_SHARE = "{percent}%"
+
+# --- the counsellor's commands (careerbot stats, export, workshops, report) -----------------
+STATS_FEWER = "fewer than {limit}"
+STATS_NOTHING = "No conversations match."
+STATS_TOO_FEW = "Fewer than {limit} people, so nothing more is shown."
+STATS_DIALOG = "{title} ({dialog})"
+STATS_STARTED = "Started: {started}   Finished: {finished}"
+STATS_LEFT_MOST = "People most often stop at: {title}"
+STATS_SKIPPED_MOST = "Skipped most: {title}"
+STATS_NONE_MOST = "no question by {limit} or more people"
+STATS_QUESTION = "{number}. {title}"
+STATS_FUNNEL = "reached {reached}, answered {answered}, skipped {skipped}, stopped here {left}"
+STATS_SHARE = "{label}: {people}"
+STATS_PERCENT = "{people} ({percent}%)"
+STATS_LEANS = "Leans: {leans}"
+STATS_LEAN = "{label} {people}"
+STATS_SMALL_GROUP_NOTE = 'Any group of fewer than {limit} people is shown as "fewer than {limit}".'
+EXPORT_DONE = "Wrote {rows} answers to {path} (person ids are pseudonyms; language is {language} for every row)."
+WORKSHOPS_NONE = "No workshops yet."
+WORKSHOPS_LINE = "{id}  {platform}  workshop {number}  {dialog}  {phase}  opened {opened}  {participants} took part"
+REPORT_SAVED = "Saved the chart of workshop {id} ({participants} took part) in {path}"
+REPORT_UNKNOWN = "there is no workshop {id}, expected an id from careerbot workshops"

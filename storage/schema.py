@@ -76,6 +76,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 3: what typed words were read as while the person is asked to confirm it
     ("ALTER TABLE sessions ADD COLUMN pending TEXT",),
+    # 4: the counsellor's tools: the key of the export's pseudonyms (made once, never
+    # shown), and indexes for erasing what has been untouched for too long
+    (
+        "CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
+        "CREATE INDEX sessions_by_age ON sessions (updated_at)",
+        "CREATE INDEX workshops_by_age ON workshops (updated_at)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

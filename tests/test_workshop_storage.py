@@ -213,7 +213,7 @@ async def test_migrating_a_version_1_file_keeps_the_sessions(db_path: Path, dial
         await workshops.close()
         await sessions.close()
     with sqlite3.connect(db_path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
 
 
 async def test_a_whole_workshop_through_storage(workshops: WorkshopStore, dialog: Dialog) -> None:

@@ -1,0 +1,79 @@
+"""The counsellor's commands: ``stats``, ``export``, ``workshops`` and ``report``.
+
+Rules:
+- They open the same database and dialogs as the bot (``bot.app.open_service``), so they
+  need no server and can run beside it; they only read, except that the first export
+  makes the pseudonym key.
+- ``--since DATE`` takes an ISO date or date and time (``2026-01-31``,
+  ``2026-01-31T09:00``), read as UTC unless it names its offset; anything else is an
+  operator's mistake, one line and exit 2, like every other.
+- Output words come from ``dialogs.messages``; the formats from ``bot.stats`` and
+  ``bot.export``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.app import StartupError, core_settings, open_service
+from bot.export import LANGUAGE, export
+from bot.stats import FORMATS, gather, render
+from dialogs import messages
+from storage.stats import Filters, StatsStore
+
+COMMANDS = ("stats", "export")
+PLATFORMS = ("telegram", "discord", "console")
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    stats = commands.add_parser("stats", help="what people answered, in numbers (no one is named)")
+    stats.add_argument("--dialog", default=None, help="only this dialog (default: every dialog)")
+    stats.add_argument("--since", default=None, help="only conversations active since this date (UTC)")
+    stats.add_argument("--platform", choices=PLATFORMS, default=None, help="only this platform's people")
+    stats.add_argument("--format", choices=FORMATS, default="table")
+    stats.add_argument("--db", type=Path, default=None, help="SQLite file (default: $CAREERBOT_DB)")
+    exporting = commands.add_parser("export", help="every answer as CSV, people replaced by pseudonyms")
+    exporting.add_argument("--anonymous", action="store_true", help="required: the export is anonymous")
+    exporting.add_argument("--since", default=None, help="only answers given since this date (UTC)")
+    exporting.add_argument("--db", type=Path, default=None, help="SQLite file (default: $CAREERBOT_DB)")
+    exporting.add_argument("path", type=Path, help="the CSV file to write")
+
+
+def since_of(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        expected = "expected e.g. 2026-01-31 or 2026-01-31T09:00"
+        raise StartupError(f"--since {text!r} is not a date, {expected}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+async def run(args: argparse.Namespace, env: dict[str, str]) -> None:
+    if args.db is not None:
+        env["CAREERBOT_DB"] = str(args.db)
+    settings = core_settings(env)
+    db_named = "--db" if args.db is not None else "CAREERBOT_DB"
+    if args.command == "stats":
+        filters = Filters(since_of(args.since), args.dialog, args.platform)
+        async with open_service(settings, db_named, args.dialog) as services:
+            store = StatsStore.on(services.conversations.store)
+            dialogs = list(services.conversations.dialogs.values())
+            sys.stdout.write(render(await gather(store, dialogs, filters), args.format))
+    elif args.command == "export":
+        if not args.anonymous:
+            raise StartupError("export writes anonymous data only, expected --anonymous to say so")
+        if not args.path.parent.is_dir():
+            raise StartupError(f"{args.path}: the folder {args.path.parent} does not exist")
+        async with open_service(settings, db_named) as services:
+            store = StatsStore.on(services.conversations.store)
+            written = await export(
+                store, services.conversations.dialogs, Filters(since_of(args.since)), args.path
+            )
+        print(messages.EXPORT_DONE.format(rows=written, path=args.path, language=LANGUAGE))
