@@ -5,20 +5,28 @@ Rules:
   and line, that is wrong; nothing is half-started.
 - Platform libraries are imported only by the commands that need them, so the terminal
   chat starts without loading telegram or discord.
+- Every command that opens the database first erases what is older than
+  ``CAREERBOT_RETENTION_DAYS`` (``bot.retention``); the bot does it again once a day.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.config import ConfigError, CoreSettings
 from bot.conversations import Conversations
+from bot.retention import Retention
 from bot.workshops import Workshops, open_workshops
 from dialogs.loader import BUILTIN_CONTENT, DialogError, load_dialogs
 from storage.sessions import SessionStore, StorageError
+
+log = logging.getLogger(__name__)
 
 
 class StartupError(RuntimeError):
@@ -78,6 +86,17 @@ async def open_service(
     try:
         conversations = Conversations(store, dialogs, settings.default_dialog)
         async with open_workshops(conversations) as workshops:
-            yield Services(conversations, workshops, settings)
+            retention = Retention(conversations, workshops, settings.retention_days)
+            try:
+                await retention.erase_now()
+            except sqlite3.OperationalError as exc:  # busy or full: not worth refusing to start
+                log.warning("could not erase old data at start-up, trying again tomorrow: %s", exc)
+            daily = asyncio.create_task(retention.daily(), name="careerbot-retention")
+            try:
+                yield Services(conversations, workshops, settings)
+            finally:
+                daily.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await daily
     finally:
         await store.close()

@@ -42,6 +42,7 @@ SETTINGS = (
     "CAREERBOT_DEFAULT_DIALOG",
     "CAREERBOT_LOG_LEVEL",
     "CAREERBOT_BUSY_TIMEOUT",
+    "CAREERBOT_RETENTION_DAYS",
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_API_BASE_URL",
     "TELEGRAM_WEBHOOK_URL",
@@ -141,6 +142,16 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return seconds
 
 
+def _days(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _optional(env, name)
+    if value is None:
+        return default
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 36_500:
+        expected = "expected a whole number from 1 to 36500"
+        raise ConfigError(f"{name}={value!r} is not a number of days, {expected}")
+    return int(value)
+
+
 def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
     value = _optional(env, name)
     if value is not None and not value.startswith(tuple(f"{s}://" for s in schemes)):
@@ -155,6 +166,7 @@ class CoreSettings:
     default_dialog: str
     log_level: str
     busy_timeout: float = 5.0  # seconds to wait for another process holding the database
+    retention_days: int = 365  # what is untouched for longer is erased
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> CoreSettings:
@@ -169,6 +181,7 @@ class CoreSettings:
             default_dialog=_optional(env, "CAREERBOT_DEFAULT_DIALOG") or DEFAULT_DIALOG_ID,
             log_level=log_level,
             busy_timeout=_seconds(env, "CAREERBOT_BUSY_TIMEOUT", 5.0),
+            retention_days=_days(env, "CAREERBOT_RETENTION_DAYS", 365),
         )
 
 

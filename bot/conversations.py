@@ -99,6 +99,10 @@ class Conversations:
             self._cache.drop_person(key.platform, key.user)
             return await self.store.forget(key.platform, key.user)
 
+    def drop_cached(self) -> None:
+        """Forget every cached session (after rows were erased behind the cache's back)."""
+        self._cache = SessionCache(self._cache.capacity)
+
     async def _load(self, key: SessionKey, dialog: str | None) -> Loaded | None:
         return self._cache.get(key, dialog) or await self.store.load(key, dialog)
 

@@ -142,6 +142,10 @@ class Workshops:
                 self._cache.pop(key, None)
         return erased
 
+    def drop_cached(self) -> None:
+        """Forget every cached state (after rows were erased behind the cache's back)."""
+        self._cache.clear()
+
     # --- internals ----------------------------------------------------------------------
 
     def _step(

@@ -1,0 +1,61 @@
+"""Erasing what has been left untouched for longer than the retention limit.
+
+Rules:
+- One transaction, holding the connection's write lock, erases everything older than the
+  cut-off (a Unix time): sessions last changed before it, with their answers (a session's
+  answers live and go with it: erasing some of a live conversation's answers would leave
+  it pointing at questions it never saw); workshop votes cast before it; and workshops last
+  changed before it that have no newer vote left (a vote does not touch its workshop's
+  time, so an old workshop with a recent vote stays until that vote is old too).
+- "Older than" is strict: something changed exactly at the cut-off stays.
+- Nothing else is touched: the pseudonym key stays, so exports keep their ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.sessions import SessionStore
+
+_OLD_ANSWERS = """
+    SELECT count(*) FROM answers
+     WHERE session_id IN (SELECT id FROM sessions WHERE updated_at < ?)
+"""
+_ERASE_SESSIONS = "DELETE FROM sessions WHERE updated_at < ?"  # answers go with them (cascade)
+_ERASE_VOTES = "DELETE FROM workshop_votes WHERE voted_at < ?"
+# After the old votes: a workshop goes once it is old and no newer vote keeps it.
+_ERASE_WORKSHOPS = """
+    DELETE FROM workshops
+     WHERE updated_at < ?
+       AND NOT EXISTS (SELECT 1 FROM workshop_votes WHERE workshop_id = workshops.id)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Erased:
+    sessions: int = 0
+    answers: int = 0
+    workshops: int = 0
+    votes: int = 0
+
+    @property
+    def anything(self) -> bool:
+        return any((self.sessions, self.answers, self.workshops, self.votes))
+
+
+async def erase_older_than(store: SessionStore, cutoff: float) -> Erased:
+    """Erase everything last changed before ``cutoff``; returns how much of each."""
+    conn = store.connection
+    async with store.write_lock:
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            rows = await conn.execute_fetchall(_OLD_ANSWERS, (cutoff,))
+            answers = next((int(r[0]) for r in rows), 0)
+            sessions = (await conn.execute(_ERASE_SESSIONS, (cutoff,))).rowcount
+            votes = (await conn.execute(_ERASE_VOTES, (cutoff,))).rowcount
+            workshops = (await conn.execute(_ERASE_WORKSHOPS, (cutoff,))).rowcount
+            await conn.commit()
+        except BaseException:
+            await conn.rollback()
+            raise
+    return Erased(sessions, answers, workshops, votes)
