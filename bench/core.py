@@ -156,19 +156,22 @@ def _floor_turns(people: int, dialog: Dialog) -> list[list[list[Statement]]]:
     """Every turn's statements, in rounds: round k holds every person's k-th turn."""
     rounds: list[list[list[Statement]]] = []
     now = time.time()
+    stamp = (dialog.version, dialog.fingerprint)
     for position in range(turns_per_person(dialog)):
         round_: list[list[Statement]] = []
         for p in range(people):
             key = ("bench", str(p), str(p), dialog.id)
             if position == 0:
-                round_.append([(INSERT_SESSION, (*key, "asking", 0, 1, 0, None, now)), (CLEAR_ANSWERS, key)])
+                round_.append(
+                    [(INSERT_SESSION, (*key, "asking", 1, 0, None, None, *stamp, now)), (CLEAR_ANSWERS, key)]
+                )
                 continue
             distinction = dialog.distinctions[position - 1]
             choice = distinction.choices[p % len(distinction.choices)].id
             phase = "done" if position == dialog.total else "asking"
             round_.append(
                 [
-                    (UPDATE_SESSION, (phase, position, position + 1, 0, None, now, *key, position)),
+                    (UPDATE_SESSION, (phase, position + 1, 0, None, None, *stamp, now, *key, position)),
                     (RECORD_ANSWER, (*key, distinction.id, choice, position, now)),
                 ]
             )

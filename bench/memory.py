@@ -40,10 +40,11 @@ def fill(path: Path, sessions: int) -> None:
     conn = sqlite3.connect(path)
     with conn:
         conn.executemany(
-            "INSERT INTO sessions (id, platform, chat, user, dialog, phase, position, turn, misses,"
-            " version, updated_at) VALUES (?, 'bench', ?, ?, ?, 'done', ?, ?, 0, ?, ?)",
+            "INSERT INTO sessions (id, platform, chat, user, dialog, phase, turn, misses, content_version,"
+            " content_hash, version, updated_at) VALUES (?, 'bench', ?, ?, ?, 'done', ?, 0, ?, ?, ?, ?)",
             (
-                (n, str(n), str(n), dialog.id, dialog.total, dialog.total + 1, dialog.total + 1, now)
+                (n, str(n), str(n), dialog.id, dialog.total + 1, dialog.version, dialog.fingerprint)
+                + (dialog.total + 1, now)
                 for n in range(1, sessions + 1)
             ),
         )

@@ -6,7 +6,13 @@ Rules:
   for a turn that is not durable.
 - A turn that makes no change is not written.
 - A ``VersionConflict`` (another process saved the session meanwhile) re-runs the turn on
-  the fresh state; the engine decides what the event means there.
+  the fresh state; the engine decides what the event means there. Typed words are pinned
+  to the turn of the question they answered first, so they never count for another one:
+  the person sees the current question again instead.
+- A session written against content that has been edited since is migrated on load
+  (``dialogs.edits``), the person is told in one line what changed, and the migrated
+  session is saved with the turn. A stored row that cannot be read restarts that
+  person's session with a notice to them and one warning in the log naming the key.
 - Recently saved sessions are served from a write-through cache (``bot.cache``), so a busy
   turn costs no read from the file; the version check keeps that safe.
 - ``/forget`` goes through here too, under the same lock.
@@ -19,14 +25,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.cache import SessionCache
 from bot.locks import KeyedLocks
 from dialogs import messages
 from dialogs.content import Dialog
+from dialogs.edits import migrate
 from dialogs.engine import new_state, step
-from dialogs.events import Event, Start
+from dialogs.events import Event, FreeText, Start
 from dialogs.replies import Reply, Text
 from dialogs.state import SessionState
 from storage.keys import SessionKey
@@ -34,6 +41,18 @@ from storage.sessions import Loaded, SessionStore, StorageUnavailable, VersionCo
 
 _CONFLICT_RETRIES = 3
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Resolved:
+    """A loaded session as the current content reads it, ready for a step."""
+
+    dialog: Dialog
+    state: SessionState
+    version: int
+    notice: Text | None = None  # said before the step's replies (the content changed)
+    changed: bool = False  # differs from the stored row (migrated, restarted): save it
+    damaged: str | None = None  # why the stored row was unreadable; the session restarts
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +72,7 @@ class Conversations:
         self.default_dialog = default_dialog
         self._locks = KeyedLocks()
         self._cache = SessionCache()
+        self._remembered: set[str] = set()  # fingerprints whose structure is stored
 
     async def handle(self, key: SessionKey, event: Event) -> Turn:
         wanted = event.dialog if isinstance(event, Start) else None
@@ -70,28 +90,51 @@ class Conversations:
         async with self._locks.hold(key):
             for attempt in range(_CONFLICT_RETRIES):
                 loaded = await self._load(key, wanted)
-                dialog, state, version = self._resolve(loaded, wanted)
-                result = step(dialog, state, event)
-                if result.state == state and not result.writes:
-                    return Turn(result.replies, result.state, dialog)
+                at = await self._resolve(loaded, wanted)
+                result = step(at.dialog, at.state, Start() if at.damaged else event)
+                replies = result.replies if at.notice is None else (at.notice, *result.replies)
+                if result.state == at.state and not result.writes and not at.changed:
+                    return Turn(replies, result.state, at.dialog)
+                await self._remember(at.dialog)
                 try:
-                    saved = await self.store.commit_turn(key, version, result.state, result.writes)
+                    saved = await self.store.commit_turn(key, at.version, result.state, result.writes)
                 except VersionConflict:
                     self._cache.drop(key)
                     if attempt == _CONFLICT_RETRIES - 1:
                         raise
+                    # Typed words answered the question this attempt showed; on the fresh
+                    # state they must not count for another one (the engine says so).
+                    if isinstance(event, FreeText) and event.turn is None:
+                        event = replace(event, turn=at.state.turn)
                     continue
+                if at.damaged:
+                    log.warning(
+                        "the stored session %s/%s/%s could not be read (%s); it started again",
+                        key.platform,
+                        key.chat,
+                        key.user,
+                        at.damaged,
+                    )
                 self._cache.put(key, Loaded(result.state, saved))
-                return Turn(result.replies, result.state, dialog)
+                return Turn(replies, result.state, at.dialog)
         raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def _remember(self, dialog: Dialog) -> None:
+        """Keep the structure this process writes sessions against, once per process, so a
+        later edit can be compared with it (``dialogs.edits``)."""
+        if dialog.fingerprint not in self._remembered:
+            await self.store.remember_structure(
+                dialog.id, dialog.version, dialog.fingerprint, dialog.structure
+            )
+            self._remembered.add(dialog.fingerprint)
 
     async def current(self, key: SessionKey) -> Turn | None:
         """The person's latest session as it stands, without running a turn."""
         loaded = await self._load(key, None)
         if loaded is None:
             return None
-        dialog, state, _ = self._resolve(loaded, None)
-        return Turn((), state, dialog)
+        at = await self._resolve(loaded, None)
+        return Turn((), at.state, at.dialog)
 
     async def forget(self, key: SessionKey) -> int:
         """Erase everything stored about this person on this platform."""
@@ -106,15 +149,26 @@ class Conversations:
     async def _load(self, key: SessionKey, dialog: str | None) -> Loaded | None:
         return self._cache.get(key, dialog) or await self.store.load(key, dialog)
 
-    def _resolve(self, loaded: Loaded | None, wanted: str | None) -> tuple[Dialog, SessionState, int]:
+    async def _resolve(self, loaded: Loaded | None, wanted: str | None) -> _Resolved:
         if loaded is None:
             dialog = self.dialogs[wanted or self.default_dialog]
-            return dialog, new_state(dialog), 0
+            return _Resolved(dialog, new_state(dialog), 0)
         dialog_or_none = self.dialogs.get(loaded.state.dialog)
-        if dialog_or_none is None or loaded.state.position > dialog_or_none.total:
-            # The content this session was written against is gone or shorter now: start the
-            # default dialog afresh rather than guess. The old row stays until /forget.
+        if dialog_or_none is None:
+            # The dialog this session was written against is gone: start the default dialog
+            # afresh rather than guess. The old row stays until /forget.
             dialog = self.dialogs[self.default_dialog]
             existing = dialog.id == loaded.state.dialog
-            return dialog, new_state(dialog), loaded.version if existing else 0
-        return dialog_or_none, loaded.state, loaded.version
+            return _Resolved(dialog, new_state(dialog), loaded.version if existing else 0)
+        dialog = dialog_or_none
+        damaged = loaded.damaged
+        if damaged is None:
+            stamp = loaded.state.content_hash
+            before = None if stamp == dialog.fingerprint else await self.store.structure(stamp)
+            migrated = migrate(dialog, loaded.state, before)
+            damaged = migrated.damaged
+        if damaged is not None:
+            fresh = replace(new_state(dialog), turn=loaded.state.turn)
+            return _Resolved(dialog, fresh, loaded.version, Text(messages.DAMAGED_RESTARTED), True, damaged)
+        notice = None if migrated.notice is None else Text(migrated.notice)
+        return _Resolved(dialog, migrated.state, loaded.version, notice, migrated.state != loaded.state)

@@ -7,6 +7,10 @@ Rules:
 - Every distinction explains the difference from both sides (``Sides``: what it looks
   like in a job and in a career) and says why it matters. The explanation is the same
   whatever a person answers; what is tailored to them is their choice's ``reflection``.
+- A dialog's ``structure`` is its distinction ids in order, each with its choice ids; its
+  ``fingerprint`` (a hash of the structure) is what a stored session records, so an edit
+  is recognised when the person comes back. ``renamed`` maps old ids to new ones, so a
+  counsellor can rename an id without losing the answers that used it.
 - Everything is immutable; the loader (``dialogs.loader``) is the only way content is made
   from files, and it has already checked every rule above.
 """
@@ -14,7 +18,9 @@ Rules:
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import dataclass, field
 
 
 class Lean(enum.StrEnum):
@@ -63,6 +69,31 @@ class Outro:
     closing: dict[Lean, str]
 
 
+Structure = tuple[tuple[str, tuple[str, ...]], ...]
+"""A dialog's shape: (distinction id, its choice ids) in order; what answers refer to."""
+
+
+@dataclass(frozen=True, slots=True)
+class Renamed:
+    """Old ids that now go by new ones: ``distinctions`` old -> new, ``choices`` keyed by the
+    distinction's (new) id, then old choice id -> new choice id."""
+
+    distinctions: dict[str, str] = field(default_factory=dict)
+    choices: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def distinction(self, old: str) -> str:
+        return self.distinctions.get(old, old)
+
+    def choice(self, distinction: str, old: str) -> str:
+        return self.choices.get(distinction, {}).get(old, old)
+
+
+def fingerprint_of(dialog_id: str, structure: Structure) -> str:
+    """A short, stable hash of a dialog's structure (its texts do not count)."""
+    encoded = json.dumps([dialog_id, structure], separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()[:16]
+
+
 @dataclass(frozen=True, slots=True)
 class Dialog:
     id: str
@@ -71,6 +102,15 @@ class Dialog:
     intro: str
     distinctions: tuple[Distinction, ...]
     outro: Outro
+    renamed: Renamed = field(default_factory=Renamed)
+    structure: Structure = field(init=False, repr=False, compare=False)
+    fingerprint: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Computed once per load: every turn compares a session's stamp with it.
+        structure = tuple((d.id, tuple(c.id for c in d.choices)) for d in self.distinctions)
+        object.__setattr__(self, "structure", structure)
+        object.__setattr__(self, "fingerprint", fingerprint_of(self.id, structure))
 
     @property
     def total(self) -> int:

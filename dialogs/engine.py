@@ -7,7 +7,10 @@ Rules:
 - A step returns the new state, the replies in order, and the writes storage must commit
   together with the state (an answer recorded, or all answers cleared).
 - A ``Choose`` from an older turn, or for another question, changes nothing and shows the
-  current question again.
+  current question again; so do typed words that carry an older turn (the question they
+  answered is no longer the current one).
+- Where the person is follows from the content and the answers (``SessionState.position_in``),
+  never from a stored index; /back sets ``revisit``, the question they went back to.
 - Typed words are recorded only when the matcher is sure. Otherwise the engine asks
   first (``Confirmation``; the reading waits in ``state.pending``): a weak or long match
   is confirmed, "I don't know" and a third miss offer a skip. The pending reading lives
@@ -64,38 +67,48 @@ class Step:
 
 
 def new_state(dialog: Dialog) -> SessionState:
-    return SessionState(dialog=dialog.id)
+    return SessionState(dialog.id, content_version=dialog.version, content_hash=dialog.fingerprint)
 
 
 # --- building replies -----------------------------------------------------------------
 
 
 def question(dialog: Dialog, state: SessionState, hint: str | None = None) -> Question:
-    distinction = dialog.distinctions[state.position]
+    position = state.position_in(dialog)
+    distinction = dialog.distinctions[position]
     given = state.answer_for(distinction.id)
     return Question(
         distinction=distinction.id,
         title=distinction.title,
         text=distinction.question,
         choices=tuple(ChoiceView(c.id, c.label) for c in distinction.choices),
-        progress=Progress(state.position + 1, dialog.total, state.answered),
+        progress=Progress(position + 1, dialog.total, state.answered),
         turn=state.turn,
         current=given.choice if given else None,
         hint=hint,
-        actions=(Action.BACK, Action.SKIP, Action.WHY) if state.position else (Action.SKIP, Action.WHY),
+        actions=(Action.BACK, Action.SKIP, Action.WHY) if position else (Action.SKIP, Action.WHY),
     )
 
 
 def _current(dialog: Dialog, state: SessionState) -> Distinction:
-    return dialog.distinctions[state.position]
+    return dialog.distinctions[state.position_in(dialog)]
 
 
-def _move_to(dialog: Dialog, state: SessionState, position: int) -> SessionState:
-    """Move the cursor; reaching the end finishes the conversation."""
-    phase = Phase.DONE if position >= dialog.total else Phase.ASKING
-    return replace(
-        state, phase=phase, position=min(position, dialog.total), turn=state.turn + 1, misses=0, pending=None
-    )
+def _move_to(dialog: Dialog, state: SessionState, revisit: str | None) -> SessionState:
+    """Move on to ``revisit`` (None: the first unanswered); no question left finishes."""
+    moved = replace(state, revisit=revisit, turn=state.turn + 1, misses=0, pending=None)
+    phase = Phase.DONE if moved.position_in(dialog) >= dialog.total else Phase.ASKING
+    return replace(moved, phase=phase)
+
+
+def _after(dialog: Dialog, state: SessionState, position: int) -> str | None:
+    """Where someone who went back goes after answering at ``position``: on through the
+    answered questions that follow, as before; None (the first unanswered) otherwise."""
+    following = position + 1
+    if state.revisit is None or following >= dialog.total:
+        return None
+    distinction = dialog.distinctions[following].id
+    return distinction if state.answer_for(distinction) is not None else None
 
 
 def _ask_or_finish(dialog: Dialog, state: SessionState) -> tuple[Reply, ...]:
@@ -108,7 +121,7 @@ def _ask_or_finish(dialog: Dialog, state: SessionState) -> tuple[Reply, ...]:
 
 
 def _begin(dialog: Dialog, state: SessionState, _event: Event) -> Step:
-    fresh = _move_to(dialog, replace(new_state(dialog), turn=state.turn), 0)
+    fresh = _move_to(dialog, replace(new_state(dialog), turn=state.turn), None)
     writes: tuple[Write, ...] = (ClearAnswers(),)
     return Step(fresh, (Text(dialog.intro), question(dialog, fresh)), writes)
 
@@ -124,7 +137,10 @@ def _welcome_back(dialog: Dialog, state: SessionState, _event: Event) -> Step:
     if not state.answers:  # nothing to come back to: begin again where they are, intro first
         return Step(state, (Text(dialog.intro), question(dialog, state)))
     text = messages.WELCOME_BACK.format(
-        title=dialog.title, answered=state.answered, total=dialog.total, position=state.position + 1
+        title=dialog.title,
+        answered=state.answered,
+        total=dialog.total,
+        position=state.position_in(dialog) + 1,
     )
     return Step(state, (Text(text, (Action.RESTART,)), question(dialog, state)))
 
@@ -147,11 +163,12 @@ def _help(_dialog: Dialog, state: SessionState, _event: Event) -> Step:
 
 
 def _record(dialog: Dialog, state: SessionState, choice_id: str) -> Step:
-    distinction = _current(dialog, state)
+    position = state.position_in(dialog)
+    distinction = dialog.distinctions[position]
     choice = distinction.choice(choice_id)
     assert choice is not None  # callers only pass ids of this distinction's choices
     answered = state.with_answer(dialog, Answer(distinction.id, choice.id))
-    moved = _move_to(dialog, answered, state.position + 1)
+    moved = _move_to(dialog, answered, _after(dialog, answered, position))
     replies: tuple[Reply, ...] = (
         Answered(distinction.id, distinction.question, choice.label, state.turn),
         Explanation(
@@ -232,7 +249,7 @@ def _free_text(dialog: Dialog, state: SessionState, event: Event) -> Step:
     if text.startswith("/"):
         return Step(state, (_unknown_command(text),))
     if event.turn is not None and event.turn != state.turn:
-        return Step(state, (Text(messages.STALE_CHOICE), question(dialog, state)))
+        return Step(state, (Text(messages.STALE_TEXT), question(dialog, state)))
     if not text:
         return Step(state, (Text(messages.EMPTY_TEXT), question(dialog, state)))
     if state.pending is not None:
@@ -274,21 +291,23 @@ def _text_when_idle(_dialog: Dialog, state: SessionState, event: Event) -> Step:
 
 
 def _back(dialog: Dialog, state: SessionState, _event: Event) -> Step:
-    if state.position == 0:
+    position = state.position_in(dialog)
+    if position == 0:
         return Step(state, (Text(messages.AT_FIRST_QUESTION), question(dialog, state)))
-    moved = _move_to(dialog, state, state.position - 1)
+    moved = _move_to(dialog, state, dialog.distinctions[position - 1].id)
     return Step(moved, (question(dialog, moved),))
 
 
 def _back_from_done(dialog: Dialog, state: SessionState, _event: Event) -> Step:
-    moved = _move_to(dialog, state, dialog.total - 1)
+    moved = _move_to(dialog, state, dialog.distinctions[-1].id)
     return Step(moved, (Text(messages.BACK_TO_LAST), question(dialog, moved)))
 
 
 def _skip(dialog: Dialog, state: SessionState, _event: Event) -> Step:
-    distinction = _current(dialog, state)
+    position = state.position_in(dialog)
+    distinction = dialog.distinctions[position]
     skipped = state.with_answer(dialog, Answer(distinction.id, None))
-    moved = _move_to(dialog, skipped, state.position + 1)
+    moved = _move_to(dialog, skipped, _after(dialog, skipped, position))
     replies = (Text(messages.SKIPPED.format(title=distinction.title)), *_ask_or_finish(dialog, moved))
     return Step(moved, replies, (RecordAnswer(distinction.id, None, state.turn),))
 

@@ -7,6 +7,9 @@ Rules:
   raised as ``DialogError``; the first error found stops the load.
 - Unknown keys, missing keys, duplicate ids, a choice without a lean, empty text, text
   longer than a platform message, and ids unfit for button data are all errors.
+- ``renamed:`` (optional) maps ids a counsellor renamed to their new names, so the answers
+  stored under the old ones are kept: ``distinctions: {old: new}`` and ``choices:
+  {distinction: {old: new}}``. An old id must no longer be in use and a new one must exist.
 - The loader reads files and nothing else; it never touches the network or a clock.
 - A file over ``MAX_FILE_BYTES`` or nested deeper than ``MAX_DEPTH`` is refused before it
   is composed: a dialog is a few dozen KB and a handful of levels deep, and composing is
@@ -26,7 +29,7 @@ from typing import TypeVar
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from dialogs.content import Choice, Dialog, Distinction, Lean, Outro, Sides
+from dialogs.content import Choice, Dialog, Distinction, Lean, Outro, Renamed, Sides
 
 # A Discord message holds 2000 characters, a Telegram one 4096: the smaller one rules.
 MAX_TEXT_LENGTH = 2000
@@ -195,6 +198,62 @@ def _distinction(r: _Reader, node: Node) -> Distinction:
     )
 
 
+def _renames(r: _Reader, node: Node, what: str, now: list[str]) -> dict[str, str]:
+    """``old: new`` pairs: ``old`` no longer in use, ``new`` one of ``now``."""
+    if not isinstance(node, MappingNode):
+        raise r.where.fail(node, f"{what} is not a mapping, expected old id: new id")
+    pairs: dict[str, str] = {}
+    for key_node, value_node in node.value:
+        old = r.identifier(key_node, f"an old id in {what}")
+        new = r.identifier(value_node, f"the new id of '{old}' in {what}")
+        if old in pairs:
+            raise r.where.fail(key_node, f"duplicate key '{old}' in {what}, expected it once")
+        if old in now:
+            raise r.where.fail(
+                key_node, f"'{old}' in {what} is still in use, expected an id that is no longer there"
+            )
+        if new not in now:
+            raise r.where.fail(
+                value_node,
+                f"'{old}' is renamed to '{new}', which does not exist, expected one of: {', '.join(now)}",
+            )
+        pairs[old] = new
+    return pairs
+
+
+def _renamed(r: _Reader, node: Node, distinctions: tuple[Distinction, ...]) -> Renamed:
+    """The ``renamed:`` map: old distinction ids, and old choice ids per distinction."""
+    fields = r.mapping(node, "renamed", set(), {"distinctions", "choices"})
+    ids = [d.id for d in distinctions]
+    moved = (
+        _renames(r, fields["distinctions"][1], "renamed.distinctions", ids)
+        if "distinctions" in fields
+        else {}
+    )
+    choices: dict[str, dict[str, str]] = {}
+    if "choices" in fields:
+        by_distinction = fields["choices"][1]
+        if not isinstance(by_distinction, MappingNode):
+            raise r.where.fail(
+                by_distinction, "renamed.choices is not a mapping, expected a distinction id: its renames"
+            )
+        for key_node, value_node in by_distinction.value:
+            distinction = r.identifier(key_node, "a distinction id in renamed.choices")
+            if distinction not in ids:
+                raise r.where.fail(
+                    key_node,
+                    f"'{distinction}' in renamed.choices is not a distinction, "
+                    f"expected one of: {', '.join(ids)}",
+                )
+            if distinction in choices:
+                raise r.where.fail(
+                    key_node, f"duplicate key '{distinction}' in renamed.choices, expected it once"
+                )
+            now = [c.id for c in distinctions[ids.index(distinction)].choices]
+            choices[distinction] = _renames(r, value_node, f"renamed.choices.{distinction}", now)
+    return Renamed(moved, choices)
+
+
 def _outro(r: _Reader, node: Node) -> Outro:
     fields = r.mapping(node, "outro", {"heading", "closing"})
     closing = r.mapping(fields["closing"][1], "outro.closing", {lean.value for lean in Lean})
@@ -241,19 +300,24 @@ def parse_dialog(source: str, path: str) -> Dialog:
     r = _Reader(path)
     if root is None:
         raise DialogError(f"{path}:1:1: the file is empty, expected a dialog mapping")
-    fields = r.mapping(root, "the dialog", {"id", "version", "title", "intro", "distinctions", "outro"})
+    fields = r.mapping(
+        root, "the dialog", {"id", "version", "title", "intro", "distinctions", "outro"}, {"renamed"}
+    )
     distinction_nodes = r.sequence(fields["distinctions"][1], "distinctions")
     if not distinction_nodes:
         raise r.where.fail(fields["distinctions"][1], "distinctions is empty, expected at least one")
     distinctions = [(n, _distinction(r, n)) for n in distinction_nodes]
     r.unique(distinctions, lambda d: d.id, "distinction")
+    found = tuple(d for _, d in distinctions)
+    renamed = _renamed(r, fields["renamed"][1], found) if "renamed" in fields else Renamed()
     return Dialog(
         id=r.identifier(fields["id"][1], "dialog id", DIALOG_ID_PATTERN),
         version=r.integer(fields["version"][1], "version"),
         title=r.text(fields["title"][1], "title", MAX_LABEL_LENGTH),
         intro=r.text(fields["intro"][1], "intro"),
-        distinctions=tuple(d for _, d in distinctions),
+        distinctions=found,
         outro=_outro(r, fields["outro"][1]),
+        renamed=renamed,
     )
 
 

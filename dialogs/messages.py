@@ -110,6 +110,21 @@ FORGOTTEN = "Done: everything I stored about you is erased."
 FORGET_CANCELLED = "Nothing was erased."
 GOODBYE = "Goodbye! Your answers are saved; run me again to carry on."
 GOODBYE_NOTHING_STORED = "Goodbye! Nothing about you is stored here now."
+# A session written against content a counsellor has edited since (dialogs.edits):
+# one line, "<EDITED_PARTS>" built from the parts that apply, in this order.
+EDITED = "The questions changed since your last visit."
+EDITED_PARTS = "The questions changed since your last visit: {parts}."
+EDITED_NEW = ("one is new", "{count} are new")
+EDITED_DROPPED = ("one you answered was removed", "{count} you answered were removed")
+EDITED_REASKED = (
+    "one you answered has new choices, so I ask it again",
+    "{count} you answered have new choices, so I ask them again",
+)
+EDITED_GONE = ("one you had not reached was removed", "{count} you had not reached were removed")
+EDITED_ALL_KEPT = "your answers are kept"
+EDITED_OTHERS_KEPT = "your other answers are kept"
+DAMAGED_RESTARTED = "I could not read where you were in this conversation, so we are starting again from the beginning. Sorry about that."
+STALE_TEXT = "That answer was for an earlier question, so I did not record it. Here is where you are now:"
 NOT_SAVED = "Sorry, I could not save that just now, so nothing was recorded. Please try again in a moment."
 
 # --- Telegram adapter (bot/telegram/) ---------------------------------------------------

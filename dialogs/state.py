@@ -4,7 +4,13 @@ Rules:
 - ``SessionState`` is immutable; the engine returns a new one with ``replace``.
 - ``turn`` counts how many times the cursor moved to a question; a button carries the turn
   it was shown at, so a press from an older turn is stale and records nothing.
-- Answers are held in dialog order, one per distinction; ``None`` means skipped.
+- Answers are held in dialog order, one per distinction, by distinction id and choice id;
+  ``None`` means skipped. Nothing is stored by position: where the person is comes from
+  the content and the answers (``position_in``): the distinction they went back to
+  (``revisit``, set by /back), else the first one neither answered nor skipped.
+- ``content_version`` and ``content_hash`` name the content the session was written
+  against (the dialog's ``version`` and ``fingerprint``); a session written against other
+  content is migrated on load (``dialogs.edits``) before a step sees it.
 - ``pending`` is what typed words were read as while the engine asks to confirm it: a
   choice id of the current question, or ``SKIP_OFFER``; None when nothing is asked.
 - A step lists its writes explicitly (``RecordAnswer``, ``ClearAnswers``) so storage can
@@ -37,16 +43,30 @@ class Answer:
 class SessionState:
     dialog: str
     phase: Phase = Phase.NEW
-    position: int = 0
     turn: int = 0
     misses: int = 0
     answers: tuple[Answer, ...] = ()
     pending: str | None = None
+    revisit: str | None = None  # the distinction /back went to; None: the first unanswered
+    content_version: int = 0
+    content_hash: str = ""
 
     @property
     def answered(self) -> int:
         """How many questions have a chosen answer (skipped ones do not count)."""
         return sum(1 for a in self.answers if a.choice is not None)
+
+    def position_in(self, dialog: Dialog) -> int:
+        """The index of the current distinction; ``dialog.total`` when every one has an answer."""
+        if self.revisit is not None:
+            index = dialog.index_of(self.revisit)
+            if index is not None:
+                return index
+        given = {a.distinction for a in self.answers}
+        for index, distinction in enumerate(dialog.distinctions):
+            if distinction.id not in given:
+                return index
+        return dialog.total
 
     def answer_for(self, distinction: str) -> Answer | None:
         return next((a for a in self.answers if a.distinction == distinction), None)

@@ -83,6 +83,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX sessions_by_age ON sessions (updated_at)",
         "CREATE INDEX workshops_by_age ON workshops (updated_at)",
     ),
+    # 5: sessions by ids, not positions: the stored index goes (where a person is follows
+    # from their answers), /back's question is kept by id, and each session names the
+    # content it was written against; the structures those names stand for are kept, so
+    # an edited dialog can be compared with what a session saw.
+    (
+        "ALTER TABLE sessions DROP COLUMN position",
+        "ALTER TABLE sessions ADD COLUMN revisit TEXT",
+        "ALTER TABLE sessions ADD COLUMN content_version INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE sessions ADD COLUMN content_hash TEXT NOT NULL DEFAULT ''",
+        """
+        CREATE TABLE dialog_structures (
+            hash TEXT PRIMARY KEY,
+            dialog TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            structure TEXT NOT NULL
+        ) WITHOUT ROWID
+        """,
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -11,6 +11,13 @@ Rules:
 - The ``version`` column is optimistic concurrency: a turn states the version it loaded; if
   another writer got there first, that turn raises ``VersionConflict`` and nothing of it
   is applied (the rest of its batch still commits).
+- A session row is stored by ids (answers by distinction and choice id, /back's question
+  by id) with the content it was written against (the dialog's version and fingerprint).
+  The structures behind those fingerprints are kept (``remember_structure``) so a session
+  written against older content can be compared with the current one.
+- A row that does not decode (a phase that does not exist, a field that is not a whole
+  number) is not an error for the caller: ``load`` returns it with ``damaged`` saying why,
+  and a state holding nothing but the dialog id; the caller restarts that session.
 - ``forget`` erases every session and answer of a person on a platform.
 - Opening checks before it changes anything: the folder must exist (a typo must not become
   a new, empty database), an existing file must be SQLite, and its schema version must not
@@ -34,6 +41,7 @@ from typing import Any
 
 import aiosqlite
 
+from dialogs.content import Structure
 from dialogs.state import Answer, ClearAnswers, Phase, RecordAnswer, SessionState, Write
 from storage.groupcommit import GroupCommit
 from storage.keys import SessionKey
@@ -56,6 +64,7 @@ class VersionConflict(RuntimeError):
 class Loaded:
     state: SessionState
     version: int  # 0: not stored yet
+    damaged: str | None = None  # why the stored row could not be read; ``state`` is blank
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +76,7 @@ class _Turn:
 
 
 _LOAD_COLUMNS = """
-    SELECT dialog, phase, position, turn, misses, pending, version,
+    SELECT dialog, phase, turn, misses, pending, revisit, content_version, content_hash, version,
            (SELECT json_group_array(json_array(distinction, choice))
               FROM (SELECT distinction, choice FROM answers
                      WHERE session_id = s.id ORDER BY turn))
@@ -78,15 +87,15 @@ _LOAD_DIALOG = _LOAD_COLUMNS + " AND dialog = ?"
 _LOAD_LATEST = _LOAD_COLUMNS + " ORDER BY updated_at DESC, id DESC LIMIT 1"
 
 _INSERT_SESSION = """
-    INSERT INTO sessions (platform, chat, user, dialog, phase, position, turn, misses,
-                          pending, version, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+    INSERT INTO sessions (platform, chat, user, dialog, phase, turn, misses, pending, revisit,
+                          content_version, content_hash, version, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
     ON CONFLICT (platform, chat, user, dialog) DO NOTHING
 """
 _UPDATE_SESSION = """
     UPDATE sessions
-       SET phase = ?, position = ?, turn = ?, misses = ?, pending = ?, version = version + 1,
-           updated_at = ?
+       SET phase = ?, turn = ?, misses = ?, pending = ?, revisit = ?, content_version = ?,
+           content_hash = ?, version = version + 1, updated_at = ?
      WHERE platform = ? AND chat = ? AND user = ? AND dialog = ? AND version = ?
 """
 _SESSION_ID = "(SELECT id FROM sessions WHERE platform = ? AND chat = ? AND user = ? AND dialog = ?)"
@@ -100,17 +109,55 @@ _RECORD_ANSWER = f"""
 """
 _FORGET = "DELETE FROM sessions WHERE platform = ? AND user = ?"
 _COUNT_SESSIONS = "SELECT count(*) FROM sessions"
+_REMEMBER_STRUCTURE = """
+    INSERT INTO dialog_structures (hash, dialog, version, structure) VALUES (?, ?, ?, ?)
+    ON CONFLICT (hash) DO NOTHING
+"""
+_STRUCTURE = "SELECT structure FROM dialog_structures WHERE hash = ?"
 
 
 def _key_params(key: SessionKey, dialog: str) -> tuple[str, str, str, str]:
     return (key.platform, key.chat, key.user, dialog)
 
 
+_PHASES = frozenset(phase.value for phase in Phase)
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _undecodable(phase: object, numbers: dict[str, object], texts: dict[str, object]) -> str | None:
+    """Why a row's fields cannot make a ``SessionState``, or None. SQLite keeps whatever was
+    written, whatever the column's type, so a hand-edited or damaged row can hold anything."""
+    if phase not in _PHASES:
+        return f"phase {phase!r} is not one of {sorted(_PHASES)}"
+    for name, value in numbers.items():
+        if not _whole(value):
+            return f"{name} {value!r} is not a whole number"
+    for name, value in texts.items():
+        if value is not None and not isinstance(value, str):
+            return f"{name} {value!r} is not text"
+    return None
+
+
 def _state_from_row(row: Sequence[Any]) -> Loaded:
-    dialog, phase, position, turn, misses, pending, version, answers_json = row
-    answers = tuple(Answer(d, c) for d, c in json.loads(answers_json))
-    state = SessionState(dialog, Phase(phase), position, turn, misses, answers, pending)
+    dialog, phase, turn, misses, pending, revisit, content_version, content_hash, version, answers_json = row
+    answers = tuple(Answer(str(d), None if c is None else str(c)) for d, c in json.loads(answers_json))
+    numbers = {"turn": turn, "misses": misses, "content_version": content_version}
+    problem = _undecodable(
+        phase, numbers, {"pending": pending, "revisit": revisit, "content_hash": content_hash}
+    )
+    if problem is not None:
+        return Loaded(SessionState(dialog), version, damaged=problem)
+    state = SessionState(
+        dialog, Phase(phase), turn, misses, answers, pending, revisit, content_version, content_hash or ""
+    )
     return Loaded(state, version)
+
+
+def _session_params(s: SessionState) -> tuple[object, ...]:
+    return (s.phase.value, s.turn, s.misses, s.pending, s.revisit, s.content_version, s.content_hash)
 
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -225,6 +272,28 @@ class SessionStore:
         except sqlite3.OperationalError as exc:  # locked past the busy timeout, I/O error
             raise StorageUnavailable(f"the database could not be read: {exc}") from None
 
+    async def structure(self, fingerprint: str) -> Structure | None:
+        """The structure a session stamped ``fingerprint`` was written against, if known."""
+        if not fingerprint:
+            return None
+        for (text,) in await self._rows(_STRUCTURE, (fingerprint,)):
+            return tuple((str(d), tuple(str(c) for c in choices)) for d, choices in json.loads(text))
+        return None
+
+    async def remember_structure(
+        self, dialog: str, version: int, fingerprint: str, structure: Structure
+    ) -> None:
+        """Keep the structure behind ``fingerprint`` (once; later calls change nothing)."""
+        params = (fingerprint, dialog, version, json.dumps(structure, separators=(",", ":")))
+        async with self._write_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                await self._conn.execute(_REMEMBER_STRUCTURE, params)
+                await self._conn.commit()
+            except BaseException:
+                await self._conn.rollback()
+                raise
+
     async def count_sessions(self) -> int:
         async with self._conn.execute(_COUNT_SESSIONS) as cursor:
             row = await cursor.fetchone()
@@ -264,11 +333,9 @@ class SessionStore:
             s = turn.state
             key = _key_params(turn.key, s.dialog)
             if turn.version == 0:
-                inserts.append((*key, s.phase.value, s.position, s.turn, s.misses, s.pending, now))
+                inserts.append((*key, *_session_params(s), now))
             else:
-                updates.append(
-                    (s.phase.value, s.position, s.turn, s.misses, s.pending, now, *key, turn.version)
-                )
+                updates.append((*_session_params(s), now, *key, turn.version))
             for write in turn.writes:
                 if isinstance(write, ClearAnswers):
                     clears.append(key)

@@ -31,7 +31,7 @@ ALL_EVENT_TYPES = (Start, Resume, Choose, FreeText, Confirm, Back, Skip, Restart
 
 def sample_event(kind: type[Event], state: SessionState, dialog: Dialog) -> Event:
     if kind is Choose:
-        position = min(state.position, dialog.total - 1)
+        position = min(state.position_in(dialog), dialog.total - 1)
         distinction = dialog.distinctions[position]
         return Choose(distinction.id, distinction.choices[0].id, state.turn)
     if kind is FreeText:
@@ -46,9 +46,15 @@ def state_in(phase: Phase, dialog: Dialog) -> SessionState:
         return new_state(dialog)
     if phase is Phase.ASKING:
         answers = (Answer(dialog.distinctions[0].id, dialog.distinctions[0].choices[0].id),)
-        return SessionState(dialog.id, Phase.ASKING, position=1, turn=2, answers=answers)
+        return SessionState(dialog.id, Phase.ASKING, turn=2, answers=answers)
     answers = tuple(Answer(d.id, d.choices[-1].id) for d in dialog.distinctions)
-    return SessionState(dialog.id, Phase.DONE, position=dialog.total, turn=9, answers=answers)
+    return SessionState(dialog.id, Phase.DONE, turn=9, answers=answers)
+
+
+def asking_at(dialog: Dialog, position: int, turn: int) -> SessionState:
+    """A session at question ``position``, every question before it answered."""
+    answers = tuple(Answer(d.id, d.choices[0].id) for d in dialog.distinctions[:position])
+    return SessionState(dialog.id, Phase.ASKING, turn=turn, answers=answers)
 
 
 def test_the_table_covers_every_event_in_every_phase() -> None:
@@ -62,7 +68,7 @@ def test_every_event_in_every_phase_answers(dialog: Dialog, phase: Phase, kind: 
     result = step(dialog, state, sample_event(kind, state, dialog))
     assert result.replies, "every event gets at least one reply"
     assert result.state.dialog == dialog.id
-    assert 0 <= result.state.position <= dialog.total
+    assert 0 <= result.state.position_in(dialog) <= dialog.total
 
 
 # (phase, event, expected reply types, expected phase afterwards)
@@ -127,7 +133,7 @@ def test_full_conversation_records_every_answer_and_ends_with_a_profile(dialog: 
 @pytest.mark.parametrize("position", range(8))
 def test_every_answer_is_followed_by_both_sides_and_a_line_about_it(dialog: Dialog, position: int) -> None:
     distinction = dialog.distinctions[position]
-    state = SessionState(dialog.id, Phase.ASKING, position=position, turn=5)
+    state = asking_at(dialog, position, turn=5)
     for choice in distinction.choices:
         result = step(dialog, state, Choose(distinction.id, choice.id, state.turn))
         explanation = next(r for r in result.replies if isinstance(r, Explanation))
@@ -188,7 +194,7 @@ def test_back_then_answer_again_replaces_the_answer(dialog: Dialog) -> None:
 
 def test_skip_at_the_last_question_finishes(dialog: Dialog) -> None:
     last = dialog.total - 1
-    state = SessionState(dialog.id, Phase.ASKING, position=last, turn=8)
+    state = asking_at(dialog, last, turn=8)
     result = step(dialog, state, Skip())
     assert result.state.phase is Phase.DONE
     assert result.writes == (RecordAnswer(dialog.distinctions[last].id, None, 8),)
@@ -200,7 +206,7 @@ def test_skip_at_the_last_question_finishes(dialog: Dialog) -> None:
 def test_back_after_finishing_reopens_the_last_question(dialog: Dialog) -> None:
     done = state_in(Phase.DONE, dialog)
     result = step(dialog, done, Back())
-    assert result.state.position == dialog.total - 1
+    assert result.state.position_in(dialog) == dialog.total - 1
     assert result.state.turn == done.turn + 1
 
 
@@ -208,7 +214,7 @@ def test_restart_clears_answers(dialog: Dialog) -> None:
     state = state_in(Phase.ASKING, dialog)
     result = step(dialog, state, Restart())
     assert result.writes == (ClearAnswers(),)
-    assert result.state.answers == () and result.state.position == 0
+    assert result.state.answers == () and result.state.position_in(dialog) == 0
     assert result.state.turn > state.turn  # buttons from before the restart are stale
     assert isinstance(result.replies[0], Text) and result.replies[0].text == messages.RESTARTED
 
@@ -262,7 +268,7 @@ def test_two_misses_spell_the_choices_out(dialog: Dialog) -> None:
 
 def test_ambiguous_text_asks_which(dialog: Dialog) -> None:
     # Two choices of the same lean; "no, yes" would be read as the in-between choice instead.
-    state = SessionState(dialog.id, Phase.ASKING, position=dialog.index_of("value") or 0, turn=3)
+    state = asking_at(dialog, dialog.index_of("value") or 0, turn=3)
     result = step(dialog, state, FreeText("fulfilment, and my dream"))
     assert result.writes == ()
     question = result.replies[0]
@@ -293,7 +299,7 @@ def test_summary_part_way_lists_only_answered(dialog: Dialog) -> None:
 
 def test_all_skipped_profile_says_so(dialog: Dialog) -> None:
     answers = tuple(Answer(d.id, None) for d in dialog.distinctions)
-    state = SessionState(dialog.id, Phase.DONE, dialog.total, 9, 0, answers)
+    state = SessionState(dialog.id, Phase.DONE, 9, 0, answers)
     profile = step(dialog, state, Summary()).replies[0]
     assert isinstance(profile, Profile)
     assert profile.closing == messages.NO_ANSWERS and profile.headline is None
@@ -307,7 +313,7 @@ def test_tie_between_job_and_career_reads_as_in_between(dialog: Dialog) -> None:
     career = [
         Answer(d.id, next(c.id for c in d.choices if c.leans is Lean.CAREER)) for d in dialog.distinctions[4:]
     ]
-    state = SessionState(dialog.id, Phase.DONE, dialog.total, 9, 0, (*job, *career))
+    state = SessionState(dialog.id, Phase.DONE, 9, 0, (*job, *career))
     profile = step(dialog, state, Summary()).replies[0]
     assert isinstance(profile, Profile)
     assert profile.headline == messages.HEADLINE_SPLIT.format(answered=8)
@@ -326,7 +332,7 @@ def test_free_text_for_an_older_turn_is_stale(dialog: Dialog) -> None:
     moved = step(dialog, state, FreeText("1", state.turn)).state
     stale = step(dialog, moved, FreeText("2", state.turn))
     assert stale.writes == () and stale.state == moved
-    assert isinstance(stale.replies[0], Text) and stale.replies[0].text == messages.STALE_CHOICE
+    assert isinstance(stale.replies[0], Text) and stale.replies[0].text == messages.STALE_TEXT
     current = step(dialog, moved, FreeText("2", moved.turn))
     assert current.writes == (
         RecordAnswer(dialog.distinctions[1].id, dialog.distinctions[1].choices[1].id, moved.turn),
@@ -334,7 +340,7 @@ def test_free_text_for_an_older_turn_is_stale(dialog: Dialog) -> None:
 
 
 def _at(dialog: Dialog, distinction_id: str, turn: int = 4) -> SessionState:
-    return SessionState(dialog.id, Phase.ASKING, position=dialog.index_of(distinction_id) or 0, turn=turn)
+    return asking_at(dialog, dialog.index_of(distinction_id) or 0, turn)
 
 
 def test_a_reading_that_is_not_sure_is_confirmed_before_it_is_recorded(dialog: Dialog) -> None:
@@ -350,7 +356,7 @@ def test_a_reading_that_is_not_sure_is_confirmed_before_it_is_recorded(dialog: D
     assert pending is not None
     yes = step(dialog, asked.state, Confirm(True, confirmation.turn))
     assert yes.writes == (RecordAnswer("hours", pending, state.turn),)
-    assert yes.state.pending is None and yes.state.position == state.position + 1
+    assert yes.state.pending is None and yes.state.position_in(dialog) == state.position_in(dialog) + 1
 
 
 def test_no_to_a_confirmation_asks_again_and_records_nothing(dialog: Dialog) -> None:
@@ -428,7 +434,7 @@ def test_the_whole_difference_is_told_to_someone_who_answers_job_every_time(dial
     state = step(dialog, new_state(dialog), Start()).state
     told: list[Explanation] = []
     while state.phase is Phase.ASKING:
-        distinction = dialog.distinctions[state.position]
+        distinction = dialog.distinctions[state.position_in(dialog)]
         job = next(c for c in distinction.choices if c.leans is Lean.JOB)
         result = step(dialog, state, Choose(distinction.id, job.id, state.turn))
         told += [r for r in result.replies if isinstance(r, Explanation)]

@@ -129,3 +129,43 @@ def test_check_command_exit_codes(tmp_path: Path) -> None:
         bad.stderr.strip()
         == f"{broken}:11:38: choice leans 'hobby' is not a lean, expected one of: job, mixed, career"
     )
+
+
+def with_renamed(renamed: str) -> str:
+    return VALID.replace("outro:", f"renamed:\n{renamed}\noutro:")
+
+
+def test_renamed_maps_old_ids_to_new_ones() -> None:
+    source = with_renamed(
+        "  distinctions: {worth: value}\n  choices:\n    value: {money: pay, glee: joy}"
+    )
+    dialog = parse_dialog(source, "dialogs/x.yaml")
+    assert dialog.renamed.distinction("worth") == "value"
+    assert (
+        dialog.renamed.choice("value", "money") == "pay" and dialog.renamed.choice("value", "glee") == "joy"
+    )
+    assert dialog.renamed.choice("value", "pay") == "pay"  # ids in use are themselves
+    # A rename is no change of structure: sessions already on the new ids are left alone.
+    assert dialog.fingerprint == parse_dialog(VALID, "dialogs/x.yaml").fingerprint
+
+
+@pytest.mark.parametrize(
+    ("renamed", "where", "says"),
+    [
+        ("  distinctions: {worth: price}", "15:25", "'worth' is renamed to 'price', which does not exist"),
+        ("  distinctions: {value: value}", "15:18", "'value' in renamed.distinctions is still in use"),
+        ("  choices:\n    nope: {a: pay}", "16:5", "'nope' in renamed.choices is not a distinction"),
+        (
+            "  choices:\n    value: {money: cash}",
+            "16:20",
+            "'money' is renamed to 'cash', which does not exist",
+        ),
+        ("  choices:\n    value: {joy: pay}", "16:13", "'joy' in renamed.choices.value is still in use"),
+        ("  choices:\n    value: [pay]", "16:12", "renamed.choices.value is not a mapping"),
+        ("  moves: {a: b}", "15:3", "unknown key 'moves' in renamed"),
+        ("  distinctions: {Worth: value}", "15:18", "is not a short id"),
+    ],
+)
+def test_a_wrong_renamed_map_names_file_line_and_column(renamed: str, where: str, says: str) -> None:
+    error = error_of(with_renamed(renamed))
+    assert error.startswith(f"dialogs/x.yaml:{where}: ") and says in error, error

@@ -26,7 +26,7 @@ def test_engine_never_raises_and_always_answers(dialog: Dialog, sequence: list[E
     for event in sequence:
         result = step(dialog, state, event)
         assert result.replies
-        assert 0 <= result.state.position <= dialog.total
+        assert 0 <= result.state.position_in(dialog) <= dialog.total
         assert result.state.turn >= state.turn
         assert len(result.state.answers) <= dialog.total
         state = result.state

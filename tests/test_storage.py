@@ -17,13 +17,13 @@ from storage.sessions import SessionStore, StorageError, VersionConflict
 ANA = SessionKey("console", "terminal", "ana")
 
 
-def asking(position: int, turn: int, *answers: Answer) -> SessionState:
-    return SessionState("job-vs-career", Phase.ASKING, position, turn, 0, answers)
+def asking(turn: int, *answers: Answer) -> SessionState:
+    return SessionState("job-vs-career", Phase.ASKING, turn, 0, answers)
 
 
 async def test_round_trip(store: SessionStore) -> None:
     assert await store.load(ANA) is None
-    state = asking(1, 2, Answer("work", "role"))
+    state = asking(2, Answer("work", "role"))
     version = await store.commit_turn(ANA, 0, state, (RecordAnswer("work", "role", 1),))
     assert version == 1
     loaded = await store.load(ANA)
@@ -35,7 +35,7 @@ async def test_round_trip(store: SessionStore) -> None:
 
 async def test_resume_after_closing_and_reopening(db_path: Path) -> None:
     first = await SessionStore.open(db_path)
-    await first.commit_turn(ANA, 0, asking(1, 1, Answer("work", "path")), (RecordAnswer("work", "path", 1),))
+    await first.commit_turn(ANA, 0, asking(1, Answer("work", "path")), (RecordAnswer("work", "path", 1),))
     await first.close()
     second = await SessionStore.open(db_path)
     try:
@@ -46,12 +46,12 @@ async def test_resume_after_closing_and_reopening(db_path: Path) -> None:
 
 
 async def test_version_conflict_applies_nothing(store: SessionStore) -> None:
-    await store.commit_turn(ANA, 0, asking(0, 1), ())
-    await store.commit_turn(ANA, 1, asking(1, 2, Answer("work", "role")), (RecordAnswer("work", "role", 1),))
+    await store.commit_turn(ANA, 0, asking(1), ())
+    await store.commit_turn(ANA, 1, asking(2, Answer("work", "role")), (RecordAnswer("work", "role", 1),))
     with pytest.raises(VersionConflict):
         # A second writer that loaded version 1 too must not apply its turn.
         await store.commit_turn(
-            ANA, 1, asking(1, 2, Answer("work", "path")), (RecordAnswer("work", "path", 1),)
+            ANA, 1, asking(2, Answer("work", "path")), (RecordAnswer("work", "path", 1),)
         )
     loaded = await store.load(ANA)
     assert loaded is not None and loaded.version == 2
@@ -59,17 +59,17 @@ async def test_version_conflict_applies_nothing(store: SessionStore) -> None:
 
 
 async def test_creating_a_session_twice_conflicts(store: SessionStore) -> None:
-    await store.commit_turn(ANA, 0, asking(0, 1), ())
+    await store.commit_turn(ANA, 0, asking(1), ())
     with pytest.raises(VersionConflict):
-        await store.commit_turn(ANA, 0, asking(0, 1), ())
+        await store.commit_turn(ANA, 0, asking(1), ())
 
 
 async def test_a_conflict_in_a_batch_fails_only_that_turn(store: SessionStore) -> None:
-    await store.commit_turn(ANA, 0, asking(0, 1), ())
+    await store.commit_turn(ANA, 0, asking(1), ())
     others = [SessionKey("console", "terminal", f"p{i}") for i in range(20)]
     results = await asyncio.gather(
-        store.commit_turn(ANA, 0, asking(0, 1), ()),  # stale: ANA is at version 1
-        *(store.commit_turn(key, 0, asking(0, 1), ()) for key in others),
+        store.commit_turn(ANA, 0, asking(1), ()),  # stale: ANA is at version 1
+        *(store.commit_turn(key, 0, asking(1), ()) for key in others),
         return_exceptions=True,
     )
     assert isinstance(results[0], VersionConflict)
@@ -81,7 +81,7 @@ async def test_concurrent_turns_are_group_committed(store: SessionStore) -> None
     keys = [SessionKey("telegram", "1", str(i)) for i in range(200)]
     versions = await asyncio.gather(
         *(
-            store.commit_turn(k, 0, asking(1, 1, Answer("work", "role")), (RecordAnswer("work", "role", 0),))
+            store.commit_turn(k, 0, asking(1, Answer("work", "role")), (RecordAnswer("work", "role", 0),))
             for k in keys
         )
     )
@@ -93,20 +93,20 @@ async def test_concurrent_turns_are_group_committed(store: SessionStore) -> None
 
 
 async def test_answers_are_upserted_and_cleared(store: SessionStore, db_path: Path) -> None:
-    await store.commit_turn(ANA, 0, asking(1, 1), (RecordAnswer("work", "role", 0),))
-    await store.commit_turn(ANA, 1, asking(1, 3), (RecordAnswer("work", "path", 2),))
+    await store.commit_turn(ANA, 0, asking(1), (RecordAnswer("work", "role", 0),))
+    await store.commit_turn(ANA, 1, asking(3), (RecordAnswer("work", "path", 2),))
     with sqlite3.connect(db_path) as raw:
         rows = raw.execute("SELECT distinction, choice, turn FROM answers").fetchall()
         assert rows == [("work", "path", 2)]
         answered_at = raw.execute("SELECT answered_at FROM answers").fetchone()[0]
         assert answered_at > 1_600_000_000
-    await store.commit_turn(ANA, 2, asking(0, 4), (ClearAnswers(),))
+    await store.commit_turn(ANA, 2, asking(4), (ClearAnswers(),))
     loaded = await store.load(ANA)
     assert loaded is not None and loaded.state.answers == ()
 
 
 async def test_skipped_answer_round_trips(store: SessionStore) -> None:
-    await store.commit_turn(ANA, 0, asking(1, 1, Answer("work", None)), (RecordAnswer("work", None, 0),))
+    await store.commit_turn(ANA, 0, asking(1, Answer("work", None)), (RecordAnswer("work", None, 0),))
     loaded = await store.load(ANA)
     assert loaded is not None and loaded.state.answers == (Answer("work", None),)
 
@@ -114,18 +114,18 @@ async def test_skipped_answer_round_trips(store: SessionStore) -> None:
 async def test_keys_keep_sessions_apart(store: SessionStore) -> None:
     dm = SessionKey("telegram", "42", "7")
     group = SessionKey("telegram", "-100", "7")
-    await store.commit_turn(dm, 0, asking(3, 3), ())
-    await store.commit_turn(group, 0, asking(1, 1), ())
+    await store.commit_turn(dm, 0, asking(3), ())
+    await store.commit_turn(group, 0, asking(1), ())
     dm_loaded, group_loaded = await store.load(dm), await store.load(group)
-    assert dm_loaded is not None and dm_loaded.state.position == 3
-    assert group_loaded is not None and group_loaded.state.position == 1
+    assert dm_loaded is not None and dm_loaded.state.turn == 3
+    assert group_loaded is not None and group_loaded.state.turn == 1
 
 
 async def test_forget_erases_every_session_of_the_person(store: SessionStore, db_path: Path) -> None:
     mine = [SessionKey("telegram", chat, "7") for chat in ("42", "-100", "-200")]
     theirs = SessionKey("telegram", "-100", "8")
     for key in [*mine, theirs]:
-        await store.commit_turn(key, 0, asking(1, 1), (RecordAnswer("work", "role", 0),))
+        await store.commit_turn(key, 0, asking(1), (RecordAnswer("work", "role", 0),))
     assert await store.forget("telegram", "7") == 3
     assert all([await store.load(key) is None for key in mine])
     assert await store.load(theirs) is not None
@@ -192,7 +192,7 @@ async def test_a_file_that_is_not_sqlite_is_a_storage_error(tmp_path: Path) -> N
 async def test_close_finishes_pending_turns(db_path: Path) -> None:
     store = await SessionStore.open(db_path)
     keys = [SessionKey("console", "t", str(i)) for i in range(50)]
-    pending = [asyncio.ensure_future(store.commit_turn(k, 0, asking(0, 1), ())) for k in keys]
+    pending = [asyncio.ensure_future(store.commit_turn(k, 0, asking(1), ())) for k in keys]
     await asyncio.sleep(0)
     await store.close()
     assert [await p for p in pending] == [1] * 50

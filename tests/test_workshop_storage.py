@@ -11,6 +11,7 @@ import pytest
 
 from dialogs.content import Dialog
 from dialogs.events import End, Next, Open, Reveal, WorkshopEvent
+from dialogs.state import Phase
 from dialogs.workshop import RecordVote, WorkshopPhase, WorkshopState, WorkshopStep, step
 from storage.keys import SessionKey, WorkshopKey
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
@@ -206,14 +207,14 @@ async def test_migrating_a_version_1_file_keeps_the_sessions(db_path: Path, dial
     workshops = WorkshopStore.on(sessions)
     try:
         loaded = await sessions.load(SessionKey("console", "t", "ana"))
-        assert loaded is not None and loaded.state.position == 2
+        assert loaded is not None and (loaded.state.phase, loaded.state.turn) == (Phase.ASKING, 3)
         state = (await send(workshops, dialog, Open("fac"))).state
         assert await workshops.record_vote(GROUP, ballot(dialog, state, "ana")) == 1
     finally:
         await workshops.close()
         await sessions.close()
     with sqlite3.connect(db_path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 async def test_a_whole_workshop_through_storage(workshops: WorkshopStore, dialog: Dialog) -> None:

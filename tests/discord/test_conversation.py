@@ -106,7 +106,7 @@ async def test_free_text_answer_through_the_modal(fake: FakeDiscord, launch: Any
     # The same form sent again belongs to a question already answered: nothing is recorded.
     await bot.act(fake.submit(ANA, modal_id, {field: "my own path"}))
     assert await bot.answers(ANA) == 1
-    assert messages.STALE_CHOICE in newest(fake)["content"]
+    assert messages.STALE_TEXT in newest(fake)["content"]
     assert dialog.distinctions[1].title in newest(fake)["content"]
 
 

@@ -277,4 +277,4 @@ async def test_words_the_bot_is_not_sure_of_are_confirmed_with_buttons(
     await bot.do(tg.press(ANA, asking, messages.CONFIRM_BUTTONS["yes"]))
     turn = await conversations.current(KEY)
     assert turn is not None and [a.choice for a in turn.state.answers] == [turn.state.answers[0].choice]
-    assert turn.state.position == 1 and turn.state.pending is None
+    assert turn.state.position_in(dialog) == 1 and turn.state.pending is None

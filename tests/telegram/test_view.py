@@ -13,6 +13,7 @@ from dialogs import messages
 from dialogs.content import Dialog
 from dialogs.engine import new_state, question
 from dialogs.replies import Action, Answered, Text
+from dialogs.state import Answer
 from tests.fakes.telegram_api import visible
 
 # The largest user ids Telegram hands out fit in 52 bits.
@@ -28,7 +29,8 @@ def test_every_action_and_command_has_its_words() -> None:
 def test_question_buttons_fit_telegram_and_name_their_owner(dialog: Dialog) -> None:
     state = new_state(dialog)
     for position in range(dialog.total):
-        asked = question(dialog, replace(state, position=position, turn=10_000 + position))
+        answers = tuple(Answer(d.id, None) for d in dialog.distinctions[:position])
+        asked = question(dialog, replace(state, answers=answers, turn=10_000 + position))
         # Read back the way Telegram hands it to us: as python-telegram-bot's object.
         markup = InlineKeyboardMarkup.de_json(question_keyboard(asked, BIG_ID), None)
         *choice_rows, actions = markup.inline_keyboard

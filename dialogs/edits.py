@@ -1,0 +1,157 @@
+"""What a counsellor's edit of a dialog does to a session written against the old content.
+
+Rules:
+- Pure: the session, the content it meets now and (when known) the structure it was
+  written against come in; the migrated session and what changed for the person go out.
+- A session stamped with the dialog's current fingerprint needs nothing, and is only
+  checked: an answer, a pending reading or a revisited question that this content cannot
+  hold means the stored row is damaged (``Migrated.damaged``); the caller restarts it.
+- Otherwise ids go through the dialog's ``renamed`` map first. An answer to a distinction
+  that still exists, with a choice that still exists (or a skip), is kept; an answer to a
+  removed distinction is dropped; an answer whose choice was removed is dropped, so that
+  question is asked again. Distinctions the old structure did not have are new to the
+  person. Where they are follows from the answers (``SessionState.position_in``): the
+  first question neither answered nor skipped, or the renamed one they went back to.
+- A migrated session moves to the next turn, so every button shown before the edit is
+  stale; the pending reading and the miss count are set aside.
+- The person is told in one line (``notice``) what changed for them; a session from
+  before stamps existed (no old structure known) is told only when an answer was lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from dialogs import messages
+from dialogs.content import Dialog, Structure
+from dialogs.state import SKIP_OFFER, Answer, Phase, SessionState
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What an edit did to one session's answers and questions."""
+
+    kept: int  # answers (chosen or skipped) that still stand
+    dropped: int  # answers to distinctions that were removed
+    reasked: int  # answers whose choice was removed: that question is asked again
+    new: int  # distinctions the old content did not have
+    gone: int  # removed distinctions the person had not answered
+
+    @property
+    def lost(self) -> int:
+        return self.dropped + self.reasked
+
+
+@dataclass(frozen=True, slots=True)
+class Migrated:
+    state: SessionState
+    change: Change | None = None  # None: the session was written against this content
+    damaged: str | None = None  # why the stored session cannot be read, for the log
+    notice: str | None = None  # the line that tells the person what changed
+
+
+def _choices_of(structure: Structure) -> dict[str, tuple[str, ...]]:
+    return dict(structure)
+
+
+def _damage(structure: Structure, state: SessionState) -> str | None:
+    """Why ``state`` cannot have been written against ``structure``, or None."""
+    choices = _choices_of(structure)
+    for answer in state.answers:
+        if answer.distinction not in choices:
+            return f"an answer to an unknown question {answer.distinction!r}"
+        if answer.choice is not None and answer.choice not in choices[answer.distinction]:
+            return f"an answer to {answer.distinction!r} with an unknown choice {answer.choice!r}"
+    if state.phase is Phase.NEW and state.answers:
+        return "answers in a conversation that has not started"
+    return None
+
+
+def _damage_now(dialog: Dialog, state: SessionState) -> str | None:
+    """``_damage`` plus what only the current content can tell: the cursor and pending."""
+    problem = _damage(dialog.structure, state)
+    if problem is not None:
+        return problem
+    if state.revisit is not None and dialog.index_of(state.revisit) is None:
+        return f"a cursor on an unknown question {state.revisit!r}"
+    position = state.position_in(dialog)
+    if state.phase is Phase.ASKING and position >= dialog.total:
+        return "a conversation asking with every question answered"
+    if state.phase is Phase.DONE and position < dialog.total:
+        return "a finished conversation with questions unanswered"
+    if state.pending is not None and state.pending != SKIP_OFFER:
+        current = dialog.distinctions[position] if position < dialog.total else None
+        if current is None or current.choice(state.pending) is None:
+            return f"a pending reading {state.pending!r} that is not a choice of the current question"
+    return None
+
+
+def migrate(dialog: Dialog, state: SessionState, before: Structure | None) -> Migrated:
+    """``state`` as it reads against ``dialog``; ``before`` is the structure it was written
+    against, None when unknown (a session stored before stamps existed)."""
+    if state.content_hash == dialog.fingerprint:
+        return Migrated(state, damaged=_damage_now(dialog, state))
+    if before is not None:
+        problem = _damage(before, state)
+        if problem is not None:
+            return Migrated(state, damaged=problem)
+    renamed = dialog.renamed
+    choices = _choices_of(dialog.structure)
+    kept: dict[str, Answer] = {}
+    dropped = reasked = 0
+    for answer in state.answers:
+        distinction = renamed.distinction(answer.distinction)
+        if distinction not in choices:
+            dropped += 1
+            continue
+        choice = None if answer.choice is None else renamed.choice(distinction, answer.choice)
+        if choice is not None and choice not in choices[distinction]:
+            reasked += 1
+            continue
+        kept[distinction] = Answer(distinction, choice)
+    new = gone = 0
+    if before is not None:
+        was = {renamed.distinction(d) for d, _ in before}
+        new = sum(1 for d in choices if d not in was)
+        answered = {a.distinction for a in state.answers}
+        gone = sum(1 for d, _ in before if d not in answered and renamed.distinction(d) not in choices)
+    revisit = None if state.revisit is None else renamed.distinction(state.revisit)
+    moved = replace(
+        state,
+        answers=tuple(kept[d.id] for d in dialog.distinctions if d.id in kept),
+        revisit=revisit if revisit in choices else None,
+        pending=None,
+        misses=0,
+        content_version=dialog.version,
+        content_hash=dialog.fingerprint,
+    )
+    if state.phase is not Phase.NEW:
+        done = moved.position_in(dialog) >= dialog.total
+        moved = replace(moved, phase=Phase.DONE if done else Phase.ASKING, turn=state.turn + 1)
+    change = Change(len(kept), dropped, reasked, new, gone)
+    told = state.phase is not Phase.NEW and (before is not None or change.lost > 0)
+    return Migrated(moved, change, notice=notice(change) if told else None)
+
+
+def _counted(count: int, forms: tuple[str, str]) -> str:
+    one, many = forms
+    return one if count == 1 else many.format(count=count)
+
+
+def notice(change: Change) -> str:
+    """One line telling the person what an edit changed for them."""
+    parts = [
+        _counted(count, forms)
+        for count, forms in (
+            (change.new, messages.EDITED_NEW),
+            (change.dropped, messages.EDITED_DROPPED),
+            (change.reasked, messages.EDITED_REASKED),
+            (change.gone, messages.EDITED_GONE),
+        )
+        if count
+    ]
+    if change.kept:
+        parts.append(messages.EDITED_OTHERS_KEPT if change.lost else messages.EDITED_ALL_KEPT)
+    if not parts:
+        return messages.EDITED
+    return messages.EDITED_PARTS.format(parts=", ".join(parts))
