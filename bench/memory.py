@@ -36,6 +36,7 @@ def fill(path: Path, sessions: int) -> None:
 
     asyncio.run(create())
     dialog = the_dialog()
+    turns = dialog.total + 1
     now = time.time()
     conn = sqlite3.connect(path)
     with conn:
@@ -43,8 +44,7 @@ def fill(path: Path, sessions: int) -> None:
             "INSERT INTO sessions (id, platform, chat, user, dialog, phase, turn, misses, content_version,"
             " content_hash, version, updated_at) VALUES (?, 'bench', ?, ?, ?, 'done', ?, 0, ?, ?, ?, ?)",
             (
-                (n, str(n), str(n), dialog.id, dialog.total + 1, dialog.version, dialog.fingerprint)
-                + (dialog.total + 1, now)
+                (n, str(n), str(n), dialog.id, turns, dialog.version, dialog.fingerprint, turns, now)
                 for n in range(1, sessions + 1)
             ),
         )
