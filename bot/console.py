@@ -6,7 +6,9 @@ Rules:
 - Works with a TTY or with piped input; end of input ends the chat cleanly.
 - ``/quit`` leaves; ``/forget`` asks for a "yes" before erasing; ``/help`` is the terminal's
   own (no buttons here, and it lists ``/quit``); other ``/commands`` map to engine events;
-  anything else is a free-text answer (a confirmation is answered with y or n).
+  anything else is a free-text answer (a confirmation is answered with y or n). Typed words
+  carry the turn of the last question (or confirmation) printed, so they never count for
+  a question this terminal has not shown, e.g. one another terminal moved the person on to.
 - A finished profile is also drawn as a PNG (``bot.chart``) into ``chart``, and the path is
   printed; a file that cannot be written is reported in one line, the chat goes on.
 - At a terminal, the prompt has line editing and history (``readline``).
@@ -62,9 +64,12 @@ class Console:
         self.width = width  # None: do not wrap
         self.key = SessionKey("console", "terminal", user)
         self.out = out
+        self.asked: int | None = None  # the turn of the question on screen, if any
 
     def show(self, replies: tuple[Reply, ...]) -> None:
         for reply in replies:
+            if isinstance(reply, Question | Confirmation):
+                self.asked = reply.turn
             text = reply_text(reply, PLAIN, numbered=isinstance(reply, Question))
             if isinstance(reply, Text | Question) and reply.actions:
                 hints = [f"/{a.value}" for a in reply.actions] + [messages.TERMINAL_QUIT_HINT]
@@ -131,7 +136,7 @@ class Console:
                     break
                 continue
             event = COMMANDS.get(command) if command else None
-            await self.turn(event if event is not None else FreeText(text))
+            await self.turn(event if event is not None else FreeText(text, self.asked))
         self.out.flush()
 
 

@@ -9,7 +9,9 @@ Rules:
   sessions and, through ``Workshops.forget_member``, every workshop vote they cast.
 - In a private chat any text is an answer. In a group the bot may run with privacy mode
   on and then sees only commands addressed to it and replies to its own messages: a reply
-  to the bot's message is an answer, and other chatter is never answered.
+  to the bot's message is an answer, and other chatter is never answered. Typed words
+  that reply to a question carry that question's turn (read from its keyboard), so they
+  are not recorded once the person has moved on past it, on this device or another.
 - An unknown command gets the engine's "unknown command" reply; in a group only when it
   is addressed to this bot (``/cmd@thisbot``), since a bare one may be for another bot.
 - A press is judged from its button data alone (``bot.buttons``): undecodable data gets an
@@ -48,7 +50,7 @@ from bot.conversations import Conversations
 from bot.locks import KeyedLocks
 from bot.telegram import view
 from bot.telegram.delivery import Place, answer, clear_keyboard, edit, send, send_photo
-from bot.telegram.keyboards import asked_by, forget_keyboard, owner_of
+from bot.telegram.keyboards import asked_by, forget_keyboard, owner_of, turn_asked
 from bot.workshops import Workshops
 from dialogs import messages
 from dialogs.events import COMMANDS, Choose, Confirm, Event, FreeText, Start
@@ -142,7 +144,10 @@ class Handlers:
         replied = _from_bot(message.reply_to_message, context.bot.id)
         if message.chat.type != ChatType.PRIVATE and replied is None:
             return
-        await self._turn(context, member_of(user, message), FreeText(message.text), replied)
+        # A reply to a question (or a confirmation) answers that one: if the person has
+        # moved on since, on this device or another, the words are not recorded.
+        turn = turn_asked(replied.reply_markup, str(user.id)) if replied is not None else None
+        await self._turn(context, member_of(user, message), FreeText(message.text, turn), replied)
 
     # --- buttons ------------------------------------------------------------------------
 

@@ -104,6 +104,14 @@ def asked_by(markup: InlineKeyboardMarkup | None) -> AnswerButton | None:
     return next((d for d in _decoded(markup) if isinstance(d, AnswerButton)), None)
 
 
+def turn_asked(markup: InlineKeyboardMarkup | None, owner: str) -> int | None:
+    """The turn of the question (or confirmation) a message's keyboard asks ``owner``, if
+    any: typed words replying to that message answer that turn and no later one."""
+    asking = (d for d in _decoded(markup) if isinstance(d, AnswerButton | ConfirmButton) and d.owner == owner)
+    first = next(asking, None)
+    return None if first is None else first.turn
+
+
 def owner_of(markup: InlineKeyboardMarkup | None) -> str | None:
     """Whose message this keyboard is on: the owner its first personal button names (vote
     buttons belong to no one), or None when it names none."""

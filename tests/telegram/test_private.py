@@ -278,3 +278,26 @@ async def test_words_the_bot_is_not_sure_of_are_confirmed_with_buttons(
     turn = await conversations.current(KEY)
     assert turn is not None and [a.choice for a in turn.state.answers] == [turn.state.answers[0].choice]
     assert turn.state.position_in(dialog) == 1 and turn.state.pending is None
+
+
+async def test_a_reply_to_a_question_already_answered_on_another_device_is_not_moved_on(
+    tg: FakeTelegram, bot: Bot, conversations: Conversations, dialog: Dialog
+) -> None:
+    """The phone and the laptop both show question 1. The phone answers it with a button;
+    the laptop, still showing question 1, replies "3" to it: that is not an answer to
+    question 2, which the laptop has not shown. The person sees where they are now."""
+    first, second = dialog.distinctions[0], dialog.distinctions[1]
+    await bot.do(tg.say(CHAT, ANA, "/start"))
+    on_the_laptop = question(tg, CHAT.id)
+    await bot.do(tg.press(ANA, question(tg, CHAT.id), first.choices[0].label))
+    await bot.do(tg.say(CHAT, ANA, "3", reply_to=on_the_laptop))
+    assert tg.texts(CHAT.id)[-2] == messages.STALE_TEXT
+    assert asked(question(tg, CHAT.id)).distinction == second.id
+    turn = await conversations.current(KEY)
+    assert turn is not None and [(a.distinction, a.choice) for a in turn.state.answers] == [
+        (first.id, first.choices[0].id)
+    ]
+    # Replying "3" to question 2 answers it.
+    await bot.do(tg.say(CHAT, ANA, "3", reply_to=question(tg, CHAT.id)))
+    turn = await conversations.current(KEY)
+    assert turn is not None and turn.state.answer_for(second.id) is not None
