@@ -1,7 +1,8 @@
 """The ``careerbot`` command line.
 
 Rules:
-- ``chat`` runs the terminal conversation; ``check`` validates dialog files; ``telegram``,
+- ``chat`` runs the terminal conversation; ``check`` validates dialog files (and with
+  ``--db``, reports what they will do to the stored sessions); ``telegram``,
   ``discord`` and ``run`` start the platform adapters; ``stats`` and ``export`` are the
   counsellor's (``bot.counsellor``).
 - An operator's mistake prints one line, ``careerbot: <what is wrong>``, and exits 2.
@@ -15,11 +16,15 @@ import getpass
 import os
 import shutil
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from bot import counsellor
 from bot.app import StartupError, configure_logging, core_settings, open_service
 from bot.config import ConfigError, environment, misspelt
+from dialogs import messages
+from dialogs.content import Dialog
+from dialogs.edits import impact
 from dialogs.loader import BUILTIN_CONTENT, DialogError, load_dialogs
 
 
@@ -38,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = commands.add_parser("check", help="validate dialog YAML files")
     check.add_argument("path", nargs="?", type=Path, default=None)
+    check.add_argument(
+        "--db", type=Path, default=None, help="also report what these dialogs do to the sessions stored here"
+    )
     commands.add_parser("telegram", help="run the Telegram bot")
     commands.add_parser("discord", help="run the Discord bot")
     commands.add_parser("run", help="run every adapter that has a token configured")
@@ -87,7 +95,7 @@ def _login_name() -> str:
         return "me"
 
 
-def _check(path: Path | None, env: dict[str, str]) -> int:
+def _check(path: Path | None, env: dict[str, str], db: Path | None = None) -> int:
     target = path or Path(env.get("CAREERBOT_DIALOGS") or BUILTIN_CONTENT)
     try:
         dialogs = load_dialogs(target)
@@ -96,7 +104,30 @@ def _check(path: Path | None, env: dict[str, str]) -> int:
         return 1
     for dialog in dialogs.values():
         print(f"ok: {dialog.id} v{dialog.version}, {dialog.total} distinctions")
+    if db is not None:
+        _report_impact(dialogs, db)
     return 0
+
+
+def _report_impact(dialogs: dict[str, Dialog], db: Path) -> None:
+    """What these dialogs will do to the sessions stored in ``db``; affected sessions are a
+    report, not an error (the exit status stays 0)."""
+    from storage.sessions import StorageError
+    from storage.survey import stored_sessions
+
+    try:
+        sessions, structures = stored_sessions(db)
+    except StorageError as exc:
+        raise StartupError(f"--db: {exc}") from None
+    for found in impact(dialogs, ((s.state, s.damaged) for s in sessions), structures):
+        fields = asdict(found)
+        if found.gone:
+            print(messages.CHECK_GONE.format(**fields))
+            continue
+        template = messages.CHECK_AFFECTED if found.affected else messages.CHECK_NONE_AFFECTED
+        print(template.format(**fields))
+        if found.damaged:
+            print(messages.CHECK_DAMAGED.format(**fields))
 
 
 def _health(env: dict[str, str]) -> int:
@@ -124,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         for warning in misspelt(env):
             print(f"careerbot: warning: {warning}", file=sys.stderr)
         if args.command == "check":
-            return _check(args.path, env)
+            return _check(args.path, env, args.db)
         if args.command == "health":
             return _health(env)
         if args.command == "chat":

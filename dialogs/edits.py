@@ -16,10 +16,13 @@ Rules:
   stale; the pending reading and the miss count are set aside.
 - The person is told in one line (``notice``) what changed for them; a session from
   before stamps existed (no old structure known) is told only when an answer was lost.
+- ``impact`` runs the same migration over every stored session, for ``careerbot check
+  --db``: what an edit will do before it is deployed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from dialogs import messages
@@ -155,3 +158,48 @@ def notice(change: Change) -> str:
     if not parts:
         return messages.EDITED
     return messages.EDITED_PARTS.format(parts=", ".join(parts))
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    """What the current content does to one dialog's stored sessions (``careerbot check``)."""
+
+    dialog: str
+    stored: int = 0  # sessions stored for this dialog
+    affected: int = 0  # sessions that will be told the questions changed
+    kept: int = 0
+    dropped: int = 0
+    reasked: int = 0
+    new: int = 0  # questions new to the affected sessions, summed
+    damaged: int = 0  # sessions that cannot be read and will start again
+    gone: bool = False  # no dialog with this id any more: its sessions start afresh
+
+
+def impact(
+    dialogs: Mapping[str, Dialog],
+    sessions: Iterable[tuple[SessionState, str | None]],
+    structures: Mapping[str, Structure],
+) -> list[Impact]:
+    """Run the migration every stored session will meet on its next turn, and add it up per
+    dialog. ``sessions`` are (state, why it could not be decoded, or None) as stored."""
+    found: dict[str, Impact] = {}
+    for state, undecodable in sessions:
+        dialog = dialogs.get(state.dialog)
+        was = found.get(state.dialog, Impact(state.dialog, gone=dialog is None))
+        was = replace(was, stored=was.stored + 1)
+        if dialog is not None:
+            migrated = None if undecodable else migrate(dialog, state, structures.get(state.content_hash))
+            if migrated is None or migrated.damaged is not None:
+                was = replace(was, damaged=was.damaged + 1)
+            elif migrated.notice is not None and migrated.change is not None:
+                c = migrated.change
+                was = replace(
+                    was,
+                    affected=was.affected + 1,
+                    kept=was.kept + c.kept,
+                    dropped=was.dropped + c.dropped,
+                    reasked=was.reasked + c.reasked,
+                    new=was.new + c.new,
+                )
+        found[state.dialog] = was
+    return [found[key] for key in sorted(found)]

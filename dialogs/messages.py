@@ -308,3 +308,11 @@ WORKSHOPS_NONE = "No workshops yet."
 WORKSHOPS_LINE = "{id}  {platform}  workshop {number}  {dialog}  {phase}  opened {opened}  {participants} took part"
 REPORT_SAVED = "Saved the chart of workshop {id} ({participants} took part) in {path}"
 REPORT_UNKNOWN = "there is no workshop {id}, expected an id from careerbot workshops"
+# careerbot check --db: what the dialogs being checked will do to the stored sessions.
+CHECK_NONE_AFFECTED = "{dialog}: {stored} stored sessions, none affected by this content"
+CHECK_AFFECTED = (
+    "{dialog}: {stored} stored sessions, {affected} affected by this content: "
+    "{kept} answers kept, {dropped} dropped, {reasked} to ask again; {new} questions new to them"
+)
+CHECK_DAMAGED = "{dialog}: {damaged} stored sessions cannot be read and will start again"
+CHECK_GONE = "{dialog}: {stored} stored sessions, but no dialog has this id now: they start the default dialog afresh"

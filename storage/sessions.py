@@ -75,14 +75,14 @@ class _Turn:
     writes: tuple[Write, ...]
 
 
-_LOAD_COLUMNS = """
+_SELECT_SESSIONS = """
     SELECT dialog, phase, turn, misses, pending, revisit, content_version, content_hash, version,
            (SELECT json_group_array(json_array(distinction, choice))
               FROM (SELECT distinction, choice FROM answers
                      WHERE session_id = s.id ORDER BY turn))
       FROM sessions AS s
-     WHERE platform = ? AND chat = ? AND user = ?
 """
+_LOAD_COLUMNS = _SELECT_SESSIONS + " WHERE platform = ? AND chat = ? AND user = ?"
 _LOAD_DIALOG = _LOAD_COLUMNS + " AND dialog = ?"
 _LOAD_LATEST = _LOAD_COLUMNS + " ORDER BY updated_at DESC, id DESC LIMIT 1"
 
@@ -114,6 +114,7 @@ _REMEMBER_STRUCTURE = """
     ON CONFLICT (hash) DO NOTHING
 """
 _STRUCTURE = "SELECT structure FROM dialog_structures WHERE hash = ?"
+_STRUCTURES = "SELECT hash, structure FROM dialog_structures"
 
 
 def _key_params(key: SessionKey, dialog: str) -> tuple[str, str, str, str]:
@@ -141,7 +142,7 @@ def _undecodable(phase: object, numbers: dict[str, object], texts: dict[str, obj
     return None
 
 
-def _state_from_row(row: Sequence[Any]) -> Loaded:
+def state_from_row(row: Sequence[Any]) -> Loaded:
     dialog, phase, turn, misses, pending, revisit, content_version, content_hash, version, answers_json = row
     answers = tuple(Answer(str(d), None if c is None else str(c)) for d, c in json.loads(answers_json))
     numbers = {"turn": turn, "misses": misses, "content_version": content_version}
@@ -154,6 +155,19 @@ def _state_from_row(row: Sequence[Any]) -> Loaded:
         dialog, Phase(phase), turn, misses, answers, pending, revisit, content_version, content_hash or ""
     )
     return Loaded(state, version)
+
+
+def structure_from(text: str) -> Structure:
+    """A structure as ``remember_structure`` stored it (JSON)."""
+    return tuple((str(d), tuple(str(c) for c in choices)) for d, choices in json.loads(text))
+
+
+def read_all(conn: sqlite3.Connection) -> tuple[list[Loaded], dict[str, Structure]]:
+    """Every stored session (decoded like ``load`` does) and every known structure, by
+    fingerprint; on a plain ``sqlite3`` connection, for read-only reports."""
+    sessions = [state_from_row(row) for row in conn.execute(_SELECT_SESSIONS)]
+    structures = {str(h): structure_from(text) for h, text in conn.execute(_STRUCTURES)}
+    return sessions, structures
 
 
 def _session_params(s: SessionState) -> tuple[object, ...]:
@@ -263,7 +277,7 @@ class SessionStore:
         else:
             rows = await self._rows(_LOAD_DIALOG, _key_params(key, dialog))
         for row in rows:
-            return _state_from_row(row)
+            return state_from_row(row)
         return None
 
     async def _rows(self, sql: str, params: tuple[str, ...]) -> Iterable[Any]:
@@ -277,7 +291,7 @@ class SessionStore:
         if not fingerprint:
             return None
         for (text,) in await self._rows(_STRUCTURE, (fingerprint,)):
-            return tuple((str(d), tuple(str(c) for c in choices)) for d, choices in json.loads(text))
+            return structure_from(text)
         return None
 
     async def remember_structure(
