@@ -4,7 +4,8 @@ Rules:
 - One input line is one turn; every reply is printed and flushed only after the turn is
   committed, so what the person has seen acknowledged is on disk.
 - Works with a TTY or with piped input; end of input ends the chat cleanly.
-- ``/quit`` leaves; ``/forget`` asks for a "yes" before erasing; ``/help`` is the terminal's
+- ``/quit`` leaves; ``/mydata`` prints everything stored about the person; ``/forget``
+  asks for a "yes" before erasing; ``/help`` is the terminal's
   own (no buttons here, and it lists ``/quit``); other ``/commands`` map to engine events;
   anything else is a free-text answer (a confirmation is answered with y or n). Typed words
   carry the turn of the last question (or confirmation) printed, so they never count for
@@ -29,6 +30,7 @@ from typing import TextIO
 
 from bot import pictures
 from bot.conversations import Conversations
+from bot.mydata import mydata_for
 from bot.render import PLAIN, reply_text
 from dialogs import messages
 from dialogs.events import COMMANDS, Event, FreeText, Start
@@ -120,6 +122,13 @@ class Console:
                 break
             if command == "help":
                 self.out.write(messages.TERMINAL_HELP + "\n\n")
+                continue
+            if command == "mydata":
+                shown = await mydata_for(
+                    self.conversations, self.key.platform, self.key.user, self.key.chat, PLAIN
+                )
+                erase = f"\n{messages.MYDATA_FORGET_TERMINAL}" if shown.erasable else ""
+                self.out.write(f"{shown.text}{erase}\n\n")
                 continue
             if command == "forget":
                 self.out.write(messages.FORGET_CONFIRM + " (yes/no)\n")

@@ -92,6 +92,7 @@ _HELP_COMMANDS = (
     "/why: why this question matters\n"
     "/summary: your answers so far\n"
     "/restart: start over\n"
+    "/mydata: everything stored about you, with a button to erase it\n"
     "/forget: erase everything stored about you\n"
     "/help: this message"
 )
@@ -148,6 +149,7 @@ TELEGRAM_COMMANDS = {
     "why": "Why this question matters",
     "summary": "Your answers so far",
     "restart": "Start over",
+    "mydata": "See everything stored about you",
     "forget": "Erase everything stored about you",
     "help": "What I do and how to answer",
 }
@@ -210,6 +212,7 @@ DISCORD_COMMANDS = {
     "summary": "See your answers so far",
     "why": "Why this question matters",
     "help": "What this bot does and how to use it",
+    "mydata": "See everything stored about you (only you see it)",
     "forget": "Erase everything stored about you",
 }
 WORKSHOP_WHY = "Why it matters: {why}"
@@ -316,3 +319,28 @@ CHECK_AFFECTED = (
 )
 CHECK_DAMAGED = "{dialog}: {damaged} stored sessions cannot be read and will start again"
 CHECK_GONE = "{dialog}: {stored} stored sessions, but no dialog has this id now: they start the default dialog afresh"
+
+# --- /mydata: everything stored about the person (bot/mydata.py) ---------------------------
+MYDATA_HEADING = "Everything I store about you on {platform}:"
+MYDATA_NOTHING = "I store nothing about you on {platform}."
+MYDATA_PLATFORMS = {"telegram": "Telegram", "discord": "Discord", "console": "this computer"}
+MYDATA_SESSION = '"{title}" in {place}: {phase}, last changed {when}'
+MYDATA_HERE = "this chat"
+MYDATA_CHAT = "chat {chat}"
+MYDATA_PHASES = {"new": "not started", "asking": "in progress", "done": "finished"}
+MYDATA_ANSWER = "{title}: {answer} ({when})"
+MYDATA_NO_ANSWERS = "no answers yet"
+MYDATA_VOTES = "Your answers in workshops:"
+MYDATA_VOTE = 'Workshop {number} in {place}, {title}: {answer} ({when})'
+MYDATA_LED = "Workshop {number} in {place}: you opened it, so your id is kept as its facilitator ({when})"
+_MYDATA_IDS = "To find these I keep your {platform} user id; never your name, username or what you type."
+MYDATA_IDS = {
+    "telegram": _MYDATA_IDS.format(platform="Telegram"),
+    "discord": _MYDATA_IDS.format(platform="Discord"),
+    "console": "To find these I keep the name you chat under (--user); nothing else about you.",
+}
+MYDATA_FORGET = "Erase all of it? This cannot be undone."
+MYDATA_FORGET_TERMINAL = "Send /forget to erase all of it."
+MYDATA_IN_PRIVATE = "I have sent what I store about you to our private chat, so nobody else here sees it."
+MYDATA_OPEN_PRIVATE = "What I store about you is private, so I show it only in a private chat: open {link}, press Start, then send /mydata there."
+MYDATA_TIME = "%Y-%m-%d %H:%M UTC"

@@ -14,7 +14,7 @@ import pytest
 
 from tests.fakes import discord_spec, telegram_spec
 from tests.fakes.discord_api import FakeDiscord, Person
-from tests.fakes.telegram_api import TOKEN, FakeTelegram
+from tests.fakes.telegram_api import TOKEN, Chat, FakeTelegram, User
 
 KEYBOARD = {"inline_keyboard": [[{"text": "Yes", "callback_data": "1:c:5:yes"}]]}
 
@@ -104,6 +104,7 @@ def test_telegram_limits_count_what_is_shown_in_utf16() -> None:
 
 async def test_the_fake_bot_api_answers_400_and_records_the_violation() -> None:
     async with FakeTelegram() as tg, aiohttp.ClientSession() as http:
+        tg.opened.add(5)  # person 5 has written to the bot, so it may write to them
         url = f"{tg.base_url}{TOKEN}/sendMessage"
         async with http.post(url, data={"chat_id": "5", "text": "R&D", "parse_mode": "HTML"}) as bad:
             assert bad.status == 400 and "can't parse entities" in (await bad.json())["description"]
@@ -113,8 +114,22 @@ async def test_the_fake_bot_api_answers_400_and_records_the_violation() -> None:
         tg.violations.clear()
 
 
+async def test_the_fake_bot_api_refuses_to_open_a_private_chat() -> None:
+    async with FakeTelegram() as tg, aiohttp.ClientSession() as http:
+        url = f"{tg.base_url}{TOKEN}/sendMessage"
+        async with http.post(url, data={"chat_id": "6", "text": "hello"}) as refused:
+            assert refused.status == 403
+            assert (await refused.json())[
+                "description"
+            ] == "Forbidden: bot can't initiate conversation with a user"
+        tg.say(Chat(6), User(6, "Six"), "/start")
+        async with http.post(url, data={"chat_id": "6", "text": "hello"}) as sent:
+            assert sent.status == 200
+
+
 async def test_the_fake_bot_api_takes_a_photo_upload() -> None:
     async with FakeTelegram() as tg, aiohttp.ClientSession() as http:
+        tg.opened.add(5)
         form = aiohttp.FormData({"chat_id": "5", "caption": "<b>You</b>", "parse_mode": "HTML"})
         form.add_field("photo", b"\x89PNG...", filename="profile.png", content_type="image/png")
         async with http.post(f"{tg.base_url}{TOKEN}/sendPhoto", data=form) as sent:

@@ -2,8 +2,9 @@
 
 Rules:
 - One group, ``/career``, with ``start [dialog]``, ``resume``, ``back``, ``skip``,
-  ``restart``, ``summary``, ``why``, ``help`` and ``forget``; each maps to one engine event,
-  except ``forget``, which first asks for a confirmation with two buttons.
+  ``restart``, ``summary``, ``why``, ``help``, ``mydata`` and ``forget``; each maps to one
+  engine event, except ``forget``, which first asks for a confirmation with two buttons, and
+  ``mydata``, which shows what is stored with those two buttons under it.
 - ``dialog`` offers the loaded dialogs as choices, so a person cannot mistype one; the
   choices are part of the command payload, so new content triggers a re-sync.
 - A second group, ``/workshop``, with ``start [dialog]``, ``reveal``, ``next`` and ``end``,
@@ -36,6 +37,7 @@ def career_group(router: Router, dialog_ids: Sequence[str]) -> app_commands.Grou
     for name, event in COMMANDS.items():
         if name != "start":
             group.add_command(_simple(name, _sender(router, event)))
+    group.add_command(_simple("mydata", router.mydata))
     group.add_command(_simple("forget", router.forget_prompt))
     return group
 

@@ -27,7 +27,7 @@ from dialogs.replies import Action, Confirmation, Question, Reply, Text
 
 MESSAGE_LIMIT = 2000
 _ROWS, _PER_ROW = 5, 5
-_COMMANDS = re.compile(r"(?<![\w/])/(start|resume|back|skip|restart|summary|why|help|forget)\b")
+_COMMANDS = re.compile(r"(?<![\w/])/(start|resume|back|skip|restart|summary|why|help|mydata|forget)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +105,13 @@ def lay_out(replies: tuple[Reply, ...], owner: str) -> list[Outgoing]:
         parts.append(text_of(reply))
         buttons = buttons_for(reply, owner)
         if buttons:
-            out += _messages("\n\n".join(parts), buttons)
+            out += messages_of("\n\n".join(parts), buttons)
             parts = []
     if parts:
-        out += _messages("\n\n".join(parts), ())
+        out += messages_of("\n\n".join(parts), ())
     return out
 
 
-def _messages(text: str, buttons: tuple[discord.ui.Item[Any], ...]) -> list[Outgoing]:
+def messages_of(text: str, buttons: tuple[discord.ui.Item[Any], ...]) -> list[Outgoing]:
     chunks = split_message(text, MESSAGE_LIMIT)
     return [Outgoing(chunk, buttons if n == len(chunks) - 1 else ()) for n, chunk in enumerate(chunks)]

@@ -13,7 +13,9 @@ Rules:
   the recorded answer there), so only the current question has live buttons.
 - A free answer from the modal carries the turn of the question it was opened for; the
   engine records it only if that is still the current turn, else shows the current question.
-- ``/career forget`` erases the person's conversations and their workshop votes.
+- ``/career forget`` erases the person's conversations and their workshop votes;
+  ``/career mydata`` shows all of it first (always privately in a server), with the same
+  two buttons.
 - Whatever happens, ``on_done(interaction id)`` is called once the interaction is handled.
 - An interaction Discord delivers twice is acknowledged the first time only: the second
   acknowledgement is refused (40060), and that copy ends quietly, without an apology.
@@ -34,8 +36,10 @@ from bot.buttons import FORGET_NO, FORGET_YES, AnswerButton, CommandButton, Conf
 from bot.conversations import Conversations
 from bot.discord.components import CommandItem, OwnWordsModal
 from bot.discord.custom_ids import OwnWords
-from bot.discord.layout import Outgoing, lay_out, text_of
+from bot.discord.layout import Outgoing, lay_out, messages_of, on_discord, text_of
 from bot.discord.respond import NO_PINGS, Responder
+from bot.mydata import mydata_for
+from bot.render import DISCORD_MARKDOWN
 from bot.workshops import Workshops
 from dialogs import messages
 from dialogs.events import Back, Choose, Confirm, Event, FreeText, Restart, Resume, Skip, Summary, Why
@@ -92,23 +96,30 @@ class Router:
 
     async def forget_prompt(self, interaction: discord.Interaction[Any]) -> None:
         async with handling(interaction, self.on_done):
-            owner = str(interaction.user.id)
-            confirm = Outgoing(
-                messages.FORGET_CONFIRM,
-                (
-                    CommandItem(
-                        CommandButton(owner, FORGET_YES),
-                        messages.DISCORD_FORGET_YES,
-                        style=discord.ButtonStyle.danger,
-                    ),
-                    CommandItem(CommandButton(owner, FORGET_NO), messages.DISCORD_FORGET_NO),
-                ),
-            )
+            confirm = Outgoing(messages.FORGET_CONFIRM, _forget_buttons(str(interaction.user.id)))
             view = confirm.view()
             assert view is not None
             await interaction.response.send_message(
                 confirm.content, view=view, ephemeral=self.ephemeral(interaction), allowed_mentions=NO_PINGS
             )
+
+    async def mydata(self, interaction: discord.Interaction[Any]) -> None:
+        """Everything stored about the member, with the /forget buttons; only they see it,
+        in a server even when replies are public."""
+        async with handling(interaction, self.on_done):
+            private = interaction.guild_id is not None
+            await interaction.response.defer(ephemeral=private, thinking=True)
+            owner = str(interaction.user.id)
+            shown = await mydata_for(
+                self.conversations, PLATFORM, owner, str(interaction.channel_id), DISCORD_MARKDOWN
+            )
+            text, buttons = shown.text, _NO_BUTTONS
+            if shown.erasable:
+                text = on_discord(f"{text}\n\n{DISCORD_MARKDOWN.escape(messages.MYDATA_FORGET)}")
+                buttons = _forget_buttons(owner)
+            responder = Responder(interaction, private, self.clock, placeholder=True)
+            for out in messages_of(text, buttons):
+                await responder.send(out)
 
     # --- buttons and the modal ---------------------------------------------------------
 
@@ -214,6 +225,18 @@ class Router:
             picture = await pictures.picture_of(reply)
             if picture is not None:
                 await responder.send_file(picture, pictures.FILENAME)
+
+
+_NO_BUTTONS: tuple[discord.ui.Item[Any], ...] = ()
+
+
+def _forget_buttons(owner: str) -> tuple[discord.ui.Item[Any], ...]:
+    return (
+        CommandItem(
+            CommandButton(owner, FORGET_YES), messages.DISCORD_FORGET_YES, style=discord.ButtonStyle.danger
+        ),
+        CommandItem(CommandButton(owner, FORGET_NO), messages.DISCORD_FORGET_NO),
+    )
 
 
 @asynccontextmanager

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from telegram import Bot, CallbackQuery, LinkPreviewOptions, MaybeInaccessibleMessage, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.telegram.view import Outgoing
@@ -86,6 +86,18 @@ async def send(bot: Bot, place: Place, message: Outgoing) -> int:
             log.warning("Telegram asked to wait %.1f s before sending; waiting", seconds)
             await asyncio.sleep(seconds)
     raise AssertionError("unreachable")  # the loop returns or raises
+
+
+async def send_private(bot: Bot, user_id: int, outgoing: list[Outgoing]) -> bool:
+    """Send ``outgoing`` to a person's private chat with the bot. False when Telegram refuses
+    because they never started that chat (or blocked the bot): only they can open it."""
+    try:
+        for message in outgoing:
+            await send(bot, Place(user_id), message)
+    except Forbidden as exc:
+        log.info("could not write to a person privately: %s", exc.message)
+        return False
+    return True
 
 
 async def send_photo(bot: Bot, place: Place, png: bytes) -> None:

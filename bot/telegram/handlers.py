@@ -7,6 +7,9 @@ Rules:
   ``/skip``, ``/restart``, ``/why``, ``/summary`` and ``/help`` become engine events.
   ``/forget`` first asks with two buttons and erases only on its owner's "yes": their
   sessions and, through ``Workshops.forget_member``, every workshop vote they cast.
+  ``/mydata`` shows all of that with the same two buttons, only in the person's private
+  chat: sent in a group, it goes to their private chat if they have opened one, and the
+  group is told only that (or how to open one).
 - In a private chat any text is an answer. In a group the bot may run with privacy mode
   on and then sees only commands addressed to it and replies to its own messages: a reply
   to the bot's message is an answer, and other chatter is never answered. Typed words
@@ -48,8 +51,10 @@ from telegram.ext import (
 from bot import buttons, pictures
 from bot.conversations import Conversations
 from bot.locks import KeyedLocks
+from bot.mydata import mydata_for
+from bot.render import TELEGRAM_HTML
 from bot.telegram import view
-from bot.telegram.delivery import Place, answer, clear_keyboard, edit, send, send_photo
+from bot.telegram.delivery import Place, answer, clear_keyboard, edit, send, send_photo, send_private
 from bot.telegram.keyboards import asked_by, forget_keyboard, owner_of, turn_asked
 from bot.workshops import Workshops
 from dialogs import messages
@@ -59,6 +64,7 @@ from storage.keys import SessionKey
 
 PLATFORM = "telegram"
 FORGET = "forget"
+MYDATA = "mydata"
 _ACTIONS = {action.value for action in Action}
 _FORGET_ACTIONS = (buttons.FORGET_YES, buttons.FORGET_NO)
 _NAME_LIMIT = 64  # alerts hold 200 characters; a long name must not crowd out the rest
@@ -102,6 +108,7 @@ class Handlers:
         new = filters.UpdateType.MESSAGE  # edits of old messages are not new answers
         app.add_handler(CommandHandler(list(COMMANDS), self.on_command, filters=new))
         app.add_handler(CommandHandler(FORGET, self.on_forget, filters=new))
+        app.add_handler(CommandHandler(MYDATA, self.on_mydata, filters=new))
         app.add_handler(MessageHandler(new & filters.COMMAND, self.on_unknown_command))
         app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, self.on_text))
         app.add_handler(CallbackQueryHandler(self.on_press, pattern=_not_a_vote))
@@ -126,6 +133,26 @@ class Handlers:
         confirm = view.plain(messages.FORGET_CONFIRM, member.addressee, forget_keyboard(user.id))
         async with self._locks.hold(member.key):
             await send(context.bot, member.place, confirm)
+
+    async def on_mydata(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        member = member_of(user, message)
+        found = await mydata_for(self.conversations, PLATFORM, str(user.id), str(user.id), TELEGRAM_HTML)
+        erase = f"\n\n{TELEGRAM_HTML.escape(messages.MYDATA_FORGET)}" if found.erasable else ""
+        shown = view.split(found.text + erase, forget_keyboard(user.id) if found.erasable else None)
+        async with self._locks.hold(member.key):
+            if message.chat.type == ChatType.PRIVATE:
+                for outgoing in shown:
+                    await send(context.bot, member.place, outgoing)
+                return
+            # In a group only the person may see it: their private chat, if they opened one.
+            if await send_private(context.bot, user.id, shown):
+                note = messages.MYDATA_IN_PRIVATE
+            else:
+                note = messages.MYDATA_OPEN_PRIVATE.format(link=f"t.me/{context.bot.username}")
+            await send(context.bot, member.place, view.plain(note, member.addressee))
 
     async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user

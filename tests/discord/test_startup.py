@@ -18,7 +18,7 @@ from bot.discord.sync import marker_for
 from tests.discord.conftest import ANA, TOKEN, Bot
 from tests.fakes.discord_api import FakeDiscord, button_labels
 
-SUBCOMMANDS = {"start", "resume", "back", "skip", "restart", "summary", "why", "help", "forget"}
+SUBCOMMANDS = {"start", "resume", "back", "skip", "restart", "summary", "why", "help", "mydata", "forget"}
 WORKSHOP_SUBCOMMANDS = {"start", "reveal", "next", "end"}
 
 

@@ -18,6 +18,9 @@ Rules:
   the bytes a message shows.
 - Every call is recorded (``calls``) and every message the bot sent is kept with its edits
   (``messages``). ``fail_next`` makes the next call of a method fail (a 429, a 400).
+- Like Telegram, a bot cannot start a private chat: sending to a person who never wrote to
+  it privately (``say`` in their private chat) is refused 403 ("bot can't initiate
+  conversation with a user").
 - ``getChatMember`` answers "member" unless ``set_status`` made someone an administrator
   or the creator of a chat.
 - People act through ``say`` (a message, commands get their ``bot_command`` entity),
@@ -140,6 +143,7 @@ class FakeTelegram:
     files: dict[str, Upload] = field(default_factory=dict)  # file_id -> what was uploaded
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     statuses: dict[tuple[int, int], str] = field(default_factory=dict)  # (chat, user) -> status
+    opened: set[int] = field(default_factory=set)  # users who have written to the bot privately
     # method -> a function called with each call's parameters as it arrives, to observe what
     # the bot had done by the time it made that call
     watchers: dict[str, Callable[[dict[str, Any]], None]] = field(default_factory=dict)
@@ -237,6 +241,8 @@ class FakeTelegram:
     ) -> dict[str, Any]:
         """The update for a message; a leading /command gets its ``bot_command`` entity."""
         self.users[user.id] = user
+        if chat.type == "private":
+            self.opened.add(user.id)
         message: dict[str, Any] = {
             "message_id": next(self._ids),
             "date": DATE,
@@ -383,6 +389,8 @@ class FakeTelegram:
     def _keep(self, params: dict[str, Any], shown: dict[str, Any]) -> dict[str, Any]:
         """A new bot message in the chat ``params`` names, showing ``shown``."""
         chat = self._chat(params["chat_id"])
+        if chat["type"] == "private" and chat["id"] not in self.opened:
+            raise TelegramError(403, "Forbidden: bot can't initiate conversation with a user")
         message: dict[str, Any] = {
             "message_id": next(self._ids),
             "date": DATE,

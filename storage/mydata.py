@@ -1,0 +1,105 @@
+"""Everything stored about one person on one platform, for ``/mydata``.
+
+Rules:
+- Keyed by (platform, user), like ``/forget``: what ``/forget`` would erase is exactly what
+  this shows. Every query names the person's platform and user id, so nothing of anyone
+  else can appear: another member's votes in the same workshop are not read at all.
+- Three kinds of rows hold a person: their sessions with their answers, their workshop
+  votes, and the workshops they opened as facilitator. Nothing else holds a person's id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.sessions import SessionStore
+
+_SESSIONS = """
+    SELECT s.id, s.chat, s.dialog, s.phase, s.updated_at, a.distinction, a.choice, a.answered_at
+      FROM sessions AS s LEFT JOIN answers AS a ON a.session_id = s.id
+     WHERE s.platform = ? AND s.user = ?
+     ORDER BY s.updated_at, s.id, a.turn
+"""
+_VOTES = """
+    SELECT w.chat, w.number, w.dialog, v.distinction, v.choice, v.voted_at
+      FROM workshop_votes AS v JOIN workshops AS w ON w.id = v.workshop_id
+     WHERE w.platform = ? AND v.member = ?
+     ORDER BY v.voted_at, w.id, v.distinction
+"""
+_LED = """
+    SELECT chat, number, dialog, opened_at FROM workshops
+     WHERE platform = ? AND facilitator = ? ORDER BY opened_at, id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    distinction: str
+    choice: str | None  # None: skipped
+    answered_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    chat: str
+    dialog: str
+    phase: str
+    updated_at: float
+    answers: tuple[StoredAnswer, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVote:
+    chat: str
+    workshop: int
+    dialog: str
+    distinction: str
+    choice: str
+    voted_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class LedWorkshop:
+    chat: str
+    workshop: int
+    dialog: str
+    opened_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class PersonData:
+    sessions: tuple[StoredSession, ...] = ()
+    votes: tuple[StoredVote, ...] = ()
+    led: tuple[LedWorkshop, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.sessions or self.votes or self.led)
+
+
+async def person_data(store: SessionStore, platform: str, user: str) -> PersonData:
+    conn = store.connection
+    sessions: list[StoredSession] = []
+    current: int | None = None
+    for row in await conn.execute_fetchall(_SESSIONS, (platform, user)):
+        session_id, chat, dialog, phase, updated_at, distinction, choice, answered_at = row
+        if session_id != current:
+            current = session_id
+            sessions.append(StoredSession(str(chat), str(dialog), str(phase), float(updated_at), ()))
+        if distinction is not None:
+            answer = StoredAnswer(
+                str(distinction), None if choice is None else str(choice), float(answered_at)
+            )
+            last = sessions[-1]
+            sessions[-1] = StoredSession(
+                last.chat, last.dialog, last.phase, last.updated_at, (*last.answers, answer)
+            )
+    votes = [
+        StoredVote(str(c), int(n), str(d), str(dist), str(ch), float(t))
+        for c, n, d, dist, ch, t in await conn.execute_fetchall(_VOTES, (platform, user))
+    ]
+    led = [
+        LedWorkshop(str(c), int(n), str(d), float(t))
+        for c, n, d, t in await conn.execute_fetchall(_LED, (platform, user))
+    ]
+    return PersonData(tuple(sessions), tuple(votes), tuple(led))
