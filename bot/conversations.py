@@ -72,7 +72,6 @@ class Conversations:
         self.default_dialog = default_dialog
         self._locks = KeyedLocks()
         self._cache = SessionCache()
-        self._remembered: set[str] = set()  # fingerprints whose structure is stored
 
     async def handle(self, key: SessionKey, event: Event) -> Turn:
         wanted = event.dialog if isinstance(event, Start) else None
@@ -95,7 +94,7 @@ class Conversations:
                 replies = result.replies if at.notice is None else (at.notice, *result.replies)
                 if result.state == at.state and not result.writes and not at.changed:
                     return Turn(replies, result.state, at.dialog)
-                await self._remember(at.dialog)
+                await self.store.remember(at.dialog)
                 try:
                     saved = await self.store.commit_turn(key, at.version, result.state, result.writes)
                 except VersionConflict:
@@ -118,15 +117,6 @@ class Conversations:
                 self._cache.put(key, Loaded(result.state, saved))
                 return Turn(replies, result.state, at.dialog)
         raise AssertionError("unreachable")  # the loop returns or raises
-
-    async def _remember(self, dialog: Dialog) -> None:
-        """Keep the structure this process writes sessions against, once per process, so a
-        later edit can be compared with it (``dialogs.edits``)."""
-        if dialog.fingerprint not in self._remembered:
-            await self.store.remember_structure(
-                dialog.id, dialog.version, dialog.fingerprint, dialog.structure
-            )
-            self._remembered.add(dialog.fingerprint)
 
     async def current(self, key: SessionKey) -> Turn | None:
         """The person's latest session as it stands, without running a turn."""

@@ -25,6 +25,9 @@ Rules:
   (loaded from SQLite on a miss, e.g. after a restart), and storage re-checks the round in
   the group-committed transaction. A vote that lost a race with a reveal is answered as
   stale and records nothing.
+- A workshop written against content that was edited since is migrated before the engine
+  sees it (``dialogs.edits.migrate_workshop``): the next facilitator action tells the group
+  in one line what changed and saves it; a vote is judged against the migrated workshop.
 - The cache holds one small ``WorkshopState`` per chat and is only written under the chat
   lock after a commit; it is a shortcut, never the authority.
 """
@@ -33,12 +36,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.conversations import Conversations
 from bot.locks import KeyedLocks
 from dialogs import messages
-from dialogs.content import Dialog
+from dialogs.content import Dialog, Structure
+from dialogs.edits import migrate_workshop, renamed_tallies
 from dialogs.events import End, Next, Open, Reveal, Vote, WorkshopEvent
 from dialogs.replies import Audience, Profile, Text, WorkshopReply
 from dialogs.workshop import WorkshopState, WorkshopStep, member_profile, step, vote_count
@@ -89,7 +93,7 @@ class Workshops:
 
     async def vote(self, key: WorkshopKey, event: Vote) -> WorkshopTurn:
         state = await self.current(key)
-        result = self._step(state, event)
+        result = self._step(state, event, before=await self._before(state), quiet=True)
         if not result.writes:
             return WorkshopTurn(result.replies, state)
         (write,) = result.writes
@@ -148,21 +152,53 @@ class Workshops:
 
     # --- internals ----------------------------------------------------------------------
 
-    def _step(
-        self, state: WorkshopState, event: WorkshopEvent, tallies: TallyCounts | None = None
-    ) -> WorkshopStep:
+    def _opening(self, event: WorkshopEvent) -> Dialog:
         wanted = event.dialog if isinstance(event, Open) and event.dialog else self.default_dialog
-        opening = self.dialogs[wanted]
+        return self.dialogs[wanted]
+
+    def _step(
+        self,
+        state: WorkshopState,
+        event: WorkshopEvent,
+        tallies: TallyCounts | None = None,
+        before: Structure | None = None,
+        quiet: bool = False,
+    ) -> WorkshopStep:
+        """The engine's step, on the workshop migrated to the current content first (the
+        group is told what changed; ``quiet``: a vote, whose replies are the voter's alone)."""
+        opening = self._opening(event)
         # When the running workshop's content is gone, the engine ends it (it sees the
         # mismatching dialog id) rather than indexing into the wrong questions.
         running = self.dialogs.get(state.dialog, opening)
-        return step(running, state, event, tallies or {}, opening)
+        counted = renamed_tallies(running, tallies or {})
+        migrated = migrate_workshop(running, state, before, counted)
+        if migrated is None:
+            return step(running, state, event, counted, opening)
+        if migrated.moved:
+            # The event was meant for a question that is gone: the group sees where it is now.
+            return WorkshopStep(state, (Text(messages.VOTE_CLOSED),)) if quiet else migrated.step
+        result = step(running, migrated.step.state, event, counted, opening)
+        return result if quiet else replace(result, replies=(*migrated.step.replies, *result.replies))
+
+    async def _before(self, state: WorkshopState) -> Structure | None:
+        """The structure a workshop written against other content saw, when it is known."""
+        running = self.dialogs.get(state.dialog)
+        if running is None or not state.content_hash or state.content_hash == running.fingerprint:
+            return None
+        return await self.store.sessions.structure(state.content_hash)
 
     async def _steer(self, key: WorkshopKey, event: WorkshopEvent) -> WorkshopTurn:
         async with self._locks.hold(key):
+            seen = await self.current(key)
+            before = await self._before(seen)
+            # What a workshop may be stamped with after this turn: the dialog it opens or runs.
+            for dialog in (self._opening(event), self.dialogs.get(seen.dialog)):
+                if dialog is not None:
+                    await self.store.sessions.remember(dialog)
 
             def decide(state: WorkshopState, tallies: TallyCounts) -> tuple[WorkshopState, WorkshopStep]:
-                result = self._step(state, event, tallies)
+                known = before if state.content_hash == seen.content_hash else None
+                result = self._step(state, event, tallies, known)
                 return result.state, result
 
             result = await self.store.steer(key, decide)

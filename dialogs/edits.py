@@ -16,6 +16,8 @@ Rules:
   stale; the pending reading and the miss count are set aside.
 - The person is told in one line (``notice``) what changed for them; a session from
   before stamps existed (no old structure known) is told only when an answer was lost.
+- A running workshop is migrated the same way (``migrate_workshop``), and the group told in
+  one line; votes stored under renamed ids count under the new ones (``renamed_tallies``).
 - ``impact`` runs the same migration over every stored session, for ``careerbot check
   --db``: what an edit will do before it is deployed.
 """
@@ -27,7 +29,17 @@ from dataclasses import dataclass, replace
 
 from dialogs import messages
 from dialogs.content import Dialog, Structure
+from dialogs.replies import Audience, Text
 from dialogs.state import SKIP_OFFER, Answer, Phase, SessionState
+from dialogs.workshop import (
+    Tallies,
+    WorkshopPhase,
+    WorkshopState,
+    WorkshopStep,
+    finish,
+    in_order,
+    vote_question,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,3 +215,89 @@ def impact(
                 )
         found[state.dialog] = was
     return [found[key] for key in sorted(found)]
+
+
+# --- a running workshop -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WorkshopMigrated:
+    step: WorkshopStep  # the migrated state, and what the group is told
+    moved: bool = False  # the current question is gone: the group moved on (or finished)
+
+
+def renamed_tallies(dialog: Dialog, tallies: Tallies) -> Tallies:
+    """Votes stored under old ids, counted under the new ones of ``dialog.renamed``."""
+    renamed = dialog.renamed
+    if not renamed.distinctions and not renamed.choices:
+        return tallies
+    counted: dict[str, dict[str, int]] = {}
+    for old, votes in tallies.items():
+        distinction = renamed.distinction(old)
+        into = counted.setdefault(distinction, {})
+        for choice, count in votes.items():
+            new = renamed.choice(distinction, choice)
+            into[new] = into.get(new, 0) + count
+    return counted
+
+
+def migrate_workshop(
+    dialog: Dialog, state: WorkshopState, before: Structure | None, tallies: Tallies
+) -> WorkshopMigrated | None:
+    """A running workshop written against other content, as it reads against ``dialog``;
+    None when there is nothing to migrate. Questions asked that still exist stay asked (the
+    votes on them count, under renamed ids too); the current one carries on if it still
+    exists, else its round ends unrevealed and the next question not asked yet opens (or the
+    workshop finishes); new questions come up in their turn."""
+    if not state.active or state.dialog != dialog.id or state.content_hash == dialog.fingerprint:
+        return None
+    stamped = replace(state, content_version=dialog.version, content_hash=dialog.fingerprint)
+    ids = [d.id for d in dialog.distinctions]
+    if not state.distinction:
+        # Stored before workshops kept ids: its position was an index into this content.
+        if state.position >= dialog.total:
+            return None  # the engine ends it: the content it ran on is gone
+        return WorkshopMigrated(WorkshopStep(in_order(dialog, state), ()))
+    renamed = dialog.renamed
+    asked = [renamed.distinction(d) for d in state.done]
+    done = tuple(d for d in asked if d in ids)
+    current = renamed.distinction(state.distinction)
+    new = gone = 0
+    if before is not None:
+        was = {renamed.distinction(d) for d, _ in before}
+        new = sum(1 for d in ids if d not in was)
+        before_asked = {*state.done, state.distinction}
+        gone = sum(1 for d, _ in before if d not in before_asked and renamed.distinction(d) not in ids)
+    moved = current not in ids
+    change = Change(len(done), len(asked) - len(done), 0, new, gone)
+    told = Text(workshop_notice(change, moved), audience=Audience.EVERYONE)
+    migrated = replace(stamped, distinction=current, done=done)
+    if not moved:
+        return WorkshopMigrated(WorkshopStep(migrated, (told,)))
+    following = [d for d in ids if d not in done]
+    if not following:
+        finished = finish(dialog, replace(migrated, distinction="", phase=WorkshopPhase.ASKING), tallies)
+        return WorkshopMigrated(replace(finished, replies=(told, *finished.replies)), moved=True)
+    # A new round: buttons of the removed question are stale.
+    opened = replace(
+        migrated, phase=WorkshopPhase.ASKING, position=state.position + 1, distinction=following[0]
+    )
+    return WorkshopMigrated(WorkshopStep(opened, (told, vote_question(dialog, opened))), moved=True)
+
+
+def workshop_notice(change: Change, moved: bool) -> str:
+    parts = [messages.WORKSHOP_EDITED_CURRENT] if moved else []
+    parts += [
+        _counted(count, forms)
+        for count, forms in (
+            (change.new, messages.EDITED_NEW),
+            (change.dropped, messages.WORKSHOP_EDITED_DROPPED),
+            (change.gone, messages.WORKSHOP_EDITED_GONE),
+        )
+        if count
+    ]
+    if change.kept:
+        parts.append(messages.WORKSHOP_EDITED_KEPT)
+    if not parts:
+        return messages.WORKSHOP_EDITED
+    return messages.WORKSHOP_EDITED_PARTS.format(parts=", ".join(parts))

@@ -124,6 +124,13 @@ EDITED_REASKED = (
 EDITED_GONE = ("one you had not reached was removed", "{count} you had not reached were removed")
 EDITED_ALL_KEPT = "your answers are kept"
 EDITED_OTHERS_KEPT = "your other answers are kept"
+# The same for a running workshop, said to the whole group.
+WORKSHOP_EDITED = "The questions of this workshop changed since it began."
+WORKSHOP_EDITED_PARTS = "The questions of this workshop changed since it began: {parts}."
+WORKSHOP_EDITED_CURRENT = "the current one was removed, so the group moves on"
+WORKSHOP_EDITED_DROPPED = ("one the group answered was removed", "{count} the group answered were removed")
+WORKSHOP_EDITED_GONE = ("one not asked yet was removed", "{count} not asked yet were removed")
+WORKSHOP_EDITED_KEPT = "the group's answers so far are kept"
 DAMAGED_RESTARTED = "I could not read where you were in this conversation, so we are starting again from the beginning. Sorry about that."
 STALE_TEXT = "That answer was for an earlier question, so I did not record it. Here is where you are now:"
 NOT_SAVED = "Sorry, I could not save that just now, so nothing was recorded. Please try again in a moment."

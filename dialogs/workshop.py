@@ -22,6 +22,11 @@ Rules:
   distinction, member), so the last press before the reveal wins and nobody counts twice.
   Storage re-checks the round inside the write transaction (a reveal may land first).
 - Members may join at any point: they vote on the current question and the ones after it.
+- The current question is kept by id (``distinction``), with the ones already asked
+  (``done``); ``position`` counts the rounds so far and names the round, never an index
+  into the content. The next question is the first in the content not asked yet, so a
+  workshop written against content that was edited since (``dialogs.edits``) asks what
+  is new and never asks a question twice.
 """
 
 from __future__ import annotations
@@ -76,7 +81,11 @@ class WorkshopState:
     dialog: str = ""
     facilitator: str = ""
     phase: WorkshopPhase = WorkshopPhase.NONE
-    position: int = 0  # index of the current distinction
+    position: int = 0  # rounds before the current one: names the round, not an index
+    distinction: str = ""  # the current question's id
+    done: tuple[str, ...] = ()  # the questions asked before it, in the order asked
+    content_version: int = 0
+    content_hash: str = ""  # the fingerprint of the content it was written against
 
     @property
     def active(self) -> bool:
@@ -116,8 +125,34 @@ def count_text(voters: int) -> str:
     return messages.VOTE_COUNT_MANY.format(voters=voters)
 
 
+def current_of(dialog: Dialog, state: WorkshopState) -> Distinction | None:
+    """The workshop's current question in ``dialog``, or None when it has none there."""
+    return next((d for d in dialog.distinctions if d.id == state.distinction), None)
+
+
+def in_order(dialog: Dialog, state: WorkshopState) -> WorkshopState:
+    """``state`` having asked the first ``position`` questions of ``dialog`` in order, the
+    next one current: how a workshop stored before ids were kept reads."""
+    ids = [d.id for d in dialog.distinctions]
+    return replace(
+        state,
+        distinction=ids[state.position],
+        done=tuple(ids[: state.position]),
+        content_version=dialog.version,
+        content_hash=dialog.fingerprint,
+    )
+
+
+def _still_to_ask(dialog: Dialog, state: WorkshopState) -> list[Distinction]:
+    asked = {*state.done, state.distinction}
+    return [d for d in dialog.distinctions if d.id not in asked]
+
+
 def vote_question(dialog: Dialog, state: WorkshopState, voters: int = 0) -> VoteQuestion:
-    distinction = dialog.distinctions[state.position]
+    distinction = current_of(dialog, state)
+    assert distinction is not None  # the engine ends a workshop whose question is gone
+    # Rounds so far, this one, and what is left: "5 of 8" stays true after an edit.
+    total = state.position + 1 + len(_still_to_ask(dialog, state))
     return VoteQuestion(
         workshop=state.number,
         distinction=distinction.id,
@@ -125,7 +160,7 @@ def vote_question(dialog: Dialog, state: WorkshopState, voters: int = 0) -> Vote
         text=distinction.question,
         choices=tuple(ChoiceView(c.id, c.label) for c in distinction.choices),
         # The group has answered (revealed) every question before this one.
-        progress=Progress(state.position + 1, dialog.total, state.position),
+        progress=Progress(state.position + 1, total, state.position),
         count=count_text(voters),
     )
 
@@ -173,10 +208,10 @@ def group_lean(distinction: Distinction, votes: Mapping[str, int]) -> Lean | Non
 
 def group_profile(dialog: Dialog, state: WorkshopState, tallies: Tallies) -> GroupProfile:
     """The group's profile over the distinctions revealed so far (all of them at the end)."""
-    revealed = state.position + (1 if state.phase is WorkshopPhase.REVEALED else 0)
+    shown = {*state.done, *((state.distinction,) if state.phase is WorkshopPhase.REVEALED else ())}
     counts = dict.fromkeys(Lean, 0)
     rows: list[GroupProfileRow] = []
-    for distinction in dialog.distinctions[:revealed]:
+    for distinction in (d for d in dialog.distinctions if d.id in shown):
         votes = tallies.get(distinction.id, {})
         lean = group_lean(distinction, votes)
         if lean is not None:
@@ -190,7 +225,7 @@ def group_profile(dialog: Dialog, state: WorkshopState, tallies: Tallies) -> Gro
         else messages.WORKSHOP_GROUP_NO_VOTES
     )
     heading = messages.WORKSHOP_GROUP_HEADING.format(
-        title=dialog.title, revealed=revealed, total=dialog.total
+        title=dialog.title, revealed=len(rows), total=len(rows) + len(_still_to_ask(dialog, state))
     )
     return GroupProfile(state.number, heading, counts, tuple(rows), closing)
 
@@ -200,6 +235,8 @@ def member_profile(dialog: Dialog, number: int, votes: Mapping[str, str]) -> Pro
 
     Reuses the personal profile, so both read alike; None when they answered nothing.
     """
+    renamed = dialog.renamed
+    votes = {renamed.distinction(d): renamed.choice(renamed.distinction(d), c) for d, c in votes.items()}
     answers = tuple(
         Answer(d.id, votes[d.id]) for d in dialog.distinctions if d.id in votes and d.choice(votes[d.id])
     )
@@ -220,7 +257,7 @@ def _to_everyone(text: str) -> Text:
     return Text(text, audience=Audience.EVERYONE)
 
 
-def _finish(dialog: Dialog, state: WorkshopState, tallies: Tallies) -> WorkshopStep:
+def finish(dialog: Dialog, state: WorkshopState, tallies: Tallies) -> WorkshopStep:
     ended = replace(state, phase=WorkshopPhase.ENDED)
     replies: tuple[WorkshopReply, ...] = (
         _to_everyone(messages.WORKSHOP_ENDED.format(number=state.number)),
@@ -243,7 +280,16 @@ class _Context:
 def _open(ctx: _Context, state: WorkshopState, event: WorkshopEvent) -> WorkshopStep:
     assert isinstance(event, Open)
     dialog = ctx.opening
-    opened = WorkshopState(state.number + 1, dialog.id, event.user, WorkshopPhase.ASKING, 0)
+    opened = WorkshopState(
+        state.number + 1,
+        dialog.id,
+        event.user,
+        WorkshopPhase.ASKING,
+        0,
+        dialog.distinctions[0].id,
+        content_version=dialog.version,
+        content_hash=dialog.fingerprint,
+    )
     replies: tuple[WorkshopReply, ...] = (
         _to_everyone(dialog.intro),
         vote_question(dialog, opened),
@@ -280,8 +326,8 @@ def _stale_vote(dialog: Dialog, state: WorkshopState, event: Vote) -> Text | Non
     """Why a vote cannot count, or None when it can."""
     if event.workshop != state.number:
         return _to_person(messages.VOTE_OLD_WORKSHOP)
-    current = dialog.distinctions[state.position]
-    if event.distinction != current.id:
+    current = current_of(dialog, state)
+    if current is None or event.distinction != current.id:
         return _to_person(messages.VOTE_CLOSED)
     if state.phase is not WorkshopPhase.ASKING:
         return _to_person(messages.VOTE_AFTER_REVEAL)
@@ -295,9 +341,9 @@ def _vote(ctx: _Context, state: WorkshopState, event: WorkshopEvent) -> Workshop
     refusal = _stale_vote(ctx.dialog, state, event)
     if refusal is not None:
         return WorkshopStep(state, (refusal,))
-    current = ctx.dialog.distinctions[state.position]
-    choice = current.choice(event.choice)
-    assert choice is not None  # _stale_vote checked it
+    current = current_of(ctx.dialog, state)
+    choice = None if current is None else current.choice(event.choice)
+    assert current is not None and choice is not None  # _stale_vote checked both
     confirm = VoteRecorded(
         state.number, current.id, choice.id, messages.VOTE_RECORDED.format(label=choice.label)
     )
@@ -320,7 +366,8 @@ def _steering(handler: Handler) -> Handler:
 
 
 def _reveal(ctx: _Context, state: WorkshopState, _event: WorkshopEvent) -> WorkshopStep:
-    distinction = ctx.dialog.distinctions[state.position]
+    distinction = current_of(ctx.dialog, state)
+    assert distinction is not None  # step ends a workshop whose question is gone
     revealed = replace(state, phase=WorkshopPhase.REVEALED)
     votes = ctx.tallies.get(distinction.id, {})
     return WorkshopStep(revealed, (tally(distinction, votes), difference(distinction)))
@@ -331,9 +378,16 @@ def _already_revealed(_ctx: _Context, state: WorkshopState, _event: WorkshopEven
 
 
 def _advance(ctx: _Context, state: WorkshopState, _event: WorkshopEvent) -> WorkshopStep:
-    if state.position + 1 >= ctx.dialog.total:
-        return _finish(ctx.dialog, state, ctx.tallies)
-    moved = replace(state, phase=WorkshopPhase.ASKING, position=state.position + 1)
+    following = _still_to_ask(ctx.dialog, state)
+    if not following:
+        return finish(ctx.dialog, state, ctx.tallies)
+    moved = replace(
+        state,
+        phase=WorkshopPhase.ASKING,
+        position=state.position + 1,
+        distinction=following[0].id,
+        done=(*state.done, state.distinction),
+    )
     return WorkshopStep(moved, (vote_question(ctx.dialog, moved),))
 
 
@@ -345,7 +399,7 @@ def _reveal_and_advance(ctx: _Context, state: WorkshopState, event: WorkshopEven
 
 
 def _end(ctx: _Context, state: WorkshopState, _event: WorkshopEvent) -> WorkshopStep:
-    return _finish(ctx.dialog, state, ctx.tallies)
+    return finish(ctx.dialog, state, ctx.tallies)
 
 
 _IDLE: dict[type[WorkshopEvent], Handler] = {
@@ -386,7 +440,7 @@ def step(
     votes of the current workshop, needed by ``Reveal``, ``Next`` and ``End``.
     """
     notice: tuple[WorkshopReply, ...] = ()
-    if state.active and (dialog.id != state.dialog or state.position >= dialog.total):
+    if state.active and (dialog.id != state.dialog or current_of(dialog, state) is None):
         # The content this workshop ran on is gone or shorter since a restart: end it
         # rather than index into questions that no longer exist, then handle the event.
         state = replace(state, phase=WorkshopPhase.ENDED)

@@ -101,6 +101,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ) WITHOUT ROWID
         """,
     ),
+    # 6: workshops by ids too: the current question's id, the ones asked before it, and the
+    # content the workshop was written against (``position`` stays: it names the round)
+    (
+        "ALTER TABLE workshops ADD COLUMN distinction TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE workshops ADD COLUMN done TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE workshops ADD COLUMN content_version INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE workshops ADD COLUMN content_hash TEXT NOT NULL DEFAULT ''",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

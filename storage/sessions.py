@@ -13,7 +13,7 @@ Rules:
   is applied (the rest of its batch still commits).
 - A session row is stored by ids (answers by distinction and choice id, /back's question
   by id) with the content it was written against (the dialog's version and fingerprint).
-  The structures behind those fingerprints are kept (``remember_structure``) so a session
+  The structures behind those fingerprints are kept (``remember``) so a session
   written against older content can be compared with the current one.
 - A row that does not decode (a phase that does not exist, a field that is not a whole
   number) is not an error for the caller: ``load`` returns it with ``damaged`` saying why,
@@ -41,7 +41,7 @@ from typing import Any
 
 import aiosqlite
 
-from dialogs.content import Structure
+from dialogs.content import Dialog, Structure
 from dialogs.state import Answer, ClearAnswers, Phase, RecordAnswer, SessionState, Write
 from storage.groupcommit import GroupCommit
 from storage.keys import SessionKey
@@ -158,7 +158,7 @@ def state_from_row(row: Sequence[Any]) -> Loaded:
 
 
 def structure_from(text: str) -> Structure:
-    """A structure as ``remember_structure`` stored it (JSON)."""
+    """A structure as ``remember`` stored it (JSON)."""
     return tuple((str(d), tuple(str(c) for c in choices)) for d, choices in json.loads(text))
 
 
@@ -212,6 +212,7 @@ class SessionStore:
         self._conn = conn
         self._clock = clock
         self._write_lock = asyncio.Lock()
+        self._remembered: set[str] = set()  # fingerprints whose structure is stored
         self._turns: GroupCommit[_Turn, int] = GroupCommit(self._write_lock, self._apply, "careerbot-writer")
 
     @classmethod
@@ -294,19 +295,23 @@ class SessionStore:
             return structure_from(text)
         return None
 
-    async def remember_structure(
-        self, dialog: str, version: int, fingerprint: str, structure: Structure
-    ) -> None:
-        """Keep the structure behind ``fingerprint`` (once; later calls change nothing)."""
-        params = (fingerprint, dialog, version, json.dumps(structure, separators=(",", ":")))
+    async def remember(self, dialog: Dialog) -> None:
+        """Keep the structure behind ``dialog.fingerprint``, once per store: sessions and
+        workshops stamped with it can then be compared with a later edit of the dialog."""
+        if dialog.fingerprint in self._remembered:
+            return
+        structure = json.dumps(dialog.structure, separators=(",", ":"))
         async with self._write_lock:
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
-                await self._conn.execute(_REMEMBER_STRUCTURE, params)
+                await self._conn.execute(
+                    _REMEMBER_STRUCTURE, (dialog.fingerprint, dialog.id, dialog.version, structure)
+                )
                 await self._conn.commit()
             except BaseException:
                 await self._conn.rollback()
                 raise
+        self._remembered.add(dialog.fingerprint)
 
     async def count_sessions(self) -> int:
         async with self._conn.execute(_COUNT_SESSIONS) as cursor:

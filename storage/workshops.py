@@ -24,13 +24,11 @@ Rules:
 
 from __future__ import annotations
 
-import asyncio
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
-
-import aiosqlite
 
 from dialogs.workshop import RecordVote, WorkshopPhase, WorkshopState
 from storage.groupcommit import GroupCommit
@@ -41,7 +39,8 @@ T = TypeVar("T")
 TallyCounts = dict[str, dict[str, int]]  # distinction id -> choice id -> votes
 
 _LOAD = """
-    SELECT id, number, dialog, facilitator, phase, position, version FROM workshops
+    SELECT id, number, dialog, facilitator, phase, position, distinction, done, content_version,
+           content_hash, version FROM workshops
      WHERE platform = ? AND chat = ? ORDER BY number DESC LIMIT 1
 """
 _END_ACTIVE = """
@@ -50,12 +49,14 @@ _END_ACTIVE = """
 """
 _INSERT = """
     INSERT INTO workshops (platform, chat, number, dialog, facilitator, phase, position,
-                           version, opened_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+                           distinction, done, content_version, content_hash, version,
+                           opened_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
 """
 _UPDATE = """
     UPDATE workshops
-       SET facilitator = ?, phase = ?, position = ?, version = version + 1, updated_at = ?
+       SET facilitator = ?, phase = ?, position = ?, distinction = ?, done = ?, content_version = ?,
+           content_hash = ?, version = version + 1, updated_at = ?
      WHERE id = ? AND version = ?
 """
 _WORKSHOP_ID = "SELECT id FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
@@ -99,21 +100,46 @@ class _PendingVote:
 
 
 def _row_from(row: Any) -> _Row:
-    workshop_id, number, dialog, facilitator, phase, position, version = row
-    return _Row(
-        workshop_id, WorkshopState(number, dialog, facilitator, WorkshopPhase(phase), position), version
+    (
+        workshop_id,
+        number,
+        dialog,
+        facilitator,
+        phase,
+        position,
+        current,
+        done,
+        content_version,
+        stamp,
+        version,
+    ) = row
+    state = WorkshopState(
+        number,
+        dialog,
+        facilitator,
+        WorkshopPhase(phase),
+        position,
+        current,
+        tuple(str(d) for d in json.loads(done)),
+        content_version,
+        stamp,
     )
+    return _Row(workshop_id, state, version)
+
+
+def _state_params(s: WorkshopState) -> tuple[object, ...]:
+    done = json.dumps(s.done, separators=(",", ":"))
+    return (s.phase.value, s.position, s.distinction, done, s.content_version, s.content_hash)
 
 
 _NO_ROW = _Row(0, WorkshopState(), 0)
 
 
 class WorkshopStore:
-    def __init__(
-        self, conn: aiosqlite.Connection, write_lock: asyncio.Lock, clock: Callable[[], float] = time.time
-    ) -> None:
-        self._conn = conn
-        self._lock = write_lock
+    def __init__(self, sessions: SessionStore, clock: Callable[[], float] = time.time) -> None:
+        self.sessions = sessions  # whose connection, write lock and dialog structures it shares
+        self._conn = sessions.connection
+        self._lock = write_lock = sessions.write_lock
         self._clock = clock
         self._votes: GroupCommit[_PendingVote, int | None] = GroupCommit(
             write_lock, self._apply_votes, "careerbot-votes"
@@ -122,7 +148,7 @@ class WorkshopStore:
     @classmethod
     def on(cls, sessions: SessionStore, clock: Callable[[], float] = time.time) -> WorkshopStore:
         """A workshop store on the conversation store's connection (call inside the loop)."""
-        return cls(sessions.connection, sessions.write_lock, clock)
+        return cls(sessions, clock)
 
     async def close(self) -> None:
         """Commit every vote already submitted; the connection stays open."""
@@ -228,11 +254,11 @@ class WorkshopStore:
         if s.number != row.state.number:
             # A new workshop: end whichever is active first, so the one-active index holds.
             await self._conn.execute(_END_ACTIVE, (now, key.platform, key.chat))
-            params = (key.platform, key.chat, s.number, s.dialog, s.facilitator, s.phase.value, s.position)
+            params = (key.platform, key.chat, s.number, s.dialog, s.facilitator, *_state_params(s))
             await self._conn.execute(_INSERT, (*params, now, now))
             return
         cursor = await self._conn.execute(
-            _UPDATE, (s.facilitator, s.phase.value, s.position, now, row.id, row.version)
+            _UPDATE, (s.facilitator, *_state_params(s), now, row.id, row.version)
         )
         if cursor.rowcount != 1:
             # Only another process on the same file could cause this; refuse to guess.

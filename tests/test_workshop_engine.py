@@ -31,6 +31,7 @@ from dialogs.workshop import (
     WorkshopPhase,
     WorkshopState,
     WorkshopStep,
+    in_order,
     member_profile,
     step,
     tally,
@@ -45,7 +46,7 @@ ROLES = (FACILITATOR, ADMIN, MEMBER)
 def state_in(phase: WorkshopPhase, dialog: Dialog) -> WorkshopState:
     if phase is WorkshopPhase.NONE:
         return WorkshopState()
-    return WorkshopState(3, dialog.id, FACILITATOR, phase, 1)
+    return in_order(dialog, WorkshopState(3, dialog.id, FACILITATOR, phase, 1))
 
 
 def sample_event(kind: type[WorkshopEvent], role: str, state: WorkshopState, dialog: Dialog) -> WorkshopEvent:
@@ -110,7 +111,7 @@ def test_every_event_in_every_phase_for_every_role(
 def test_opening_makes_the_sender_facilitator_and_counts_workshops(dialog: Dialog) -> None:
     ended = state_in(WorkshopPhase.ENDED, dialog)
     result = step(dialog, ended, Open(MEMBER), {})
-    assert result.state == WorkshopState(4, dialog.id, MEMBER, WorkshopPhase.ASKING, 0)
+    assert result.state == in_order(dialog, WorkshopState(4, dialog.id, MEMBER, WorkshopPhase.ASKING, 0))
     intro, question, lead = result.replies
     assert isinstance(intro, Text) and intro.text == dialog.intro and intro.audience is Audience.EVERYONE
     assert isinstance(question, VoteQuestion)
@@ -205,6 +206,7 @@ def test_tally_of_nobody_is_all_zero(dialog: Dialog) -> None:
 
 def test_next_on_the_last_question_finishes(dialog: Dialog) -> None:
     last = WorkshopState(1, dialog.id, FACILITATOR, WorkshopPhase.REVEALED, dialog.total - 1)
+    last = in_order(dialog, last)
     result = step(dialog, last, Next(FACILITATOR))
     assert result.state.phase is WorkshopPhase.ENDED
     assert [type(r) for r in result.replies] == [Text, GroupProfile, MemberProfileOffer]
@@ -309,7 +311,7 @@ def test_a_tied_group_leans_mixed(dialog: Dialog) -> None:
     d = dialog.distinctions[0]
     job = next(c for c in d.choices if c.leans is Lean.JOB)
     career = next(c for c in d.choices if c.leans is Lean.CAREER)
-    state = WorkshopState(1, dialog.id, FACILITATOR, WorkshopPhase.REVEALED, 0)
+    state = in_order(dialog, WorkshopState(1, dialog.id, FACILITATOR, WorkshopPhase.REVEALED, 0))
     _, profile, _ = step(dialog, state, End(FACILITATOR), {d.id: {job.id: 2, career.id: 2}}).replies
     assert isinstance(profile, GroupProfile) and profile.rows[0].leans is Lean.MIXED
 

@@ -8,7 +8,7 @@ from dialogs import messages
 from dialogs.content import Dialog
 from dialogs.events import End, Next, Open, Reveal
 from dialogs.replies import Difference, GroupProfile, VoteQuestion
-from dialogs.workshop import WorkshopPhase, WorkshopState, step, vote_count, vote_question
+from dialogs.workshop import WorkshopPhase, WorkshopState, in_order, step, vote_count, vote_question
 
 
 def test_every_reply_of_a_workshop_renders(dialog: Dialog) -> None:
@@ -25,7 +25,7 @@ def test_every_reply_of_a_workshop_renders(dialog: Dialog) -> None:
 
 
 def test_the_count_edit_changes_only_the_count_line(dialog: Dialog) -> None:
-    state = WorkshopState(2, dialog.id, "fac", WorkshopPhase.ASKING, 0)
+    state = in_order(dialog, WorkshopState(2, dialog.id, "fac", WorkshopPhase.ASKING, 0))
     question = vote_question(dialog, state)
     before = workshop_reply_text(question, PLAIN)
     after = workshop_reply_text(with_count(question, vote_count(state, question.distinction, 7)), PLAIN)
@@ -40,9 +40,17 @@ def test_content_is_escaped(dialog: Dialog) -> None:
     html = workshop_reply_text(d, TELEGRAM_HTML)
     assert "<b>Pay &lt;b&gt;&amp;&lt;/b&gt; pride</b>" in html and "because &lt;i&gt;" in html
     q = VoteQuestion(
-        1, "x", "<t>", "<q>", (), vote_question(dialog, WorkshopState(1, dialog.id)).progress, "<c>"
+        1,
+        "x",
+        "<t>",
+        "<q>",
+        (),
+        vote_question(dialog, in_order(dialog, WorkshopState(1, dialog.id))).progress,
+        "<c>",
     )
     assert "<t>" not in workshop_reply_text(q, TELEGRAM_HTML)
-    profile = step(dialog, WorkshopState(1, dialog.id, "f", WorkshopPhase.REVEALED, 0), End("f")).replies[1]
+    profile = step(
+        dialog, in_order(dialog, WorkshopState(1, dialog.id, "f", WorkshopPhase.REVEALED, 0)), End("f")
+    ).replies[1]
     assert isinstance(profile, GroupProfile)
     assert messages.WORKSHOP_ROW_NOBODY in workshop_reply_text(profile, PLAIN)

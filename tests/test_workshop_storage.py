@@ -12,7 +12,7 @@ import pytest
 from dialogs.content import Dialog
 from dialogs.events import End, Next, Open, Reveal, WorkshopEvent
 from dialogs.state import Phase
-from dialogs.workshop import RecordVote, WorkshopPhase, WorkshopState, WorkshopStep, step
+from dialogs.workshop import RecordVote, WorkshopPhase, WorkshopState, WorkshopStep, in_order, step
 from storage.keys import SessionKey, WorkshopKey
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
 from storage.sessions import SessionStore, StorageError
@@ -56,7 +56,7 @@ async def test_steer_saves_the_state(workshops: WorkshopStore, dialog: Dialog) -
     assert (
         await workshops.load(GROUP)
         == opened.state
-        == WorkshopState(1, dialog.id, "fac", WorkshopPhase.ASKING)
+        == in_order(dialog, WorkshopState(1, dialog.id, "fac", WorkshopPhase.ASKING))
     )
     revealed = await send(workshops, dialog, Reveal("fac"))
     assert (await workshops.load(GROUP)).phase is WorkshopPhase.REVEALED == revealed.state.phase

@@ -44,7 +44,7 @@ from bot.workshops import Workshops, WorkshopTurn
 from dialogs import messages
 from dialogs.events import End, Next, Open, Reveal, Vote, WorkshopEvent
 from dialogs.replies import Tally, Text, VoteCount, WorkshopReply
-from dialogs.workshop import WorkshopPhase, WorkshopState, vote_question
+from dialogs.workshop import WorkshopPhase, WorkshopState, current_of, vote_question
 from storage.keys import WorkshopKey
 
 _log = logging.getLogger(__name__)
@@ -220,9 +220,9 @@ class WorkshopRouter:
         async with self._edits.hold(key):
             ref = parse_message_ref(await self.workshops.message(key, before.number))
             dialog = self.workshops.dialogs.get(before.dialog)
-            if ref is None or dialog is None or before.position >= dialog.total:
+            if ref is None or dialog is None or current_of(dialog, before) is None:
                 return
-            if dialog.distinctions[before.position].id != ref[0]:
+            if before.distinction != ref[0]:
                 return
             message = self.client.get_partial_messageable(int(key.chat)).get_partial_message(ref[1])
             final = next((t.voters for t in tallies if t.distinction == ref[0]), None)
@@ -244,8 +244,8 @@ class WorkshopRouter:
                 dialog is None
                 or state.phase is not WorkshopPhase.ASKING
                 or state.number != count.workshop
-                or state.position >= dialog.total
-                or dialog.distinctions[state.position].id != count.distinction
+                or current_of(dialog, state) is None
+                or state.distinction != count.distinction
             ):
                 return  # the round closed; its closing edit showed the final count
             ref = parse_message_ref(await self.workshops.message(key, count.workshop))

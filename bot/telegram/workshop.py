@@ -57,7 +57,7 @@ from dialogs.replies import (
     VoteRecorded,
     WorkshopRunning,
 )
-from dialogs.workshop import WorkshopPhase, WorkshopState, vote_question
+from dialogs.workshop import WorkshopPhase, WorkshopState, current_of, vote_question
 from storage.keys import WorkshopKey
 
 PLATFORM = "telegram"
@@ -259,7 +259,9 @@ class WorkshopHandlers:
         reference = await self.workshops.message(key, state.number)
         if dialog is None or reference is None or not reference.isdigit():
             return
-        distinction = dialog.distinctions[state.position]
+        distinction = current_of(dialog, state)
+        if distinction is None:
+            return
         voters = await self.workshops.voters(key, state.number, distinction.id)
         shown = workshop_view.question_message(vote_question(dialog, state, voters), open_)
         await edit_by_id(self.bot, int(key.chat), int(reference), shown)
@@ -273,14 +275,14 @@ class WorkshopHandlers:
                 dialog is None
                 or state.phase is not WorkshopPhase.ASKING
                 or state.number != count.workshop
-                or dialog.distinctions[state.position].id != count.distinction
+                or state.distinction != count.distinction
             ):
                 return
             await self._show_question(key, state, open_=True)
 
     def _dialog_of(self, state: WorkshopState) -> Dialog | None:
         dialog = self.workshops.dialogs.get(state.dialog)
-        if dialog is None or state.position >= dialog.total:
+        if dialog is None or current_of(dialog, state) is None:
             return None
         return dialog
 
