@@ -1,5 +1,10 @@
 """The counsellor's commands: ``stats``, ``export``, ``workshops`` and ``report``.
 
+- ``workshops`` lists every stored workshop by its id, platform, number in its chat,
+  dialog, phase, opening time and how many took part (no chat, no member); ``report ID
+  --out PATH.png [--csv PATH.csv]`` draws that workshop's report again
+  (``bot.workshop_report``), as its facilitator received it.
+
 Rules:
 - They open the same database and dialogs as the bot (``bot.app.open_service``), so they
   need no server and can run beside it; they only read, except that the first export
@@ -21,10 +26,11 @@ from pathlib import Path
 from bot.app import StartupError, core_settings, open_service
 from bot.export import LANGUAGE, export
 from bot.stats import FORMATS, gather, render
+from bot.workshop_report import build
 from dialogs import messages
 from storage.stats import Filters, StatsStore
 
-COMMANDS = ("stats", "export")
+COMMANDS = ("stats", "export", "workshops", "report")
 PLATFORMS = ("telegram", "discord", "console")
 
 
@@ -40,6 +46,13 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     exporting.add_argument("--since", default=None, help="only answers given since this date (UTC)")
     exporting.add_argument("--db", type=Path, default=None, help="SQLite file (default: $CAREERBOT_DB)")
     exporting.add_argument("path", type=Path, help="the CSV file to write")
+    listing = commands.add_parser("workshops", help="past workshops: id, platform, dialog, who took part")
+    listing.add_argument("--db", type=Path, default=None, help="SQLite file (default: $CAREERBOT_DB)")
+    report = commands.add_parser("report", help="draw a workshop's chart again (ids: careerbot workshops)")
+    report.add_argument("workshop", type=int, help="the workshop's id, from careerbot workshops")
+    report.add_argument("--out", type=Path, required=True, help="the PNG file to write")
+    report.add_argument("--csv", type=Path, default=None, help="also write the aggregate as CSV here")
+    report.add_argument("--db", type=Path, default=None, help="SQLite file (default: $CAREERBOT_DB)")
 
 
 def since_of(text: str | None) -> float | None:
@@ -66,6 +79,37 @@ async def run(args: argparse.Namespace, env: dict[str, str]) -> None:
             store = StatsStore.on(services.conversations.store)
             dialogs = list(services.conversations.dialogs.values())
             sys.stdout.write(render(await gather(store, dialogs, filters), args.format))
+    elif args.command == "workshops":
+        async with open_service(settings, db_named) as services:
+            found = await StatsStore.on(services.conversations.store).workshops()
+        for w in found:
+            opened = datetime.fromtimestamp(w.opened_at, UTC).strftime(messages.MYDATA_TIME)
+            print(
+                messages.WORKSHOPS_LINE.format(
+                    id=w.id,
+                    platform=w.platform,
+                    number=w.number,
+                    dialog=w.dialog,
+                    phase=w.phase,
+                    opened=opened,
+                    participants=w.participants,
+                )
+            )
+        if not found:
+            print(messages.WORKSHOPS_NONE)
+    elif args.command == "report":
+        for path in (args.out, args.csv):
+            if path is not None and not path.parent.is_dir():
+                raise StartupError(f"{path}: the folder {path.parent} does not exist")
+        async with open_service(settings, db_named) as services:
+            stats = StatsStore.on(services.conversations.store)
+            report = await build(stats, services.conversations.dialogs, args.workshop)
+        if report is None:
+            raise StartupError(messages.REPORT_UNKNOWN.format(id=args.workshop))
+        args.out.write_bytes(report.png)
+        if args.csv is not None:
+            args.csv.write_text(report.csv, encoding="utf-8")
+        print(messages.REPORT_SAVED.format(id=args.workshop, participants=report.participants, path=args.out))
     elif args.command == "export":
         if not args.anonymous:
             raise StartupError("export writes anonymous data only, expected --anonymous to say so")

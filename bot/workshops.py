@@ -11,6 +11,8 @@ How an adapter uses it (every method takes a ``WorkshopKey(platform, chat)``):
 - the member-profile button of ``MemberProfileOffer``: ``await member_profile(key,
   number, user)`` gives a ``Profile`` (or a ``Text`` when they answered nothing).
 - ``/forget``: ``await forget_member(platform, user)`` besides ``Conversations.forget``.
+- a steering turn that ended a workshop (``bot.workshop_report.ended_by(before, after)``):
+  ``await report(key, number)`` gives the facilitator's report to deliver privately.
 - wiring: ``async with open_workshops(conversations) as workshops:`` inside
   ``bot.app.open_service``; it shares the conversation store's connection and is closed
   (pending votes committed) before that store is.
@@ -40,6 +42,7 @@ from dataclasses import dataclass, replace
 
 from bot.conversations import Conversations
 from bot.locks import KeyedLocks
+from bot.workshop_report import WorkshopReport, report_for
 from dialogs import messages
 from dialogs.content import Dialog, Structure
 from dialogs.edits import migrate_workshop, renamed_tallies
@@ -47,6 +50,7 @@ from dialogs.events import End, Next, Open, Reveal, Vote, WorkshopEvent
 from dialogs.replies import Audience, Profile, Text, WorkshopReply
 from dialogs.workshop import WorkshopState, WorkshopStep, member_profile, step, vote_count
 from storage.keys import WorkshopKey
+from storage.stats import StatsStore
 from storage.workshops import TallyCounts, WorkshopStore
 
 
@@ -145,6 +149,18 @@ class Workshops:
             async with self._locks.hold(key):
                 self._cache.pop(key, None)
         return erased
+
+    async def report(
+        self, key: WorkshopKey, number: int, user: str | None = None, admin: bool = False
+    ) -> WorkshopReport | None:
+        """Workshop ``number``'s report for its facilitator (``bot.workshop_report``).
+
+        With ``user`` (someone asking for it later, by a link), only its facilitator or an
+        ``admin`` of the group gets it; None for anyone else."""
+        if user is not None and not admin and await self.store.facilitator_of(key, number) != user:
+            return None
+        stats = StatsStore.on(self.store.sessions)
+        return await report_for(stats, self.dialogs, key, number)
 
     def drop_cached(self) -> None:
         """Forget every cached state (after rows were erased behind the cache's back)."""

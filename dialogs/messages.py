@@ -351,3 +351,20 @@ MYDATA_FORGET_TERMINAL = "Send /forget to erase all of it."
 MYDATA_IN_PRIVATE = "I have sent what I store about you to our private chat, so nobody else here sees it."
 MYDATA_OPEN_PRIVATE = "What I store about you is private, so I show it only in a private chat: open {link}, press Start, then send /mydata there."
 MYDATA_TIME = "%Y-%m-%d %H:%M UTC"
+
+# --- the workshop report for its facilitator (bot/workshop_report.py) ------------------------
+REPORT_TITLE = "Workshop {number}: {title}"
+REPORT_ROW_VOTERS = "{voters} answered"
+REPORT_ROW_NOBODY = "nobody answered"
+REPORT_TEXT = (
+    'Your report on workshop {number} ("{title}"): {participants} people took part. '
+    "The chart shows how the group leaned on each question; the CSV has every answer's count."
+)
+REPORT_TEXT_ONE = (
+    'Your report on workshop {number} ("{title}"): 1 person took part. '
+    "The chart shows how they leaned on each question; the CSV has every answer's count."
+)
+REPORT_LINK = "Your report on workshop {number} is ready. Telegram lets me write to you only once you have opened a chat with me: press the button to get it there."
+REPORT_LINK_BUTTON = "📊 Get my workshop report"
+REPORT_NOT_YOURS = "Only the facilitator of that workshop, or an admin of its group, can have its report."
+REPORT_GONE = "That workshop is no longer stored, so there is no report to give."

@@ -79,6 +79,7 @@ _MEMBER_VOTES = f"""
 _REMEMBER_MESSAGE = "UPDATE workshops SET message = ? WHERE platform = ? AND chat = ? AND number = ?"
 _DIALOG_OF = "SELECT dialog FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
 _MESSAGE = "SELECT message FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
+_FACILITATOR_OF = "SELECT facilitator FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
 _FORGET_VOTES = """
     DELETE FROM workshop_votes
      WHERE member = ? AND workshop_id IN (SELECT id FROM workshops WHERE platform = ?)
@@ -178,6 +179,11 @@ class WorkshopStore:
     async def dialog_of(self, key: WorkshopKey, number: int) -> str | None:
         """The dialog id workshop ``number`` ran on, or None if there is no such workshop."""
         rows = await self._conn.execute_fetchall(_DIALOG_OF, (key.platform, key.chat, number))
+        return next((str(r[0]) for r in rows), None)
+
+    async def facilitator_of(self, key: WorkshopKey, number: int) -> str | None:
+        """Who facilitated workshop ``number`` ('' once they asked to be forgotten)."""
+        rows = await self._conn.execute_fetchall(_FACILITATOR_OF, (key.platform, key.chat, number))
         return next((str(r[0]) for r in rows), None)
 
     async def message(self, key: WorkshopKey, number: int) -> str | None:

@@ -19,12 +19,15 @@ Rules:
   edit, so a late refresh never puts buttons back on a closed question.
 - When a question's votes close (revealed, skipped past, ended, or the workshop replaced),
   its message loses its buttons; after a reveal it also shows the final count.
+- Whoever ends a workshop (or replaces it) gets its report (``bot.workshop_report``) as an
+  ephemeral followup: the text, the chart as a PNG and the aggregate as a CSV attachment.
 - Pending count refreshes are dropped at shutdown; the next vote refreshes the count again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -40,6 +43,7 @@ from bot.discord.router import PLATFORM, handling
 from bot.discord.workshop_layout import private_notes, public_posts, question_text, workshop_text
 from bot.locks import KeyedLocks
 from bot.render import split_message
+from bot.workshop_report import ended_by
 from bot.workshops import Workshops, WorkshopTurn
 from dialogs import messages
 from dialogs.events import End, Next, Open, Reveal, Vote, WorkshopEvent
@@ -160,6 +164,20 @@ class WorkshopRouter:
             refusal = () if posted else (Text(messages.DISCORD_WORKSHOP_CANNOT_POST),)
             notes = private_notes((*refusal, *turn.replies), dialog)
             await self._reply_privately(interaction, notes or [Outgoing(messages.DISCORD_WORKSHOP_POSTED)])
+            ended = ended_by(before, turn.state)
+            if ended is not None:
+                await self._report(interaction, key, ended)
+
+    async def _report(self, interaction: discord.Interaction[Any], key: WorkshopKey, number: int) -> None:
+        """The report of the workshop this member just ended: only they see it."""
+        report = await self.workshops.report(key, number)
+        if report is None:
+            return
+        files = [
+            discord.File(io.BytesIO(report.png), filename=report.png_name),
+            discord.File(io.BytesIO(report.csv.encode()), filename=report.csv_name),
+        ]
+        await interaction.followup.send(report.text, files=files, ephemeral=True, allowed_mentions=NO_PINGS)
 
     async def _member_profile(self, interaction: discord.Interaction[Any], number: int) -> None:
         async with handling(interaction, self.on_done):

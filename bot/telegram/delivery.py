@@ -109,6 +109,16 @@ async def send_photo(bot: Bot, place: Place, png: bytes) -> None:
         log.warning("could not send the profile picture: %s", exc.message)
 
 
+async def send_document(bot: Bot, place: Place, data: bytes, filename: str) -> None:
+    """Send a file (a workshop report's CSV); like ``send_photo``, a failure is logged only."""
+    try:
+        await bot.send_document(
+            place.chat_id, document=data, filename=filename, message_thread_id=place.thread_id
+        )
+    except TelegramError as exc:
+        log.warning("could not send the file %s: %s", filename, exc.message)
+
+
 async def edit(bot: Bot, target: MaybeInaccessibleMessage, message: Outgoing) -> bool:
     """Replace a message's text and keyboard; False when Telegram would not allow it."""
     return await edit_by_id(bot, target.chat.id, target.message_id, message)

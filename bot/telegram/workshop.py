@@ -21,6 +21,12 @@ Rules:
 - When voting on a question closes (reveal, next, end, replaced), its message is edited
   once more: the final count, no buttons. Steering and count edits of one group hold one
   lock, so a late count edit can never put the buttons back on a closed question.
+- The person who ended a workshop (its facilitator, or an admin) gets its report
+  (``bot.workshop_report``) in their private chat with the bot: the text, the chart as a
+  photo, the CSV as a file. Telegram lets a bot write only to people who have opened a
+  private chat with it; for anyone else the group gets a button ``t.me/<bot>?start=wr-...``
+  that opens one, where ``/start`` with that payload sends the report, to the workshop's
+  facilitator or a group admin only.
 - At the end every member gets a deep-link button ``t.me/<bot>?start=ws-...``; ``/start``
   with that payload in a private chat shows their own profile (``Workshops.member_profile``),
   built from their own votes only.
@@ -41,7 +47,19 @@ from bot import buttons
 from bot.coalesce import TELEGRAM_GROUP_INTERVAL, Coalescer
 from bot.locks import KeyedLocks
 from bot.telegram import view, workshop_view
-from bot.telegram.delivery import Place, answer, clear_keyboard, edit, edit_by_id, notify, send
+from bot.telegram.delivery import (
+    Place,
+    answer,
+    clear_keyboard,
+    edit,
+    edit_by_id,
+    notify,
+    send,
+    send_document,
+    send_photo,
+    send_private,
+)
+from bot.workshop_report import WorkshopReport, ended_by
 from bot.workshops import Workshops, WorkshopTurn
 from dialogs import messages
 from dialogs.content import Dialog
@@ -71,6 +89,7 @@ _STEER_EVENTS: dict[str, type[Reveal | Next | End]] = {
 }
 _ADMINS = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
 _PROFILE_LINK = rf"^/start(@\w+)?\s+{workshop_view.PAYLOAD_PREFIX}"
+_REPORT_LINK = rf"^/start(@\w+)?\s+{workshop_view.REPORT_PREFIX}"
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -102,6 +121,8 @@ class WorkshopHandlers:
         new = filters.UpdateType.MESSAGE
         link = new & filters.ChatType.PRIVATE & filters.Regex(_PROFILE_LINK)
         app.add_handler(CommandHandler("start", self.on_profile_link, filters=link))
+        report = new & filters.ChatType.PRIVATE & filters.Regex(_REPORT_LINK)
+        app.add_handler(CommandHandler("start", self.on_report_link, filters=report))
         app.add_handler(CommandHandler(list(COMMANDS), self.on_command, filters=new))
         app.add_handler(CallbackQueryHandler(self.on_vote, pattern=_is_vote))
         app.add_handler(CallbackQueryHandler(self.on_steer, pattern=workshop_view.is_steer))
@@ -126,6 +147,26 @@ class WorkshopHandlers:
             else:
                 event = STEER_COMMANDS[name](str(user.id), admin)
             await self._steer(key, event, place, user)
+
+    async def on_report_link(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/start wr-...`` in a private chat: the report, for its facilitator or a group admin."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        place = Place.of(message)
+        target = (
+            workshop_view.read_payload(context.args[0], workshop_view.REPORT_PREFIX) if context.args else None
+        )
+        if target is None:
+            await send(context.bot, place, view.plain(messages.TELEGRAM_WORKSHOP_BAD_LINK))
+            return
+        chat_id, number = target
+        admin = await self._is_admin(chat_id, user.id)
+        report = await self.workshops.report(key_of(chat_id), number, str(user.id), admin)
+        if report is None:
+            await send(context.bot, place, view.plain(messages.REPORT_NOT_YOURS))
+            return
+        await self._send_report(user.id, report)
 
     async def on_profile_link(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
@@ -251,7 +292,27 @@ class WorkshopHandlers:
             elif not isinstance(reply, VoteRecorded | VoteCount):
                 for outgoing in workshop_view.reply_messages(reply):
                     await send(self.bot, place, outgoing)
+        ended = ended_by(before, after)
+        if ended is not None:
+            await self._report(key, ended, user, place)
         return turn
+
+    async def _report(self, key: WorkshopKey, number: int, user: User, place: Place) -> None:
+        """The report of a workshop ``user`` just ended, in their private chat; if they never
+        opened one, a button in the group takes them there (``on_report_link``)."""
+        report = await self.workshops.report(key, number)
+        if report is None:
+            return
+        if not await self._send_report(user.id, report):
+            link = workshop_view.report_link(view.mention(user), number, int(key.chat), self.bot.username)
+            await send(self.bot, place, link)
+
+    async def _send_report(self, user_id: int, report: WorkshopReport) -> bool:
+        if not await send_private(self.bot, user_id, [view.plain(report.text)]):
+            return False
+        await send_photo(self.bot, Place(user_id), report.png)
+        await send_document(self.bot, Place(user_id), report.csv.encode(), report.csv_name)
+        return True
 
     async def _show_question(self, key: WorkshopKey, state: WorkshopState, open_: bool) -> None:
         """Edit the remembered question message of ``state`` to show its current count."""
@@ -292,6 +353,9 @@ class WorkshopHandlers:
         state = await self.workshops.current(key)
         if not state.active or state.facilitator == str(user_id):
             return False
+        return await self._is_admin(chat_id, user_id)
+
+    async def _is_admin(self, chat_id: int, user_id: int) -> bool:
         try:
             member = await self.bot.get_chat_member(chat_id, user_id)
         except TelegramError:

@@ -16,6 +16,7 @@ Rules:
   never advance a later question. Anyone may press; the engine decides who may steer.
 - The member-profile deep link is ``t.me/<bot>?start=ws-<chat>-<number>``: the chat id's
   minus sign is written ``m`` (payloads allow only ``A-Za-z0-9_-``; at most 64 characters).
+  The facilitator's report link is the same with ``wr-``.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ ACTIONS = frozenset({REVEAL, NEXT, END, REPLACE, KEEP})
 _STEER_KIND = "tw"
 _STEER = re.compile(rf"^{VERSION}:{_STEER_KIND}:([a-z]+):(\d{{1,12}}):(\d{{1,6}})$")
 PAYLOAD_PREFIX = "ws-"
-_PAYLOAD = re.compile(r"^ws-(m?)(\d{1,20})-(\d{1,12})$")
+REPORT_PREFIX = "wr-"
+_PAYLOAD = re.compile(r"^(ws|wr)-(m?)(\d{1,20})-(\d{1,12})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,19 +64,20 @@ def is_steer(data: object) -> bool:
     return decode_steer(data) is not None
 
 
-def profile_payload(chat_id: int, number: int) -> str:
-    """The /start payload that opens a member's own profile of workshop ``number``."""
+def profile_payload(chat_id: int, number: int, prefix: str = PAYLOAD_PREFIX) -> str:
+    """The /start payload that opens a member's own profile of workshop ``number`` (with
+    ``REPORT_PREFIX``: that workshop's report, for its facilitator)."""
     sign = "m" if chat_id < 0 else ""
-    return f"{PAYLOAD_PREFIX}{sign}{abs(chat_id)}-{number}"
+    return f"{prefix}{sign}{abs(chat_id)}-{number}"
 
 
-def read_payload(payload: str) -> tuple[int, int] | None:
-    """(chat id, workshop number) from a profile payload; None when it is not one."""
+def read_payload(payload: str, prefix: str = PAYLOAD_PREFIX) -> tuple[int, int] | None:
+    """(chat id, workshop number) from a payload of ``prefix``; None when it is not one."""
     match = _PAYLOAD.match(payload)
-    if match is None:
+    if match is None or f"{match[1]}-" != prefix:
         return None
-    chat = int(match[2])
-    return (-chat if match[1] else chat), int(match[3])
+    chat = int(match[3])
+    return (-chat if match[2] else chat), int(match[4])
 
 
 def _button(action: str, workshop: int, position: int) -> Button:
@@ -122,6 +125,14 @@ def profile_offer(offer: MemberProfileOffer, chat_id: int, bot_username: str) ->
     link = f"https://t.me/{bot_username}?start={profile_payload(chat_id, offer.workshop)}"
     profile = link_button(messages.TELEGRAM_WORKSHOP_BUTTONS["profile"], link)
     return Outgoing(TELEGRAM_HTML.escape(offer.text), keyboard([[profile]]))
+
+
+def report_link(addressee: str, number: int, chat_id: int, bot_username: str) -> Outgoing:
+    """In the group: the facilitator's button into a private chat, where the report waits."""
+    link = f"https://t.me/{bot_username}?start={profile_payload(chat_id, number, REPORT_PREFIX)}"
+    text = TELEGRAM_HTML.escape(messages.REPORT_LINK.format(number=number))
+    button = link_button(messages.REPORT_LINK_BUTTON, link)
+    return Outgoing(f"{addressee}\n{text}", keyboard([[button]]))
 
 
 def reply_messages(reply: WorkshopReply, addressee: str | None = None) -> list[Outgoing]:

@@ -15,7 +15,8 @@ Rules:
 - Like Telegram, it also refuses an edit that changes nothing ("message is not modified")
   and a text edit of a photo, so a test sees what a person would.
 - ``sendPhoto`` takes an uploaded file (multipart) or a file_id; ``photo(message)`` gives
-  the bytes a message shows.
+  the bytes a message shows. ``sendDocument`` takes an upload; ``document(message)`` gives
+  its name and bytes.
 - Every call is recorded (``calls``) and every message the bot sent is kept with its edits
   (``messages``). ``fail_next`` makes the next call of a method fail (a 429, a 400).
 - Like Telegram, a bot cannot start a private chat: sending to a person who never wrote to
@@ -202,6 +203,11 @@ class FakeTelegram:
         """The bytes of the photo ``message`` shows (as uploaded by sendPhoto)."""
         return self.files[message["photo"][-1]["file_id"]].data
 
+    def document(self, message: dict[str, Any]) -> tuple[str, bytes]:
+        """The file name and bytes of the document ``message`` shows (sendDocument)."""
+        upload = self.files[message["document"]["file_id"]]
+        return upload.filename, upload.data
+
     def last(self, chat_id: int) -> dict[str, Any]:
         return self.chat_messages(chat_id)[-1]
 
@@ -384,6 +390,15 @@ class FakeTelegram:
         shown: dict[str, Any] = {"photo": [size | {"file_size": len(self.files[file_id].data)}]}
         if params.get("caption"):
             shown["caption"] = params["caption"]
+        return self._keep(params, shown)
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> Any:
+        document = params["document"]
+        if not isinstance(document, Upload):
+            raise TelegramError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        file_id = f"document-{next(self._ids)}"
+        self.files[file_id] = document
+        shown = {"document": {"file_id": file_id, "file_unique_id": file_id, "file_name": document.filename}}
         return self._keep(params, shown)
 
     def _keep(self, params: dict[str, Any], shown: dict[str, Any]) -> dict[str, Any]:
