@@ -24,6 +24,7 @@ from bot.conversations import Conversations
 from bot.retention import Retention
 from bot.workshops import Workshops, open_workshops
 from dialogs.loader import BUILTIN_CONTENT, DialogError, load_dialogs
+from storage.outbox import OutboxStore
 from storage.sessions import SessionStore, StorageError
 
 log = logging.getLogger(__name__)
@@ -49,12 +50,13 @@ def configure_logging(level: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    """What every adapter is given: the personal conversations, the group workshops (both
-    on one database) and the core settings they were opened with."""
+    """What every adapter is given: the personal conversations, the group workshops, the
+    outbox of replies owed (all on one database) and the core settings they were opened with."""
 
     conversations: Conversations
     workshops: Workshops
     settings: CoreSettings
+    outbox: OutboxStore
 
 
 def _loaded(settings: CoreSettings, dialogs: Mapping[str, object]) -> str:
@@ -85,18 +87,22 @@ async def open_service(
         raise StartupError(f"{db_named}: {exc}") from None
     try:
         conversations = Conversations(store, dialogs, settings.default_dialog)
-        async with open_workshops(conversations) as workshops:
-            retention = Retention(conversations, workshops, settings.retention_days)
-            try:
-                await retention.erase_now()
-            except sqlite3.OperationalError as exc:  # busy or full: not worth refusing to start
-                log.warning("could not erase old data at start-up, trying again tomorrow: %s", exc)
-            daily = asyncio.create_task(retention.daily(), name="careerbot-retention")
-            try:
-                yield Services(conversations, workshops, settings)
-            finally:
-                daily.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await daily
+        outbox = OutboxStore.on(store)
+        try:
+            async with open_workshops(conversations) as workshops:
+                retention = Retention(conversations, workshops, settings.retention_days)
+                try:
+                    await retention.erase_now()
+                except sqlite3.OperationalError as exc:  # busy or full: not worth refusing to start
+                    log.warning("could not erase old data at start-up, trying again tomorrow: %s", exc)
+                daily = asyncio.create_task(retention.daily(), name="careerbot-retention")
+                try:
+                    yield Services(conversations, workshops, settings, outbox)
+                finally:
+                    daily.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await daily
+        finally:
+            await outbox.close()
     finally:
         await store.close()

@@ -31,6 +31,9 @@ _TELEGRAM_TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,64}$")
 _DISCORD_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 
 
+REPLY_TTL = 24 * 3600.0  # a reply not delivered within a day would arrive out of context
+
+
 class ConfigError(ValueError):
     """An operator's configuration mistake; the message names the variable."""
 
@@ -43,6 +46,7 @@ SETTINGS = (
     "CAREERBOT_LOG_LEVEL",
     "CAREERBOT_BUSY_TIMEOUT",
     "CAREERBOT_RETENTION_DAYS",
+    "CAREERBOT_REPLY_TTL",
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_API_BASE_URL",
     "TELEGRAM_WEBHOOK_URL",
@@ -129,7 +133,7 @@ def _integer(env: Mapping[str, str], name: str, default: int | None) -> int | No
     return int(value)
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+def _seconds(env: Mapping[str, str], name: str, default: float, most: float = 3600) -> float:
     value = _optional(env, name)
     if value is None:
         return default
@@ -137,8 +141,10 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
         seconds = float(value)
     except ValueError:
         seconds = -1.0
-    if not 0 <= seconds <= 3600:
-        raise ConfigError(f"{name}={value!r} is not a number of seconds, expected e.g. 5 or 0.5, up to 3600")
+    if not 0 <= seconds <= most:
+        raise ConfigError(
+            f"{name}={value!r} is not a number of seconds, expected e.g. 5 or 0.5, up to {most:.0f}"
+        )
     return seconds
 
 
@@ -167,6 +173,7 @@ class CoreSettings:
     log_level: str
     busy_timeout: float = 5.0  # seconds to wait for another process holding the database
     retention_days: int = 365  # what is untouched for longer is erased
+    reply_ttl: float = REPLY_TTL  # seconds a reply stays owed before it is given up
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> CoreSettings:
@@ -182,6 +189,7 @@ class CoreSettings:
             log_level=log_level,
             busy_timeout=_seconds(env, "CAREERBOT_BUSY_TIMEOUT", 5.0),
             retention_days=_days(env, "CAREERBOT_RETENTION_DAYS", 365),
+            reply_ttl=_seconds(env, "CAREERBOT_REPLY_TTL", REPLY_TTL, most=7 * 24 * 3600),
         )
 
 

@@ -1,10 +1,13 @@
 """The ``Conversations`` service: lock, load, step, save, reply.
 
 Rules:
-- One turn = take the per-person lock, load the state, run the pure engine, commit the new
-  state with its answer writes, and only then return the replies. A reply is never shown
-  for a turn that is not durable.
-- A turn that makes no change is not written.
+- One turn = take the per-person lock, load the state, run the pure engine, let the
+  adapter ``render`` the replies into the messages it will send, commit the new state with
+  its answer writes and those messages (the outbox, ``bot.outbox`` delivers them), and only
+  then return. A reply is never shown for a turn that is not durable, and a durable turn
+  always owes its replies, even across a crash.
+- A turn that makes no change writes only the messages it owes (a /help answer), so they
+  keep their place in the person's order.
 - A ``VersionConflict`` (another process saved the session meanwhile) re-runs the turn on
   the fresh state; the engine decides what the event means there. Typed words are pinned
   to the turn of the question they answered first, so they never count for another one:
@@ -24,7 +27,7 @@ Rules:
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 
 from bot.cache import SessionCache
@@ -37,9 +40,12 @@ from dialogs.events import Event, FreeText, Start
 from dialogs.replies import Reply, Text
 from dialogs.state import SessionState
 from storage.keys import SessionKey
+from storage.outbox import Owed
 from storage.sessions import Loaded, SessionStore, StorageUnavailable, VersionConflict
 
 _CONFLICT_RETRIES = 3
+# An adapter's renderer: the engine's replies as the messages it owes the person.
+Render = Callable[[tuple[Reply, ...]], Awaitable[tuple[Owed, ...]]]
 log = logging.getLogger(__name__)
 
 
@@ -61,6 +67,7 @@ class Turn:
     state: SessionState
     dialog: Dialog
     saved: bool = True  # False: the database was unavailable and nothing was recorded
+    owed: tuple[Owed, ...] = ()  # the rendered replies: committed if saved, else to send now
 
 
 class Conversations:
@@ -73,30 +80,40 @@ class Conversations:
         self._locks = KeyedLocks()
         self._cache = SessionCache()
 
-    async def handle(self, key: SessionKey, event: Event) -> Turn:
+    async def handle(self, key: SessionKey, event: Event, render: Render | None = None) -> Turn:
+        """Run one turn; with ``render``, the messages it renders are committed with it."""
+        render = render or _nothing
         wanted = event.dialog if isinstance(event, Start) else None
-        if wanted is not None and wanted not in self.dialogs:
-            text = messages.UNKNOWN_DIALOG.format(dialog=wanted, known=", ".join(sorted(self.dialogs)))
-            return Turn((Text(text),), SessionState(self.default_dialog), self.dialogs[self.default_dialog])
         try:
-            return await self._turn(key, event, wanted)
+            if wanted is not None and wanted not in self.dialogs:
+                text = messages.UNKNOWN_DIALOG.format(dialog=wanted, known=", ".join(sorted(self.dialogs)))
+                replies: tuple[Reply, ...] = (Text(text),)
+                async with self._locks.hold(key):
+                    owed = await render(replies)
+                    await self.store.owe(key, owed)
+                dialog = self.dialogs[self.default_dialog]
+                return Turn(replies, SessionState(dialog.id), dialog, owed=owed)
+            return await self._turn(key, event, wanted, render)
         except StorageUnavailable as exc:
             log.warning("a turn was not saved, the person was asked to try again: %s", exc)
             dialog = self.dialogs[self.default_dialog]
-            return Turn((Text(messages.NOT_SAVED),), SessionState(dialog.id), dialog, saved=False)
+            replies = (Text(messages.NOT_SAVED),)
+            return Turn(replies, SessionState(dialog.id), dialog, saved=False, owed=await render(replies))
 
-    async def _turn(self, key: SessionKey, event: Event, wanted: str | None) -> Turn:
+    async def _turn(self, key: SessionKey, event: Event, wanted: str | None, render: Render) -> Turn:
         async with self._locks.hold(key):
             for attempt in range(_CONFLICT_RETRIES):
                 loaded = await self._load(key, wanted)
                 at = await self._resolve(loaded, wanted)
                 result = step(at.dialog, at.state, Start() if at.damaged else event)
                 replies = result.replies if at.notice is None else (at.notice, *result.replies)
+                owed = await render(replies)
                 if result.state == at.state and not result.writes and not at.changed:
-                    return Turn(replies, result.state, at.dialog)
+                    await self.store.owe(key, owed)
+                    return Turn(replies, result.state, at.dialog, owed=owed)
                 await self.store.remember(at.dialog)
                 try:
-                    saved = await self.store.commit_turn(key, at.version, result.state, result.writes)
+                    saved = await self.store.commit_turn(key, at.version, result.state, result.writes, owed)
                 except VersionConflict:
                     self._cache.drop(key)
                     if attempt == _CONFLICT_RETRIES - 1:
@@ -115,7 +132,7 @@ class Conversations:
                         at.damaged,
                     )
                 self._cache.put(key, Loaded(result.state, saved))
-                return Turn(replies, result.state, at.dialog)
+                return Turn(replies, result.state, at.dialog, owed=owed)
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def current(self, key: SessionKey) -> Turn | None:
@@ -162,3 +179,8 @@ class Conversations:
             return _Resolved(dialog, fresh, loaded.version, Text(messages.DAMAGED_RESTARTED), True, damaged)
         notice = None if migrated.notice is None else Text(migrated.notice)
         return _Resolved(dialog, migrated.state, loaded.version, notice, migrated.state != loaded.state)
+
+
+async def _nothing(_replies: tuple[Reply, ...]) -> tuple[Owed, ...]:
+    """The renderer of a door that shows replies itself (the terminal chat)."""
+    return ()

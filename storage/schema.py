@@ -109,6 +109,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE workshops ADD COLUMN content_version INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE workshops ADD COLUMN content_hash TEXT NOT NULL DEFAULT ''",
     ),
+    # 7: the outbox, replies owed to a chat (in ``id`` order), written with the turn
+    (
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            chat TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at REAL NOT NULL
+        )
+        """,
+        "CREATE INDEX outbox_by_chat ON outbox (platform, chat, id)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

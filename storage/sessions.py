@@ -3,8 +3,10 @@
 Rules:
 - Every SQL string of the project lives in ``storage/``.
 - The file is created readable and writable by its owner only; WAL journal; foreign keys on.
-- A turn is saved by ``commit_turn``: the session's new state and its answer writes are
-  committed in one transaction, and the call returns only after that commit. Turns that
+- A turn is saved by ``commit_turn``: the session's new state, its answer writes and the
+  replies it owes (``storage.outbox``) are committed in one transaction, and the call
+  returns only after that commit. ``owe`` commits owed replies of a turn that changed
+  nothing (e.g. /help), through the same batches. Turns that
   arrive while a commit is in flight are batched into the next transaction (group commit),
   so N concurrent turns cost a handful of thread hops, not N * 3 (``storage.groupcommit``,
   shared with the workshop votes).
@@ -45,6 +47,7 @@ from dialogs.content import Dialog, Structure
 from dialogs.state import Answer, ClearAnswers, Phase, RecordAnswer, SessionState, Write
 from storage.groupcommit import GroupCommit
 from storage.keys import SessionKey
+from storage.outbox import OWE, Owed
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
 
 
@@ -71,8 +74,9 @@ class Loaded:
 class _Turn:
     key: SessionKey
     version: int
-    state: SessionState
+    state: SessionState | None  # None: the turn only owes replies
     writes: tuple[Write, ...]
+    owed: tuple[Owed, ...]
 
 
 _SELECT_SESSIONS = """
@@ -321,13 +325,26 @@ class SessionStore:
     # --- writes -------------------------------------------------------------------------
 
     async def commit_turn(
-        self, key: SessionKey, version: int, state: SessionState, writes: tuple[Write, ...]
+        self,
+        key: SessionKey,
+        version: int,
+        state: SessionState,
+        writes: tuple[Write, ...],
+        owed: tuple[Owed, ...] = (),
     ) -> int:
-        """Commit a turn; returns the new version once it is durable."""
+        """Commit a turn with the replies it owes; returns the new version once durable."""
+        return await self._submit(_Turn(key, version, state, writes, owed))
+
+    async def owe(self, key: SessionKey, owed: tuple[Owed, ...]) -> None:
+        """Commit replies owed by a turn that changed nothing; returns once durable."""
+        if owed:
+            await self._submit(_Turn(key, 0, None, (), owed))
+
+    async def _submit(self, turn: _Turn) -> int:
         if self._turns.closed:
             raise StorageError("the database is closed")
         try:
-            return await self._turns.submit(_Turn(key, version, state, writes))
+            return await self._turns.submit(turn)
         except sqlite3.OperationalError as exc:  # locked past the busy timeout, disk full
             raise StorageUnavailable(f"the turn could not be saved: {exc}") from None
 
@@ -348,8 +365,12 @@ class SessionStore:
         """Apply turns in one transaction; all or nothing."""
         now = self._clock()
         inserts, updates, clears, records = [], [], [], []
+        owed: list[tuple[str, str, str, float]] = []
         for turn in turns:
+            owed.extend((turn.key.platform, o.chat, o.payload, now) for o in turn.owed)
             s = turn.state
+            if s is None:
+                continue
             key = _key_params(turn.key, s.dialog)
             if turn.version == 0:
                 inserts.append((*key, *_session_params(s), now))
@@ -369,12 +390,14 @@ class SessionStore:
                 await conn.executemany(_INSERT_SESSION, inserts)
             if updates:
                 await conn.executemany(_UPDATE_SESSION, updates)
-            if conn.total_changes - before != len(turns):
+            if conn.total_changes - before != len(inserts) + len(updates):
                 raise VersionConflict("the session was saved by someone else since it was loaded")
             if clears:
                 await conn.executemany(_CLEAR_ANSWERS, clears)
             if records:
                 await conn.executemany(_RECORD_ANSWER, records)
+            if owed:
+                await conn.executemany(OWE, owed)
             await conn.commit()
         except BaseException:
             await conn.rollback()

@@ -7,16 +7,20 @@ Rules:
   refresh interval as arguments so tests and benchmarks can run it against a local Bot
   API without touching this module.
 - Updates are processed concurrently (one member's turns still run in order, see
-  ``handlers``); sending goes through PTB's ``AIORateLimiter`` (30 messages/s overall, 20
-  a minute per group) which waits out a 429's ``retry_after`` and sends again.
+  ``handlers``); replies are committed to the outbox with their turn and delivered by the
+  outbox sender (``bot.outbox``, with ``courier``), through PTB's ``AIORateLimiter`` (30
+  messages/s overall, 20 a minute per group) which waits out a 429's ``retry_after``.
 - The command menu: the personal commands everywhere (default scope), and in groups
   (all-group-chats scope) the workshop commands after them.
 - ``serve`` / ``run_application``: initialise, register the command menu (setMyCommands),
   receive updates (through ``polling``: an unreadable update is skipped, a repeated one
   handled once) by long polling, or by webhook when ``TELEGRAM_WEBHOOK_URL`` is set
   (updates without the right secret token are refused with 403 by PTB's webhook server),
-  run until ``stop`` is set, then stop and shut down in reverse order; a workshop count
-  refresh still pending then is dropped (the next vote after a restart refreshes it).
+  and deliver what the outbox owes from before the start; run until ``stop`` is set, then
+  stop taking updates, let the turns in flight commit, and stop the sender where it
+  stands (what it had not delivered stays owed for the next start), so stopping takes
+  moments however long the backlog; a workshop count refresh still pending then is
+  dropped (the next vote after a restart refreshes it).
 - The token never reaches a log line, nor does the webhook secret: they are redacted
   from the loggers that see request URLs and parameters, httpx's request log is kept at
   WARNING, and start-up errors name the setting, not its value.
@@ -38,7 +42,9 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.app import Services, StartupError
 from bot.coalesce import TELEGRAM_GROUP_INTERVAL, Coalescer
 from bot.config import TelegramSettings
+from bot.outbox import Sender
 from bot.redact import redact_loggers
+from bot.telegram.courier import TelegramCourier
 from bot.telegram.handlers import Handlers
 from bot.telegram.polling import Once, SkippingBot
 from bot.telegram.workshop import WorkshopHandlers
@@ -55,8 +61,10 @@ DEFAULT_API = "https://api.telegram.org/bot"
 POLL_TIMEOUT = 10
 # 429s in a row before a send gives up; each is waited out for as long as Telegram asks.
 RATE_LIMIT_RETRIES = 8
-# Where the Application keeps its workshop handlers (``workshop_counts`` reads it back).
+# Where the Application keeps its workshop handlers (``workshop_counts`` reads it back)
+# and its outbox sender (``sender_of``).
 _WORKSHOPS = "careerbot.workshops"
+_SENDER = "careerbot.sender"
 
 
 # Loggers that see request URLs, which carry the token: PTB's bot logs its API URL at
@@ -106,7 +114,9 @@ def build_application(
     workshops = WorkshopHandlers(services.workshops, app.bot, count_interval, count_sleep)
     app.bot_data[_WORKSHOPS] = workshops
     workshops.install(app)
-    Handlers(services.conversations, services.workshops).install(app)
+    sender = Sender(services.outbox, TelegramCourier(app.bot), services.settings.reply_ttl)
+    app.bot_data[_SENDER] = sender
+    Handlers(services.conversations, services.workshops, sender).install(app)
     app.add_error_handler(_log_error)
     return app
 
@@ -115,6 +125,12 @@ def workshop_counts(app: App) -> Coalescer[WorkshopKey, VoteCount]:
     """The coalescer of ``app``'s workshop count edits (``drain()`` waits for them)."""
     handlers: WorkshopHandlers = app.bot_data[_WORKSHOPS]
     return handlers.counts
+
+
+def sender_of(app: App) -> Sender:
+    """The outbox sender that delivers ``app``'s replies."""
+    sender: Sender = app.bot_data[_SENDER]
+    return sender
 
 
 async def publish_commands(bot: Bot) -> None:
@@ -137,6 +153,7 @@ async def run_application(app: App, settings: TelegramSettings, stop: asyncio.Ev
         raise StartupError(f"cannot reach {where}: {exc.message}") from None
     try:
         await publish_commands(app.bot)
+        await sender_of(app).start()
         updater = app.updater
         assert updater is not None  # built by ApplicationBuilder unless explicitly disabled
         if settings.webhook_url:
@@ -161,6 +178,7 @@ async def run_application(app: App, settings: TelegramSettings, stop: asyncio.Ev
             if app.running:
                 await app.stop()
     finally:
+        await sender_of(app).stop()
         if _WORKSHOPS in app.bot_data:
             await workshop_counts(app).close()
         await app.shutdown()

@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 # ``send`` and ``edit_by_id`` call ``do_api_request`` on purpose (see there); PTB suggests the
 # typed methods, which would parse every answer into a ``Message`` that we never read.
 warnings.filterwarnings(
-    "ignore", r"Please use 'Bot\.(sendMessage|editMessageText)' instead of", PTBUserWarning
+    "ignore",
+    r"Please use 'Bot\.(sendMessage|editMessageText|editMessageReplyMarkup)' instead of",
+    PTBUserWarning,
 )
 # PTB's own rate limiter reads ``RetryAfter.retry_after``, which warns while its type moves
 # from seconds to a timedelta; nothing here can act on that warning.
@@ -82,7 +84,7 @@ async def send(bot: Bot, place: Place, message: Outgoing) -> int:
         except RetryAfter as exc:
             if attempt == _SEND_ATTEMPTS:
                 raise
-            seconds = _wait_of(exc)
+            seconds = retry_after_of(exc)
             log.warning("Telegram asked to wait %.1f s before sending; waiting", seconds)
             await asyncio.sleep(seconds)
     raise AssertionError("unreachable")  # the loop returns or raises
@@ -153,11 +155,15 @@ async def clear_keyboard(bot: Bot, target: MaybeInaccessibleMessage) -> None:
 
 
 async def answer(query: CallbackQuery, alert: str | None = None) -> None:
-    """Acknowledge a press (Telegram shows a spinner until then); ``alert`` pops up a box."""
+    """Acknowledge a press (Telegram shows a spinner until then); ``alert`` pops up a box.
+    Best effort: a press can be answered only for a few seconds, so a failure (Telegram
+    unreachable) is logged and not retried; the turn's replies are owed regardless."""
     try:
         await query.answer(alert and alert[:ANSWER_LIMIT], show_alert=alert is not None)
     except BadRequest as exc:
         _tolerate("answer", exc)
+    except TelegramError as exc:
+        log.warning("could not answer a press: %s", exc.message)
 
 
 async def notify(query: CallbackQuery, text: str) -> None:
@@ -168,7 +174,7 @@ async def notify(query: CallbackQuery, text: str) -> None:
         _tolerate("answer", exc)
 
 
-def _wait_of(exc: RetryAfter) -> float:
+def retry_after_of(exc: RetryAfter) -> float:
     # PTB 22 stores a timedelta; the public ``retry_after`` warns while it moves from int to
     # timedelta, so read the stored value as PTB's own rate limiter does.
     return exc._retry_after.total_seconds()

@@ -22,12 +22,16 @@ Rules:
   nothing, and so does data naming the presser on a message whose keyboard names someone
   else (a modified client can send any data). Only a message whose keyboard names the
   presser is ever edited. A press that may record is answered right after its turn is
-  committed (a few milliseconds), never before: the callback answer is an
-  acknowledgement. An accepted answer edits the question message to show the choice
-  without buttons; any other press takes the buttons off the pressed message before the
-  engine's replies (for a stale press, the current question again) follow.
-- One member's turns are shown one after another (a per-key lock around handle and send),
-  so two quick updates never interleave their replies; other members are not held up.
+  committed (a few milliseconds), never before, and never after sending anything: the
+  callback answer is an acknowledgement, and it does not wait behind replies still being
+  sent. An accepted answer edits the question message to show the choice without buttons;
+  any other press takes the buttons off the pressed message before the engine's replies
+  (for a stale press, the current question again) follow.
+- Replies are not sent here: a turn's replies are rendered into Bot API calls
+  (``courier``) and committed with the turn, and the outbox sender (``bot.outbox``)
+  delivers them, in order per chat (a member's chat, or their forum topic), retried
+  through outages, resumed after a restart. Our own messages (the /forget question and
+  its outcome) go through the outbox too, so they keep their place in that order.
 - Handlers never touch the state: everything goes through ``Conversations``.
 """
 
@@ -49,18 +53,19 @@ from telegram.ext import (
 )
 
 from bot import buttons, pictures
-from bot.conversations import Conversations
-from bot.locks import KeyedLocks
+from bot.conversations import Conversations, Turn
 from bot.mydata import mydata_for
+from bot.outbox import Sender
 from bot.render import TELEGRAM_HTML
-from bot.telegram import view
-from bot.telegram.delivery import Place, answer, clear_keyboard, edit, send, send_photo, send_private
+from bot.telegram import courier, view
+from bot.telegram.delivery import Place, answer, send_private
 from bot.telegram.keyboards import asked_by, forget_keyboard, owner_of, turn_asked
 from bot.workshops import Workshops
 from dialogs import messages
 from dialogs.events import COMMANDS, Choose, Confirm, Event, FreeText, Start
 from dialogs.replies import Action, Answered, Reply
 from storage.keys import SessionKey
+from storage.outbox import Owed
 
 PLATFORM = "telegram"
 FORGET = "forget"
@@ -99,10 +104,10 @@ def _from_bot(message: Message | None, bot_id: int) -> Message | None:
 
 
 class Handlers:
-    def __init__(self, conversations: Conversations, workshops: Workshops) -> None:
+    def __init__(self, conversations: Conversations, workshops: Workshops, sender: Sender) -> None:
         self.conversations = conversations
         self.workshops = workshops
-        self._locks = KeyedLocks()
+        self.sender = sender
 
     def install(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         new = filters.UpdateType.MESSAGE  # edits of old messages are not new answers
@@ -131,8 +136,7 @@ class Handlers:
             return
         member = member_of(user, message)
         confirm = view.plain(messages.FORGET_CONFIRM, member.addressee, forget_keyboard(user.id))
-        async with self._locks.hold(member.key):
-            await send(context.bot, member.place, confirm)
+        await self._owe(member, [courier.send_message(member.place, confirm)])
 
     async def on_mydata(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
@@ -142,17 +146,16 @@ class Handlers:
         found = await mydata_for(self.conversations, PLATFORM, str(user.id), str(user.id), TELEGRAM_HTML)
         erase = f"\n\n{TELEGRAM_HTML.escape(messages.MYDATA_FORGET)}" if found.erasable else ""
         shown = view.split(found.text + erase, forget_keyboard(user.id) if found.erasable else None)
-        async with self._locks.hold(member.key):
-            if message.chat.type == ChatType.PRIVATE:
-                for outgoing in shown:
-                    await send(context.bot, member.place, outgoing)
-                return
-            # In a group only the person may see it: their private chat, if they opened one.
-            if await send_private(context.bot, user.id, shown):
-                note = messages.MYDATA_IN_PRIVATE
-            else:
-                note = messages.MYDATA_OPEN_PRIVATE.format(link=f"t.me/{context.bot.username}")
-            await send(context.bot, member.place, view.plain(note, member.addressee))
+        if message.chat.type == ChatType.PRIVATE:
+            await self._owe(member, [courier.send_message(member.place, outgoing) for outgoing in shown])
+            return
+        # In a group only the person may see it: their private chat, if they opened one. Sent
+        # at once rather than owed, because whether Telegram takes it decides the note below.
+        if await send_private(context.bot, user.id, shown):
+            note = messages.MYDATA_IN_PRIVATE
+        else:
+            note = messages.MYDATA_OPEN_PRIVATE.format(link=f"t.me/{context.bot.username}")
+        await self._owe(member, [courier.send_message(member.place, view.plain(note, member.addressee))])
 
     async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
@@ -228,14 +231,21 @@ class Handlers:
         query: CallbackQuery,
         yes: bool,
     ) -> None:
-        async with self._locks.hold(member.key):
-            if yes:
-                await self.conversations.forget(member.key)
-                await self.workshops.forget_member(PLATFORM, str(member.user.id))
-            await answer(query)  # only now: the press has had its effect
-            outcome = view.plain(messages.FORGOTTEN if yes else messages.FORGET_CANCELLED, member.addressee)
-            if pressed is None or not await edit(context.bot, pressed, outcome):
-                await send(context.bot, member.place, outcome)
+        if yes:
+            await self.conversations.forget(member.key)
+            await self.workshops.forget_member(PLATFORM, str(member.user.id))
+        await answer(query)  # only now: the press has had its effect
+        outcome = view.plain(messages.FORGOTTEN if yes else messages.FORGET_CANCELLED, member.addressee)
+        if pressed is None:
+            call = courier.send_message(member.place, outcome)
+        else:
+            call = courier.edit_message(pressed.chat.id, pressed.message_id, outcome, member.place)
+        await self._owe(member, [call])
+
+    async def _owe(self, member: Member, calls: list[courier.Call]) -> None:
+        """Owe ``calls`` to the member's chat, after whatever it is owed already."""
+        await self.conversations.store.owe(member.key, courier.owed(member.key.chat, calls))
+        self.sender.wake(member.key.chat)
 
     # --- one turn -----------------------------------------------------------------------
 
@@ -247,39 +257,50 @@ class Handlers:
         shown: MaybeInaccessibleMessage | None = None,
         query: CallbackQuery | None = None,
     ) -> None:
-        """Run one turn and show its replies. ``shown`` is the bot's message the person
-        acted on (pressed, or replied to), which may hold the question just answered.
-        ``query`` is the press that caused the turn: it is answered only once the turn is
-        committed, because the answer tells the person their press counted."""
-        async with self._locks.hold(member.key):
-            turn = await self.conversations.handle(member.key, event)
-            if query is not None:
-                await answer(query)
-            recorded = any(isinstance(reply, Answered) for reply in turn.replies)
-            if query is not None and shown is not None and not recorded:
-                await clear_keyboard(context.bot, shown)
-            await self._show(context, member, turn.replies, shown)
+        """Run one turn; its replies are committed with it and sent by the outbox.
+        ``shown`` is the bot's message the person acted on (pressed, or replied to), which
+        may hold the question just answered. ``query`` is the press that caused the turn:
+        it is answered only once the turn is committed, because the answer tells the person
+        their press counted, and at once, before any reply is sent."""
 
-    async def _show(
-        self,
-        context: ContextTypes.DEFAULT_TYPE,
-        member: Member,
-        replies: tuple[Reply, ...],
-        shown: MaybeInaccessibleMessage | None,
-    ) -> None:
-        for reply in replies:
-            if isinstance(reply, Answered):
-                marked = view.answered(reply, member.addressee)
-                ours = shown is not None and _asks(shown, member, reply)
-                if ours and shown is not None and await edit(context.bot, shown, marked):
-                    continue
-                await send(context.bot, member.place, marked)
-                continue
-            for message in view.outgoing(reply, member.user.id, member.addressee):
-                await send(context.bot, member.place, message)
-            picture = await pictures.picture_of(reply)
-            if picture is not None:
-                await send_photo(context.bot, member.place, picture)
+        async def render(replies: tuple[Reply, ...]) -> tuple[Owed, ...]:
+            calls = await _calls(member, replies, shown, pressed=query is not None)
+            return courier.owed(member.key.chat, calls)
+
+        turn = await self.conversations.handle(member.key, event, render)
+        if query is not None:
+            await answer(query)
+        await self._deliver(member, turn)
+
+    async def _deliver(self, member: Member, turn: Turn) -> None:
+        if turn.saved:
+            self.sender.wake(member.key.chat)
+        else:  # nothing could be stored, not even the reply saying so: send it once, now
+            await self.sender.deliver_now(turn.owed)
+
+
+async def _calls(
+    member: Member, replies: tuple[Reply, ...], shown: MaybeInaccessibleMessage | None, pressed: bool
+) -> list[courier.Call]:
+    """The Bot API calls that show ``replies`` to ``member``."""
+    calls: list[courier.Call] = []
+    recorded = any(isinstance(reply, Answered) for reply in replies)
+    if pressed and shown is not None and not recorded:
+        calls.append(courier.clear_keyboard(shown.chat.id, shown.message_id))
+    for reply in replies:
+        if isinstance(reply, Answered):
+            marked = view.answered(reply, member.addressee)
+            if shown is not None and _asks(shown, member, reply):
+                calls.append(courier.edit_message(shown.chat.id, shown.message_id, marked, member.place))
+            else:
+                calls.append(courier.send_message(member.place, marked))
+            continue
+        for message in view.outgoing(reply, member.user.id, member.addressee):
+            calls.append(courier.send_message(member.place, message))
+        picture = await pictures.picture_of(reply)
+        if picture is not None:
+            calls.append(courier.send_photo(member.place, picture))
+    return calls
 
 
 def _event_of(button: buttons.AnswerButton | buttons.CommandButton | buttons.ConfirmButton) -> Event | None:

@@ -26,6 +26,7 @@ from bot.workshops import Workshops
 from dialogs.content import Dialog
 from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID
 from storage.keys import SessionKey, WorkshopKey
+from storage.outbox import OutboxStore
 from storage.sessions import SessionStore
 from storage.workshops import WorkshopStore
 from tests.fakes.discord_api import FakeDiscord, Person
@@ -48,6 +49,7 @@ class Bot:
     fake: FakeDiscord
     stop: asyncio.Event
     task: asyncio.Task[None]
+    outbox: OutboxStore
 
     async def act(self, payload: dict[str, Any]) -> None:
         interaction_id = int(payload["id"])
@@ -94,6 +96,7 @@ class Bot:
         self.stop.set()
         await asyncio.wait_for(self.task, 10)
         await self.workshops.store.close()
+        await self.outbox.close()
         await self.store.close()
 
 
@@ -143,7 +146,8 @@ async def launch(
         conversations = Conversations(store, dialogs, DEFAULT_DIALOG_ID)
         workshops = Workshops(WorkshopStore.on(store), dialogs, DEFAULT_DIALOG_ID)
         core = CoreSettings(db_path, BUILTIN_CONTENT, DEFAULT_DIALOG_ID, "INFO")
-        services = Services(conversations, workshops, core)
+        outbox = OutboxStore.on(store)
+        services = Services(conversations, workshops, core, outbox)
         options: dict[str, Any] = {"guild_ready_timeout": 0.01}
         if clock is not None:
             options["clock"] = clock
@@ -159,7 +163,7 @@ async def launch(
         if task.done():
             task.result()  # raise whatever stopped it
         assert client.is_ready()
-        bot = Bot(client, conversations, workshops, store, fake, stop, task)
+        bot = Bot(client, conversations, workshops, store, fake, stop, task, outbox)
         running.append(bot)
         return bot
 

@@ -22,6 +22,11 @@ Rules:
 - Like Telegram, a bot cannot start a private chat: sending to a person who never wrote to
   it privately (``say`` in their private chat) is refused 403 ("bot can't initiate
   conversation with a user").
+- Outages: ``fail_all`` answers every call but getUpdates with one error (a 502) until
+  ``heal``; ``go_down`` refuses connections (and drops open ones) until ``come_up``;
+  ``block`` answers 403 to everything sent to one chat, as Telegram does for a person who
+  blocked the bot; ``stall`` holds every call of a method unanswered until ``release``
+  (``stalled`` counts them), as a connection that hangs.
 - ``getChatMember`` answers "member" unless ``set_status`` made someone an administrator
   or the creator of a chat.
 - People act through ``say`` (a message, commands get their ``bot_command`` entity),
@@ -152,19 +157,39 @@ class FakeTelegram:
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _news: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
+    _site: web.TCPSite | None = None
     port: int = 0
+    failing: Failure | None = None  # every call but getUpdates fails so (``fail_all``)
+    down: bool = False  # connections are refused and dropped (``go_down``)
+    blocked: set[int] = field(default_factory=set)  # chats that blocked the bot
+    stalls: dict[str, asyncio.Event] = field(default_factory=dict)  # method -> released
+    held: list[web.Request] = field(default_factory=list)  # calls held by a stall right now
 
     async def __aenter__(self) -> FakeTelegram:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
+        self._site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await self._site.start()
+        server = self._site._server
         assert server is not None and server.sockets  # type: ignore[attr-defined]
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         return self
+
+    async def go_down(self) -> None:
+        """Refuse new connections and drop every request on an open one, until ``come_up``."""
+        self.down = True
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+
+    async def come_up(self) -> None:
+        """Listen again, on the same port."""
+        assert self._runner is not None
+        self._site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await self._site.start()
+        self.down = False
 
     async def __aexit__(self, *exc: object) -> None:
         if self._runner is not None:
@@ -219,6 +244,33 @@ class FakeTelegram:
 
     def fail_next(self, method: str, status: int, description: str, retry_after: int | None = None) -> None:
         self.failures.setdefault(method, []).append(Failure(status, description, retry_after))
+
+    def fail_all(self, status: int = 502, description: str = "Bad Gateway") -> None:
+        """Answer every call but getUpdates with this error until ``heal``."""
+        self.failing = Failure(status, description)
+
+    def heal(self) -> None:
+        self.failing = None
+
+    def block(self, chat: Chat) -> None:
+        """The person in ``chat`` blocked the bot: whatever is sent there gets a 403."""
+        self.blocked.add(chat.id)
+
+    def stall(self, method: str) -> None:
+        """Hold every ``method`` call unanswered until ``release``."""
+        self.stalls[method] = asyncio.Event()
+
+    def release(self, method: str) -> None:
+        self.stalls.pop(method).set()
+
+    @property
+    def stalled(self) -> int:
+        """How many calls a stall holds right now."""
+        return len(self.held)
+
+    def abandoned(self) -> bool:
+        """Whether every held call's client has gone away (e.g. the bot was killed)."""
+        return all(r.transport is None or r.transport.is_closing() for r in self.held)
 
     # --- what people do -------------------------------------------------------------------
 
@@ -316,6 +368,22 @@ class FakeTelegram:
             return _error(Failure(400, "Bad Request: " + "; ".join(problems)))
         if method in self.watchers:
             self.watchers[method](params)
+        if method in self.stalls:
+            self.held.append(request)
+            try:
+                await self.stalls[method].wait()
+            finally:
+                self.held.remove(request)
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=503)  # the bot went away meanwhile: nothing happened
+        if self.down:  # an open connection from before the outage: drop it unanswered
+            assert request.transport is not None
+            request.transport.abort()
+            return web.Response(status=503)
+        if self.failing is not None and method != "getUpdates":
+            return _error(self.failing)
+        if method != "getUpdates" and _chat_id(params) in self.blocked:
+            return _error(Failure(403, "Forbidden: bot was blocked by the user"))
         queued = self.failures.get(method)
         if queued:
             return _error(queued.pop(0))
@@ -482,6 +550,13 @@ _ADMIN_RIGHTS = (
     "can_edit_stories",
     "can_delete_stories",
 )
+
+
+def _chat_id(params: dict[str, Any]) -> int | None:
+    try:
+        return int(params["chat_id"])
+    except (KeyError, ValueError):
+        return None
 
 
 def _decoded(value: str) -> Any:

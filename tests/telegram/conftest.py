@@ -5,7 +5,8 @@ Rules:
   against ``tests.fakes.telegram_api`` with the real ``Services`` (conversations and
   workshops) on a SQLite file.
 - A probe handler in a later handler group marks each update once the bot has handled it,
-  so ``Bot.do`` waits for exactly that update instead of sleeping.
+  so ``Bot.do`` waits for exactly that update, and then for the outbox to have delivered
+  what it owes, instead of sleeping.
 - Every error the Application reports is collected; a test that ends with one fails.
 """
 
@@ -25,9 +26,10 @@ from telegram.ext import AIORateLimiter, ContextTypes, TypeHandler
 from bot.app import Services
 from bot.config import CoreSettings, TelegramSettings
 from bot.conversations import Conversations
-from bot.telegram.adapter import App, build_application, run_application
+from bot.telegram.adapter import App, build_application, run_application, sender_of
 from bot.workshops import open_workshops
 from dialogs.loader import BUILTIN_CONTENT
+from storage.outbox import OutboxStore
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 # Generous enough that a stuck bot fails the test instead of hanging it; never reached
@@ -56,13 +58,22 @@ class Bot:
     errors: list[BaseException] = field(default_factory=list)
     _news: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def do(self, update_id: int) -> None:
+    async def do(self, update_id: int, delivered: bool = True) -> None:
+        """Wait until the bot has handled ``update_id`` (its turn committed) and, unless
+        ``delivered`` is False, until the outbox has delivered everything it owes."""
+
         async def handled() -> None:
             while update_id not in self.handled:
                 self._news.clear()
                 await self._news.wait()
 
         await asyncio.wait_for(handled(), DEADLINE)
+        if delivered:
+            await self.delivered()
+
+    async def delivered(self) -> None:
+        """Wait until the outbox has delivered (or given up) everything it owes."""
+        await asyncio.wait_for(sender_of(self.app).idle(), DEADLINE)
 
     async def _mark(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         self.handled.add(update.update_id)
@@ -84,8 +95,12 @@ async def services_on(conversations: Conversations, db_path: Path) -> AsyncItera
     """The real services on ``conversations``' store (on ``db_path``), as
     ``bot.app.open_service`` builds them."""
     settings = CoreSettings(db_path, BUILTIN_CONTENT, conversations.default_dialog, "WARNING")
-    async with open_workshops(conversations) as workshops:
-        yield Services(conversations, workshops, settings)
+    outbox = OutboxStore.on(conversations.store)
+    try:
+        async with open_workshops(conversations) as workshops:
+            yield Services(conversations, workshops, settings, outbox)
+    finally:
+        await outbox.close()
 
 
 @asynccontextmanager

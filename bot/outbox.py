@@ -1,0 +1,211 @@
+"""Delivering owed replies: one sender, the same for every platform.
+
+A turn's replies are rendered by the adapter and committed with the turn (``storage.outbox``);
+from then on they are *owed*. A ``Sender`` delivers them; a platform supplies only a
+``Courier``: how to deliver one owed message, and what an error it raised means.
+
+Rules:
+- One chat's messages go out one at a time, oldest first: a message is sent only once the
+  one before it was accepted (or given up), so they never overtake each other. Every chat
+  has its own worker task, so a slow or failing chat holds up nobody else.
+- An owed message is removed once the platform accepted it (``Delivered``), and also when
+  it is given up: the platform will never accept it (``Drop``: blocked by the person, chat
+  gone, a request it refuses), or it is older than ``ttl`` (sent that late it would be out
+  of context). Each give-up is one log line.
+- ``Retry`` (network errors, timeouts, 5xx) tries again after a capped exponential backoff
+  with jitter, for as long as the message is younger than ``ttl``; ``WaitOut`` (a 429)
+  waits as long as the platform asked, without counting as a failure.
+- ``wake(chat)`` after each commit that owed something to ``chat``: delivery begins at
+  once. ``start()`` resumes every chat that was owed something before (after a restart).
+- ``stop()`` returns at once: workers are cancelled where they stand and whatever was not
+  accepted stays owed, to be sent after the next start. A message the platform accepted
+  just before the stop (or a crash), but whose removal was not yet committed, is sent once
+  more on restart: delivery is at least once. Couriers make that harmless where they can
+  (an edit sent twice changes nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from storage.outbox import OutboxStore, Owed, OwedRow
+
+log = logging.getLogger(__name__)
+
+# Backoff between failed attempts: BASE, 2 * BASE, ... up to CAP seconds, each jittered to
+# between half and all of it, so chats that failed together do not retry together.
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 30.0
+# One attempt that takes longer than this (a stalled connection) counts as failed.
+ATTEMPT_TIMEOUT = 60.0
+_BATCH = 20  # owed rows read per query
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """The platform accepted the message."""
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """A failure that may pass (network, timeout, 5xx): try again after a backoff."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class WaitOut:
+    """The platform asked to wait (a 429): try again after ``seconds``."""
+
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Drop:
+    """The platform will never accept this message: give it up."""
+
+    reason: str
+
+
+Outcome = Delivered | Retry | WaitOut | Drop
+
+
+class Courier(Protocol):
+    """A platform's part: deliver one owed message, and say what a failure means."""
+
+    platform: str
+
+    async def deliver(self, row: OwedRow) -> Outcome: ...
+
+    def classify(self, error: Exception) -> Outcome: ...
+
+
+def backoff(attempt: int, rand: Callable[[float, float], float] = random.uniform) -> float:
+    """Seconds to wait after the ``attempt``-th failure in a row (1, 2, ...)."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
+    return rand(ceiling / 2, ceiling)
+
+
+class Sender:
+    def __init__(
+        self,
+        outbox: OutboxStore,
+        courier: Courier,
+        ttl: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._outbox = outbox
+        self._courier = courier
+        self._ttl = ttl
+        self._clock = clock
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._woken: set[str] = set()
+        self._running = True  # until ``stop``
+        self.delivered = 0  # messages the platform accepted since start
+        self.dropped = 0  # messages given up since start
+        self.failures = 0  # failed attempts since start (each retried after a backoff)
+
+    @property
+    def platform(self) -> str:
+        return self._courier.platform
+
+    async def start(self) -> None:
+        """Deliver what was owed before this start."""
+        for chat in await self._outbox.owed_chats(self.platform):
+            self.wake(chat)
+
+    def wake(self, chat: str) -> None:
+        """``chat`` is owed something new: deliver it (never waits)."""
+        if not self._running:
+            return  # stopped: it stays owed, and the next start delivers it
+        self._woken.add(chat)
+        if chat not in self._workers:
+            self._workers[chat] = asyncio.create_task(self._work(chat), name=f"outbox-{chat}")
+
+    async def deliver_now(self, owed: Sequence[Owed]) -> None:
+        """Try once to deliver messages that could not be stored (the database was down);
+        a failure is logged and the messages are lost."""
+        for message in owed:
+            try:
+                await self._courier.deliver(OwedRow(0, message.chat, message.payload, self._clock()))
+            except Exception as error:
+                name = type(error).__name__
+                log.warning(
+                    "could not send an unstored reply to %s %s: %s", self.platform, message.chat, name
+                )
+                return
+
+    async def idle(self) -> None:
+        """Wait until nothing is being delivered (every worker has run out of owed rows)."""
+        while self._workers:
+            await asyncio.gather(*self._workers.values(), return_exceptions=True)
+
+    async def stop(self) -> None:
+        """Stop at once; what was not accepted stays owed."""
+        self._running = False
+        workers = list(self._workers.values())
+        for worker in workers:
+            worker.cancel()
+        for worker in workers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+
+    async def _work(self, chat: str) -> None:
+        try:
+            while self._running:
+                self._woken.discard(chat)
+                rows = await self._outbox.owed(self.platform, chat, _BATCH)
+                if not rows and chat not in self._woken:
+                    return
+                for row in rows:
+                    await self._settle(row)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the database failed: the rows stay owed for the next wake
+            log.exception("delivering to %s %s stopped; its replies stay owed", self.platform, chat)
+        finally:
+            self._workers.pop(chat, None)
+
+    async def _settle(self, row: OwedRow) -> None:
+        """Deliver ``row`` or give it up; either way it is removed from the outbox."""
+        failures = 0
+        while True:
+            age = self._clock() - row.created_at
+            if age > self._ttl:
+                outcome: Outcome = Drop(f"not delivered within {self._ttl:.0f} s")
+            else:
+                try:
+                    outcome = await asyncio.wait_for(self._courier.deliver(row), ATTEMPT_TIMEOUT)
+                except TimeoutError:
+                    outcome = Retry("no answer in time")
+                except Exception as error:
+                    outcome = self._courier.classify(error)
+            if isinstance(outcome, Delivered | Drop):
+                if isinstance(outcome, Drop):
+                    self.dropped += 1
+                    log.warning("gave up a reply to %s %s: %s", self.platform, row.chat, outcome.reason)
+                else:
+                    self.delivered += 1
+                await self._outbox.remove(row.id)
+                return
+            if isinstance(outcome, WaitOut):
+                await asyncio.sleep(outcome.seconds)
+                continue
+            failures += 1
+            self.failures += 1
+            wait = backoff(failures)
+            log.info(
+                "a reply to %s %s failed (%s); trying again in %.1f s",
+                self.platform,
+                row.chat,
+                outcome.reason,
+                wait,
+            )
+            await asyncio.sleep(wait)

@@ -1,0 +1,129 @@
+"""Telegram's part of reply delivery: owed messages as Bot API calls, and what errors mean.
+
+Rules:
+- An owed message (``storage.outbox``) is one Bot API call, stored as JSON
+  ``{"method": ..., "params": {...}}`` built here before the turn commits: ``sendMessage``,
+  ``editMessageText`` (with the ``sendMessage`` to make instead when Telegram refuses the
+  edit, e.g. the message is too old to edit), ``editMessageReplyMarkup`` (taking the buttons
+  off a message; refused is fine) and ``sendPhoto`` (the PNG in base64).
+- Delivering a row twice is harmless for edits (Telegram answers "message is not modified",
+  which counts as delivered); a send delivered twice shows twice, which is why the outbox
+  removes a row as soon as Telegram accepted it.
+- ``classify``: a 429 is waited out; a network error, a timeout, a 5xx or a 409 is retried;
+  403 (the person blocked the bot, the bot left the group), 400 (a chat that is gone, a
+  request Telegram will never take), a migrated chat and a refused token are dropped.
+  Text sent as HTML (``parse_mode``); link previews are off.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.outbox import Delivered, Drop, Outcome, Retry, WaitOut
+from bot.telegram.delivery import Place, harmless, retry_after_of
+from bot.telegram.view import Outgoing
+from storage.outbox import Owed, OwedRow
+
+PLATFORM = "telegram"
+_NO_PREVIEW = {"is_disabled": True}
+Call = dict[str, Any]
+
+
+def _message_params(message: Outgoing) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "text": message.text,
+        "parse_mode": ParseMode.HTML.value,
+        "link_preview_options": _NO_PREVIEW,
+    }
+    if message.markup is not None:
+        params["reply_markup"] = message.markup
+    return params
+
+
+def _place_params(place: Place) -> dict[str, Any]:
+    params: dict[str, Any] = {"chat_id": place.chat_id}
+    if place.thread_id is not None:
+        params["message_thread_id"] = place.thread_id
+    return params
+
+
+def send_message(place: Place, message: Outgoing) -> Call:
+    return {"method": "sendMessage", "params": _place_params(place) | _message_params(message)}
+
+
+def edit_message(chat_id: int, message_id: int, message: Outgoing, otherwise: Place) -> Call:
+    """Edit a message; if Telegram refuses the edit, send ``message`` to ``otherwise``."""
+    params = {"chat_id": chat_id, "message_id": message_id} | _message_params(message)
+    return {"method": "editMessageText", "params": params, "otherwise": send_message(otherwise, message)}
+
+
+def clear_keyboard(chat_id: int, message_id: int) -> Call:
+    return {"method": "editMessageReplyMarkup", "params": {"chat_id": chat_id, "message_id": message_id}}
+
+
+def send_photo(place: Place, png: bytes) -> Call:
+    return {"method": "sendPhoto", "params": _place_params(place), "photo": base64.b64encode(png).decode()}
+
+
+def owed(chat: str, calls: Iterable[Call]) -> tuple[Owed, ...]:
+    """The calls as rows owed to ``chat`` (the outbox's ordering key), in order."""
+    return tuple(Owed(chat, json.dumps(call, separators=(",", ":"))) for call in calls)
+
+
+class TelegramCourier:
+    """Delivers owed Bot API calls through ``bot`` (and so through its rate limiter)."""
+
+    platform = PLATFORM
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def deliver(self, row: OwedRow) -> Outcome:
+        call: Call = json.loads(row.payload)
+        await self.call(call)
+        return Delivered()
+
+    async def call(self, call: Call) -> None:
+        method, params = call["method"], call["params"]
+        if method == "sendPhoto":
+            photo = base64.b64decode(call["photo"])
+            await self._bot.send_photo(photo=photo, **params)
+            return
+        try:
+            # The raw call: PTB would otherwise parse Telegram's answer into a full
+            # ``Message`` that nobody reads, the costliest step of a turn here.
+            await self._bot.do_api_request(method, params)
+        except BadRequest as exc:
+            if harmless(exc) or method == "editMessageReplyMarkup":
+                return  # already so, or the buttons are gone with the message
+            if "otherwise" not in call:
+                raise
+            await self.call(call["otherwise"])
+
+    def classify(self, error: Exception) -> Outcome:
+        if isinstance(error, RetryAfter):
+            return WaitOut(retry_after_of(error))
+        if isinstance(error, Forbidden | ChatMigrated | InvalidToken):
+            return Drop(f"Telegram refused it: {error.message}")
+        if isinstance(error, BadRequest):  # before NetworkError, which it subclasses
+            return Drop(f"Telegram refused it: {error.message}")
+        if isinstance(error, NetworkError):  # also timeouts and 5xx
+            return Retry(error.message)
+        if isinstance(error, TelegramError):  # 409, an unparsable answer: may pass
+            return Retry(f"{type(error).__name__}: {error.message}")
+        return Drop(f"{type(error).__name__}: {error}")

@@ -1,0 +1,108 @@
+"""The outbox: replies owed to a chat, stored in the same transaction as the turn that owes them.
+
+Rules:
+- A row is one message (or edit) an adapter rendered for a chat: ``payload`` is the
+  platform's own JSON (its method and parameters); storage never reads it.
+- Rows are written by the transaction that commits their turn (``SessionStore.commit_turn``
+  inserts them with ``OWE``), so a committed turn always owes its replies and a turn that
+  was not committed owes nothing.
+- Order: ``id`` grows with every insert, so within one (platform, chat) the rows read back
+  in the order they were owed. ``owed`` returns the oldest first.
+- ``remove`` deletes a row once it is delivered or given up; removals are group committed
+  (``storage.groupcommit``), so a busy sender costs a few transactions, not one per message.
+- The store shares the conversation store's connection and write lock
+  (``OutboxStore.on(sessions)``); close it before the ``SessionStore``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import aiosqlite
+
+from storage.groupcommit import GroupCommit
+
+if TYPE_CHECKING:
+    from storage.sessions import SessionStore
+
+OWE = "INSERT INTO outbox (platform, chat, payload, created_at) VALUES (?, ?, ?, ?)"
+_OWED = """
+    SELECT id, chat, payload, created_at FROM outbox
+     WHERE platform = ? AND chat = ? ORDER BY id LIMIT ?
+"""
+_OWED_CHATS = "SELECT chat FROM outbox WHERE platform = ? GROUP BY chat ORDER BY min(id)"
+_REMOVE = "DELETE FROM outbox WHERE id = ?"
+_COUNT = "SELECT count(*) FROM outbox WHERE platform = ?"
+
+
+@dataclass(frozen=True, slots=True)
+class Owed:
+    """A message a turn owes: the chat (the ordering key) and what to send, as JSON text."""
+
+    chat: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class OwedRow:
+    """An owed message as stored: ``id`` orders it within its chat."""
+
+    id: int
+    chat: str
+    payload: str
+    created_at: float
+
+
+class OutboxStore:
+    def __init__(self, conn: aiosqlite.Connection, write_lock: asyncio.Lock) -> None:
+        self._conn = conn
+        self._lock = write_lock
+        self._removals: GroupCommit[int, None] = GroupCommit(
+            write_lock, self._apply_removals, "careerbot-outbox"
+        )
+
+    @classmethod
+    def on(cls, sessions: SessionStore) -> OutboxStore:
+        """An outbox on the conversation store's connection (call inside the loop)."""
+        return cls(sessions.connection, sessions.write_lock)
+
+    async def close(self) -> None:
+        """Commit every removal already submitted; the connection stays open."""
+        await self._removals.close()
+
+    @property
+    def batches(self) -> int:
+        """How many removal transactions group commit has made."""
+        return self._removals.batches
+
+    async def owed(self, platform: str, chat: str, limit: int = 20) -> list[OwedRow]:
+        """The oldest ``limit`` messages owed to ``chat``, in the order they were owed."""
+        rows = await self._conn.execute_fetchall(_OWED, (platform, chat, limit))
+        return [OwedRow(int(i), str(c), str(p), float(t)) for i, c, p, t in rows]
+
+    async def owed_chats(self, platform: str) -> list[str]:
+        """Every chat that is owed something, the longest-waiting first."""
+        rows = await self._conn.execute_fetchall(_OWED_CHATS, (platform,))
+        return [str(row[0]) for row in rows]
+
+    async def count(self, platform: str) -> int:
+        rows = await self._conn.execute_fetchall(_COUNT, (platform,))
+        return next((int(row[0]) for row in rows), 0)
+
+    async def remove(self, row_id: int) -> None:
+        """Forget an owed message (delivered, or given up); returns once committed."""
+        if not self._removals.closed:
+            await self._removals.submit(row_id)
+
+    async def _apply_removals(self, ids: list[int]) -> list[None]:
+        conn = self._conn
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            await conn.executemany(_REMOVE, [(row_id,) for row_id in ids])
+            await conn.commit()
+        except BaseException:
+            await conn.rollback()
+            raise
+        return [None] * len(ids)

@@ -1,0 +1,106 @@
+"""Replies owed in the outbox: delivered once and in order through outages, a blocked chat
+given up without holding up others, and presses acknowledged before earlier replies go."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import pytest
+
+from bot.app import Services
+from bot.telegram.adapter import sender_of
+from dialogs.content import Dialog
+from tests.fakes.telegram_api import FakeTelegram, User, private
+from tests.telegram.conftest import DEADLINE, Bot
+from tests.telegram.helpers import asked, question
+
+ANA = User(3101, "Ana")
+BEN = User(3102, "Ben")
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    async def check() -> None:
+        while not condition():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(check(), DEADLINE)
+
+
+async def converse(tg: FakeTelegram, bot: Bot, user: User, dialog: Dialog) -> None:
+    """/start, answer the first question, ask for /help: what the outage test runs."""
+    chat = private(user)
+    await bot.do(tg.say(chat, user, "/start"))
+    await bot.do(tg.press(user, question(tg, chat.id), dialog.distinctions[0].choices[1].label))
+    await bot.do(tg.say(chat, user, "/help"))
+
+
+@pytest.mark.parametrize("outage", ["502", "refused"])
+async def test_after_an_outage_every_reply_arrives_once_in_order(
+    tg: FakeTelegram, bot: Bot, services: Services, dialog: Dialog, outage: str
+) -> None:
+    chat = private(ANA)
+    await bot.do(tg.say(chat, ANA, "/start"))
+    # The answer's first reply (the question marked answered) hangs, so the outage
+    # begins with two turns committed and nothing of them delivered yet.
+    tg.stall("editMessageText")
+    pressed = tg.press(ANA, question(tg, chat.id), dialog.distinctions[0].choices[1].label)
+    await bot.do(pressed, delivered=False)
+    await bot.do(tg.say(chat, ANA, "/help"), delivered=False)
+    await until(lambda: tg.stalled == 1)
+    if outage == "502":
+        tg.fail_all(502, "Bad Gateway")
+    else:
+        await tg.go_down()
+    tg.release("editMessageText")
+    sender = sender_of(bot.app)
+    await until(lambda: sender.failures >= 2)
+    if outage == "502":
+        tg.heal()
+    else:
+        await tg.come_up()
+    await bot.delivered()
+
+    # The same conversation without an outage, for what the person should see.
+    await converse(tg, bot, BEN, dialog)
+    assert tg.texts(chat.id) == tg.texts(private(BEN).id)
+    assert asked(question(tg, chat.id)).distinction == dialog.distinctions[1].id
+    assert len(tg.texts(chat.id)) == 5  # intro, question answered, explanation, question, help
+    assert await services.outbox.count("telegram") == 0
+
+
+async def test_a_chat_that_blocked_the_bot_is_given_up_and_others_flow(
+    tg: FakeTelegram, bot: Bot, dialog: Dialog, caplog: pytest.LogCaptureFixture
+) -> None:
+    tg.block(private(BEN))
+    with caplog.at_level(logging.WARNING, logger="bot.outbox"):
+        await bot.do(tg.say(private(BEN), BEN, "/start"))
+        await bot.do(tg.say(private(ANA), ANA, "/start"))
+    assert tg.texts(private(BEN).id) == []
+    assert tg.texts(private(ANA).id)[0] == dialog.intro
+    assert asked(question(tg, private(ANA).id)).distinction == dialog.distinctions[0].id
+    given_up = [r.getMessage() for r in caplog.records if "gave up" in r.getMessage()]
+    # One line per reply given up (the intro and the question), naming why.
+    assert len(given_up) == 2 and all("blocked" in line for line in given_up)
+    await bot.do(tg.say(private(BEN), BEN, "/help"))
+    assert tg.texts(private(BEN).id) == []
+
+
+async def test_a_press_is_acknowledged_before_the_previous_replies_finish(
+    tg: FakeTelegram, bot: Bot, dialog: Dialog
+) -> None:
+    chat = private(ANA)
+    await bot.do(tg.say(chat, ANA, "/start"))
+    first = question(tg, chat.id)
+    tg.stall("sendMessage")
+    # The answer: its question is edited at once, its explanation and next question hang.
+    await bot.do(tg.press(ANA, first, dialog.distinctions[0].choices[0].label), delivered=False)
+    await until(lambda: tg.stalled == 1)
+    # A second press (on the same, now answered, question) while those replies hang.
+    await bot.do(tg.press(ANA, first, dialog.distinctions[0].choices[2].label), delivered=False)
+    assert len(tg.called("answerCallbackQuery")) == 2
+    assert tg.stalled == 1  # the first turn's replies are still being sent
+    tg.release("sendMessage")
+    await bot.delivered()
+    assert asked(question(tg, chat.id)).distinction == dialog.distinctions[1].id
