@@ -287,7 +287,11 @@ async def _calls(
     recorded = any(isinstance(reply, Answered) for reply in replies)
     if pressed and shown is not None and not recorded:
         calls.append(courier.clear_keyboard(shown.chat.id, shown.message_id))
-    for reply in replies:
+    held: Reply | None = None  # a reply that goes out with the next one (``view.together``)
+    for index, reply in enumerate(replies):
+        if index + 1 < len(replies) and view.together(reply, replies[index + 1]):
+            held = reply
+            continue
         if isinstance(reply, Answered):
             marked = view.answered(reply, member.addressee)
             if shown is not None and _asks(shown, member, reply):
@@ -295,8 +299,9 @@ async def _calls(
             else:
                 calls.append(courier.send_message(member.place, marked))
             continue
-        for message in view.outgoing(reply, member.user.id, member.addressee):
+        for message in view.outgoing(reply, member.user.id, member.addressee, after=held):
             calls.append(courier.send_message(member.place, message))
+        held = None
         picture = await pictures.picture_of(reply)
         if picture is not None:
             calls.append(courier.send_photo(member.place, picture))
