@@ -16,15 +16,15 @@ ANA = SessionKey("telegram", "100", "100")
 BEN = SessionKey("telegram", "200", "200")
 
 
-def asking(position: int, turn: int) -> SessionState:
-    return SessionState("job-vs-career", Phase.ASKING, position, turn, 0, ())
+def asking(turn: int) -> SessionState:
+    return SessionState("job-vs-career", Phase.ASKING, turn)
 
 
 async def test_replies_are_owed_with_their_turn_in_order_per_chat(store: SessionStore) -> None:
     outbox = OutboxStore.on(store)
     try:
-        await store.commit_turn(ANA, 0, asking(0, 1), (), (Owed("100", "a1"), Owed("100", "a2")))
-        await store.commit_turn(BEN, 0, asking(0, 1), (), (Owed("200", "b1"),))
+        await store.commit_turn(ANA, 0, asking(1), (), (Owed("100", "a1"), Owed("100", "a2")))
+        await store.commit_turn(BEN, 0, asking(1), (), (Owed("200", "b1"),))
         await store.owe(ANA, (Owed("100", "a3"),))
         assert await outbox.owed_chats("telegram") == ["100", "200"]
         assert await outbox.owed_chats("discord") == []
@@ -41,9 +41,9 @@ async def test_replies_are_owed_with_their_turn_in_order_per_chat(store: Session
 async def test_a_conflicting_turn_owes_nothing(store: SessionStore) -> None:
     outbox = OutboxStore.on(store)
     try:
-        await store.commit_turn(ANA, 0, asking(0, 1), (), (Owed("100", "first"),))
+        await store.commit_turn(ANA, 0, asking(1), (), (Owed("100", "first"),))
         with pytest.raises(VersionConflict):
-            await store.commit_turn(ANA, 0, asking(1, 2), (), (Owed("100", "lost race"),))
+            await store.commit_turn(ANA, 0, asking(2), (), (Owed("100", "lost race"),))
         assert [row.payload for row in await outbox.owed("telegram", "100")] == ["first"]
     finally:
         await outbox.close()
@@ -51,7 +51,7 @@ async def test_a_conflicting_turn_owes_nothing(store: SessionStore) -> None:
 
 async def test_owed_replies_survive_a_restart(db_path: Path) -> None:
     first = await SessionStore.open(db_path)
-    await first.commit_turn(ANA, 0, asking(0, 1), (), (Owed("100", "owed"),))
+    await first.commit_turn(ANA, 0, asking(1), (), (Owed("100", "owed"),))
     await first.close()
     second = await SessionStore.open(db_path)
     outbox = OutboxStore.on(second)
