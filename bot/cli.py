@@ -67,9 +67,7 @@ async def _chat(args: argparse.Namespace, env: dict[str, str]) -> None:
         user = args.user or _login_name()
         width = shutil.get_terminal_size().columns - 1 if sys.stdout.isatty() else None
         chart = args.chart or _chart_beside(settings.db_path, user)
-        console = Console(
-            services.conversations, user, echo=not sys.stdin.isatty(), width=width, chart=chart
-        )
+        console = Console(services.conversations, user, echo=not sys.stdin.isatty(), width=width, chart=chart)
         await console.run(read_lines(sys.stdin), args.dialog)
 
 
@@ -113,21 +111,24 @@ def _report_impact(dialogs: dict[str, Dialog], db: Path) -> None:
     """What these dialogs will do to the sessions stored in ``db``; affected sessions are a
     report, not an error (the exit status stays 0)."""
     from storage.sessions import StorageError
-    from storage.survey import stored_sessions
+    from storage.survey import stored
 
     try:
-        sessions, structures = stored_sessions(db)
+        found_in = stored(db)
     except StorageError as exc:
         raise StartupError(f"--db: {exc}") from None
-    for found in impact(dialogs, ((s.state, s.damaged) for s in sessions), structures):
+    sessions = ((s.state, s.damaged) for s in found_in.sessions)
+    for found in impact(dialogs, sessions, found_in.structures, found_in.workshops):
         fields = asdict(found)
-        if found.gone:
+        if found.stored and found.gone:
             print(messages.CHECK_GONE.format(**fields))
-            continue
-        template = messages.CHECK_AFFECTED if found.affected else messages.CHECK_NONE_AFFECTED
-        print(template.format(**fields))
+        elif found.stored:
+            template = messages.CHECK_AFFECTED if found.affected else messages.CHECK_NONE_AFFECTED
+            print(template.format(**fields))
         if found.damaged:
             print(messages.CHECK_DAMAGED.format(**fields))
+        if found.workshops:
+            print(messages.CHECK_WORKSHOPS.format(**fields))
 
 
 def _health(env: dict[str, str]) -> int:

@@ -185,16 +185,27 @@ class Impact:
     new: int = 0  # questions new to the affected sessions, summed
     damaged: int = 0  # sessions that cannot be read and will start again
     gone: bool = False  # no dialog with this id any more: its sessions start afresh
+    workshops: int = 0  # running workshops on this dialog
+    workshops_affected: int = 0  # ... whose group will be told the questions changed
 
 
 def impact(
     dialogs: Mapping[str, Dialog],
     sessions: Iterable[tuple[SessionState, str | None]],
     structures: Mapping[str, Structure],
+    workshops: Iterable[WorkshopState] = (),
 ) -> list[Impact]:
-    """Run the migration every stored session will meet on its next turn, and add it up per
-    dialog. ``sessions`` are (state, why it could not be decoded, or None) as stored."""
+    """Run the migration every stored session and running workshop will meet on its next
+    turn, and add it up per dialog. ``sessions`` are (state, why it could not be decoded,
+    or None) as stored."""
     found: dict[str, Impact] = {}
+    for workshop in workshops:
+        running = dialogs.get(workshop.dialog)
+        was = found.get(workshop.dialog, Impact(workshop.dialog, gone=running is None))
+        told = running is None or _told(running, workshop, structures)
+        found[workshop.dialog] = replace(
+            was, workshops=was.workshops + 1, workshops_affected=was.workshops_affected + told
+        )
     for state, undecodable in sessions:
         dialog = dialogs.get(state.dialog)
         was = found.get(state.dialog, Impact(state.dialog, gone=dialog is None))
@@ -215,6 +226,12 @@ def impact(
                 )
         found[state.dialog] = was
     return [found[key] for key in sorted(found)]
+
+
+def _told(dialog: Dialog, workshop: WorkshopState, structures: Mapping[str, Structure]) -> bool:
+    """Whether a running workshop's group will be told the questions changed."""
+    migrated = migrate_workshop(dialog, workshop, structures.get(workshop.content_hash), {})
+    return migrated is not None and bool(migrated.step.replies)
 
 
 # --- a running workshop -------------------------------------------------------------------

@@ -368,3 +368,4 @@ REPORT_LINK = "Your report on workshop {number} is ready. Telegram lets me write
 REPORT_LINK_BUTTON = "📊 Get my workshop report"
 REPORT_NOT_YOURS = "Only the facilitator of that workshop, or an admin of its group, can have its report."
 REPORT_GONE = "That workshop is no longer stored, so there is no report to give."
+CHECK_WORKSHOPS = "{dialog}: {workshops} running workshops, {workshops_affected} affected by this content (the group is told at the next step)"

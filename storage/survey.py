@@ -1,4 +1,4 @@
-"""A read-only look at every stored session, for ``careerbot check --db``.
+"""A read-only look at every stored session and running workshop, for ``careerbot check --db``.
 
 Rules:
 - Opens the file read-only and changes nothing (no migration, no journal mode), like
@@ -12,15 +12,26 @@ Rules:
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from dialogs.content import Structure
+from dialogs.workshop import WorkshopState
 from storage.schema import SCHEMA_VERSION
 from storage.sessions import Loaded, StorageError, read_all
+from storage.workshops import read_running
 
 
-def stored_sessions(path: Path) -> tuple[list[Loaded], dict[str, Structure]]:
-    """Every session stored in ``path``, and the structures their stamps name."""
+@dataclass(frozen=True, slots=True)
+class Stored:
+    sessions: list[Loaded]
+    workshops: list[WorkshopState]  # the running ones
+    structures: dict[str, Structure]  # by fingerprint
+
+
+def stored(path: Path) -> Stored:
+    """Every session and running workshop stored in ``path``, and the structures their
+    stamps name."""
     if not path.is_file():
         raise StorageError(f"the database {path} does not exist, expected a careerbot database")
     try:
@@ -31,6 +42,7 @@ def stored_sessions(path: Path) -> tuple[list[Loaded], dict[str, Structure]]:
                     f"the database {path} has schema version {version}, expected {SCHEMA_VERSION} "
                     "(let this version of careerbot open it once first)"
                 )
-            return read_all(conn)
+            sessions, structures = read_all(conn)
+            return Stored(sessions, read_running(conn), structures)
     except sqlite3.Error as exc:
         raise StorageError(f"the database {path} cannot be read: {exc}") from None

@@ -25,6 +25,7 @@ Rules:
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,6 +76,10 @@ _TALLIES = """
 _MEMBER_VOTES = f"""
     SELECT distinction, choice FROM workshop_votes
      WHERE workshop_id = ({_WORKSHOP_ID}) AND member = ?
+"""
+_RUNNING = """
+    SELECT id, number, dialog, facilitator, phase, position, distinction, done, content_version,
+           content_hash, version FROM workshops WHERE phase IN ('asking', 'revealed')
 """
 _REMEMBER_MESSAGE = "UPDATE workshops SET message = ? WHERE platform = ? AND chat = ? AND number = ?"
 _DIALOG_OF = "SELECT dialog FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
@@ -131,6 +136,11 @@ def _row_from(row: Any) -> _Row:
 def _state_params(s: WorkshopState) -> tuple[object, ...]:
     done = json.dumps(s.done, separators=(",", ":"))
     return (s.phase.value, s.position, s.distinction, done, s.content_version, s.content_hash)
+
+
+def read_running(conn: sqlite3.Connection) -> list[WorkshopState]:
+    """Every running workshop, on a plain ``sqlite3`` connection, for read-only reports."""
+    return [_row_from(row).state for row in conn.execute(_RUNNING)]
 
 
 _NO_ROW = _Row(0, WorkshopState(), 0)

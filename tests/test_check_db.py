@@ -20,6 +20,9 @@ from dialogs.loader import load_dialogs
 from tests.dialog_yaml import write_dialog
 from tests.test_chat_e2e import ROOT, WAIT
 from tests.test_edits import EDITS, Edit, _first_half, _inserted, pick
+from tests.test_workshop_edits import EDITS as WORKSHOP_EDITS
+from tests.test_workshop_edits import WorkshopEdit
+from tests.test_workshop_edits import _first_half as workshop_first_half
 
 
 def test_a_dialog_written_out_loads_back_the_same(dialog: Dialog, tmp_path: Path) -> None:
@@ -108,3 +111,19 @@ def test_the_terminal_after_a_question_is_inserted_at_the_front(tmp_path: Path, 
     with sqlite3.connect(db) as raw:
         stored = dict(raw.execute("SELECT distinction, choice FROM answers").fetchall())
     assert stored == {d.id: pick(d).id for d in edited.distinctions}
+
+
+@pytest.mark.parametrize("case", WORKSHOP_EDITS, ids=lambda e: e.name)
+async def test_check_reports_running_workshops_an_edit_affects(
+    db_path: Path, dialog: Dialog, case: WorkshopEdit, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await workshop_first_half(db_path, dialog)
+    folder = write_dialog(tmp_path / "edited", case.edit(dialog))
+    assert main(["check", "--db", str(db_path), str(folder)]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        messages.CHECK_WORKSHOPS.format(dialog=dialog.id, workshops=1, workshops_affected=1)
+    ]
+    assert main(["check", "--db", str(db_path), str(write_dialog(tmp_path / "same", dialog))]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        messages.CHECK_WORKSHOPS.format(dialog=dialog.id, workshops=1, workshops_affected=0)
+    ]

@@ -279,3 +279,24 @@ async def test_someone_who_went_back_returns_to_the_same_question(db_path: Path,
         assert question.progress.position == 4 and question.progress.total == 9
     finally:
         await store.close()
+
+
+async def test_someone_who_had_finished_is_asked_a_new_question(db_path: Path, dialog: Dialog) -> None:
+    store = await SessionStore.open(db_path)
+    try:
+        conversations = Conversations(store, {dialog.id: dialog}, dialog.id)
+        replies = (await conversations.handle(ANA, Start())).replies
+        await _answer_until_done(conversations, replies)
+    finally:
+        await store.close()
+    edited = _inserted(dialog)
+    store = await SessionStore.open(db_path)
+    try:
+        conversations = Conversations(store, {edited.id: edited}, edited.id)
+        back = await conversations.handle(ANA, Start())
+        assert back.replies[0] == Text(notice(Change(kept=8, dropped=0, reasked=0, new=1, gone=0)))
+        assert await _answer_until_done(conversations, back.replies) == ["fresh"]
+        profile = (await conversations.handle(ANA, Start())).replies[-1]
+        assert isinstance(profile, Profile) and profile.finished and len(profile.lines) == edited.total
+    finally:
+        await store.close()
