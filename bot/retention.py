@@ -41,12 +41,13 @@ class Retention:
         if erased.anything:
             log.info(
                 "erased what was untouched for over %d days: "
-                "%d conversations, %d answers, %d workshops, %d votes",
+                "%d conversations, %d answers, %d workshops, %d votes, %d owed replies",
                 self.days,
                 erased.sessions,
                 erased.answers,
                 erased.workshops,
                 erased.votes,
+                erased.owed,
             )
         return erased
 

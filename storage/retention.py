@@ -6,7 +6,10 @@ Rules:
   answers live and go with it: erasing some of a live conversation's answers would leave
   it pointing at questions it never saw); workshop votes cast before it; and workshops last
   changed before it that have no newer vote left (a vote does not touch its workshop's
-  time, so an old workshop with a recent vote stays until that vote is old too).
+  time, so an old workshop with a recent vote stays until that vote is old too); and
+  replies owed to a chat (the outbox) since before it, which a sender has failed to
+  deliver for that long. A sender holding such a row in memory may still send it; its
+  removal afterwards finds nothing, which is no error.
 - "Older than" is strict: something changed exactly at the cut-off stays.
 - Nothing else is touched: the pseudonym key stays, so exports keep their ids.
 """
@@ -23,6 +26,7 @@ _OLD_ANSWERS = """
 """
 _ERASE_SESSIONS = "DELETE FROM sessions WHERE updated_at < ?"  # answers go with them (cascade)
 _ERASE_VOTES = "DELETE FROM workshop_votes WHERE voted_at < ?"
+_ERASE_OWED = "DELETE FROM outbox WHERE created_at < ?"
 # After the old votes: a workshop goes once it is old and no newer vote keeps it.
 _ERASE_WORKSHOPS = """
     DELETE FROM workshops
@@ -37,10 +41,11 @@ class Erased:
     answers: int = 0
     workshops: int = 0
     votes: int = 0
+    owed: int = 0  # replies owed to a chat and never delivered
 
     @property
     def anything(self) -> bool:
-        return any((self.sessions, self.answers, self.workshops, self.votes))
+        return any((self.sessions, self.answers, self.workshops, self.votes, self.owed))
 
 
 async def erase_older_than(store: SessionStore, cutoff: float) -> Erased:
@@ -54,8 +59,9 @@ async def erase_older_than(store: SessionStore, cutoff: float) -> Erased:
             sessions = (await conn.execute(_ERASE_SESSIONS, (cutoff,))).rowcount
             votes = (await conn.execute(_ERASE_VOTES, (cutoff,))).rowcount
             workshops = (await conn.execute(_ERASE_WORKSHOPS, (cutoff,))).rowcount
+            owed = (await conn.execute(_ERASE_OWED, (cutoff,))).rowcount
             await conn.commit()
         except BaseException:
             await conn.rollback()
             raise
-    return Erased(sessions, answers, workshops, votes)
+    return Erased(sessions, answers, workshops, votes, owed)

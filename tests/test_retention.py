@@ -4,9 +4,10 @@ that, on a real SQLite file filled through the services with an injected clock."
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +19,9 @@ from bot.retention import DAY, Retention
 from bot.workshops import Workshops
 from dialogs.content import Dialog
 from dialogs.events import Choose, End, Open, Resume, Start, Vote
-from dialogs.replies import Question
+from dialogs.replies import Question, Reply
 from storage.keys import SessionKey, WorkshopKey
+from storage.outbox import Owed
 from storage.sessions import SessionStore
 from storage.workshops import WorkshopStore
 
@@ -77,6 +79,15 @@ async def vote(workshops: Workshops, key: WorkshopKey, member: str) -> None:
     assert turn.replies and type(turn.replies[0]).__name__ == "VoteRecorded"
 
 
+def owe_one(chat: str) -> Callable[[tuple[Reply, ...]], Awaitable[tuple[Owed, ...]]]:
+    """A renderer that owes one message to ``chat`` for a turn, as an adapter's would."""
+
+    async def render(replies: tuple[Reply, ...]) -> tuple[Owed, ...]:
+        return (Owed(chat, json.dumps({"replies": len(replies)})),)
+
+    return render
+
+
 def counts(db_path: Path) -> dict[str, list[str]]:
     with sqlite3.connect(db_path) as raw:
         return {
@@ -87,6 +98,7 @@ def counts(db_path: Path) -> dict[str, list[str]]:
             ),
             "workshops": sorted(r[0] for r in raw.execute("SELECT chat FROM workshops")),
             "votes": sorted(r[0] for r in raw.execute("SELECT member FROM workshop_votes")),
+            "owed": sorted(r[0] for r in raw.execute("SELECT chat FROM outbox")),
         }
 
 
@@ -94,7 +106,9 @@ async def test_exactly_what_is_older_than_the_limit_is_erased(world: World) -> N
     c, w, clock = world.conversations, world.workshops, world.clock
     for when, user in ((OLD, "old"), (EDGE, "edge"), (RECENT, "recent")):
         clock.now = when
-        await answer_first(c, SessionKey("telegram", user, user))
+        key = SessionKey("telegram", user, user)
+        await answer_first(c, key)
+        await c.handle(key, Resume(), owe_one(key.chat))  # a reply owed, never delivered
     # a workshop that ran and ended long ago, and one still open with an old and a new vote
     ended, open_ = WorkshopKey("telegram", "-1"), WorkshopKey("telegram", "-2")
     clock.now = OLD
@@ -109,12 +123,13 @@ async def test_exactly_what_is_older_than_the_limit_is_erased(world: World) -> N
 
     erased = await Retention(c, w, LIMIT, clock).erase_now()
 
-    assert (erased.sessions, erased.answers, erased.workshops, erased.votes) == (1, 1, 1, 2)
+    assert (erased.sessions, erased.answers, erased.workshops, erased.votes, erased.owed) == (1, 1, 1, 2, 1)
     assert counts(world.db_path) == {
         "sessions": ["edge", "recent"],
         "answers": ["edge", "recent"],
         "workshops": ["-2"],
         "votes": ["m3"],
+        "owed": ["edge", "recent"],
     }
     # Nothing erased is served from the caches: the old person starts afresh.
     assert await c.current(SessionKey("telegram", "old", "old")) is None
@@ -122,7 +137,7 @@ async def test_exactly_what_is_older_than_the_limit_is_erased(world: World) -> N
     # A second pass a day later finds the edge case now old, and nothing else.
     clock.now = NOW + DAY
     again = await Retention(c, w, LIMIT, clock).erase_now()
-    assert (again.sessions, again.answers, again.workshops, again.votes) == (1, 1, 0, 0)
+    assert (again.sessions, again.answers, again.workshops, again.votes, again.owed) == (1, 1, 0, 0, 1)
 
 
 async def test_it_runs_daily_while_the_bot_runs(world: World) -> None:
