@@ -7,8 +7,9 @@
 
 Rules:
 - They open the same database and dialogs as the bot (``bot.app.open_service``), so they
-  need no server and can run beside it; they only read, except that the first export
-  makes the pseudonym key.
+  need no server and can run beside it. Like every command, opening first erases what is
+  past ``CAREERBOT_RETENTION_DAYS`` (so nothing expired is counted); after that they only
+  read, except that the first export makes the pseudonym key.
 - ``--since DATE`` takes an ISO date or date and time (``2026-01-31``,
   ``2026-01-31T09:00``), read as UTC unless it names its offset; anything else is an
   operator's mistake, one line and exit 2, like every other.
