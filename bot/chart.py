@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dialogs import messages
 from dialogs.content import Lean
+from dialogs.i18n import messages
 from dialogs.replies import ProfileLine
 
 if TYPE_CHECKING:

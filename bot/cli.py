@@ -22,9 +22,9 @@ from pathlib import Path
 from bot import counsellor
 from bot.app import StartupError, configure_logging, core_settings, open_service
 from bot.config import ConfigError, environment, misspelt
-from dialogs import messages
 from dialogs.content import Dialog
 from dialogs.edits import impact
+from dialogs.i18n import messages
 from dialogs.loader import BUILTIN_CONTENT, DialogError, load_dialogs
 
 

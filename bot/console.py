@@ -32,8 +32,8 @@ from bot import pictures
 from bot.conversations import Conversations
 from bot.mydata import mydata_for
 from bot.render import PLAIN, reply_text
-from dialogs import messages
 from dialogs.events import COMMANDS, Event, FreeText, Start
+from dialogs.i18n import messages
 from dialogs.replies import Confirmation, Profile, Question, Reply, Text
 from storage.keys import SessionKey
 

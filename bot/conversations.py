@@ -32,11 +32,11 @@ from dataclasses import dataclass, replace
 
 from bot.cache import SessionCache
 from bot.locks import KeyedLocks
-from dialogs import messages
 from dialogs.content import Dialog
 from dialogs.edits import migrate
 from dialogs.engine import new_state, step
 from dialogs.events import Event, FreeText, Start
+from dialogs.i18n import messages
 from dialogs.replies import Reply, Text
 from dialogs.state import SessionState
 from storage.keys import SessionKey

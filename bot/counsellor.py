@@ -28,7 +28,7 @@ from bot.app import StartupError, core_settings, open_service
 from bot.export import LANGUAGE, export
 from bot.stats import FORMATS, gather, render
 from bot.workshop_report import build
-from dialogs import messages
+from dialogs.i18n import messages
 from storage.stats import Filters, StatsStore
 
 COMMANDS = ("stats", "export", "workshops", "report")

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 
 from bot.conversations import Conversations
 from bot.render import Style
-from dialogs import messages
 from dialogs.content import Dialog
+from dialogs.i18n import messages
 from storage.mydata import PersonData, StoredAnswer, person_data
 
 

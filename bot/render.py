@@ -13,8 +13,8 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dialogs import messages
 from dialogs.content import Lean
+from dialogs.i18n import messages
 from dialogs.replies import (
     Answered,
     Confirmation,

@@ -17,8 +17,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from dialogs import messages
 from dialogs.content import Dialog
+from dialogs.i18n import messages
 from dialogs.state import Phase
 from dialogs.stats import SMALL_GROUP, Conversation, DialogStats, Share, Shown, all_stats
 from storage.stats import Filters, SessionRecord, StatsStore

@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.render import Style, lean_name, progress_text, reply_text
-from dialogs import messages
 from dialogs.content import Lean
+from dialogs.i18n import messages
 from dialogs.replies import (
     Difference,
     GroupProfile,

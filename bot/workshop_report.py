@@ -25,8 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.chart import LEANS, Chart, ChartRow, render_png
-from dialogs import messages
 from dialogs.content import Dialog
+from dialogs.i18n import messages
 from dialogs.workshop import WorkshopState, group_lean, tally
 from storage.keys import WorkshopKey
 from storage.stats import StatsStore

@@ -43,10 +43,10 @@ from dataclasses import dataclass, replace
 from bot.conversations import Conversations
 from bot.locks import KeyedLocks
 from bot.workshop_report import WorkshopReport, report_for
-from dialogs import messages
 from dialogs.content import Dialog, Structure
 from dialogs.edits import migrate_workshop, renamed_tallies
 from dialogs.events import End, Next, Open, Reveal, Vote, WorkshopEvent
+from dialogs.i18n import messages
 from dialogs.replies import Audience, Profile, Text, WorkshopReply
 from dialogs.workshop import WorkshopState, WorkshopStep, member_profile, step, vote_count
 from storage.keys import WorkshopKey

@@ -11,6 +11,10 @@ Rules:
   ``fingerprint`` (a hash of the structure) is what a stored session records, so an edit
   is recognised when the person comes back. ``renamed`` maps old ids to new ones, so a
   counsellor can rename an id without losing the answers that used it.
+- A dialog speaks one language (``messages``: the catalog of the bot's own sentences; its
+  texts are in that language). ``translations`` holds the same dialog in every language
+  loaded, by language code, all sharing one structure (ids, leans, order, ``renamed``):
+  a translation changes words, never what an answer means.
 - Everything is immutable; the loader (``dialogs.loader``) is the only way content is made
   from files, and it has already checked every rule above.
 """
@@ -20,7 +24,10 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from dialogs.i18n import ENGLISH, Catalog
 
 
 class Lean(enum.StrEnum):
@@ -103,6 +110,8 @@ class Dialog:
     distinctions: tuple[Distinction, ...]
     outro: Outro
     renamed: Renamed = field(default_factory=Renamed)
+    messages: Catalog = field(default=ENGLISH, repr=False, compare=False)
+    translations: Mapping[str, Dialog] = field(default_factory=dict, repr=False, compare=False)
     structure: Structure = field(init=False, repr=False, compare=False)
     fingerprint: str = field(init=False, repr=False, compare=False)
 
@@ -111,6 +120,16 @@ class Dialog:
         structure = tuple((d.id, tuple(c.id for c in d.choices)) for d in self.distinctions)
         object.__setattr__(self, "structure", structure)
         object.__setattr__(self, "fingerprint", fingerprint_of(self.id, structure))
+
+    @property
+    def language(self) -> str:
+        return self.messages.language
+
+    def in_language(self, language: str | None) -> Dialog:
+        """This dialog in ``language`` if it is loaded, else as it is."""
+        if language is None or language == self.messages.language:
+            return self
+        return self.translations.get(language, self)
 
     @property
     def total(self) -> int:

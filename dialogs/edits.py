@@ -27,8 +27,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from dialogs import messages
 from dialogs.content import Dialog, Structure
+from dialogs.i18n import messages
 from dialogs.replies import Audience, Text
 from dialogs.state import SKIP_OFFER, Answer, Phase, SessionState
 from dialogs.workshop import (

@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from dialogs import messages
 from dialogs.content import Choice, Dialog, Distinction
 from dialogs.events import (
     Back,
@@ -40,6 +39,7 @@ from dialogs.events import (
     Summary,
     Why,
 )
+from dialogs.i18n import messages, speaking
 from dialogs.matching import match_choice
 from dialogs.profile import profile_of
 from dialogs.replies import (
@@ -373,7 +373,8 @@ TRANSITIONS: dict[tuple[Phase, type[Event]], Handler] = {
 
 
 def step(dialog: Dialog, state: SessionState, event: Event) -> Step:
-    """Apply one event. Never raises for any event in any state."""
+    """Apply one event, in the dialog's language. Never raises for any event in any state."""
     if state.pending is not None and not isinstance(event, FreeText | Confirm):
         state = replace(state, pending=None)  # a confirmation is answered next, or set aside
-    return TRANSITIONS[(state.phase, type(event))](dialog, state, event)
+    with speaking(dialog.messages):
+        return TRANSITIONS[(state.phase, type(event))](dialog, state, event)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -287,16 +287,21 @@ def _check_depth(source: str, path: str) -> None:
             depth -= 1
 
 
-def parse_dialog(source: str, path: str) -> Dialog:
-    """Parse one dialog from YAML text; ``path`` is only used in error messages."""
+def compose(source: str, path: str) -> Node | None:
+    """YAML text as nodes (None when empty); a YAML mistake is a located ``DialogError``."""
     try:
         _check_depth(source, path)
-        root = yaml.compose(source, Loader=yaml.SafeLoader)
+        return yaml.compose(source, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
         problem = _yaml_problem(exc.problem or "")
         raise DialogError(f"{where}: the file is not valid YAML: {problem}") from None
+
+
+def parse_dialog(source: str, path: str) -> Dialog:
+    """Parse one dialog from YAML text; ``path`` is only used in error messages."""
+    root = compose(source, path)
     r = _Reader(path)
     if root is None:
         raise DialogError(f"{path}:1:1: the file is empty, expected a dialog mapping")
@@ -322,6 +327,11 @@ def parse_dialog(source: str, path: str) -> Dialog:
 
 
 def load_file(path: Path) -> Dialog:
+    return parse_dialog(read_source(path), str(path))
+
+
+def read_source(path: Path) -> str:
+    """A content file's text; too big or unreadable is a ``DialogError`` naming it."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -334,7 +344,7 @@ def load_file(path: Path) -> Dialog:
         raise DialogError(
             f"{path}:1:1: cannot read the file ({exc}), expected a readable UTF-8 file"
         ) from None
-    return parse_dialog(source, str(path))
+    return source
 
 
 def _dialog_files(path: Path) -> Iterator[Path]:
@@ -344,8 +354,28 @@ def _dialog_files(path: Path) -> Iterator[Path]:
         yield path
 
 
-def load_dialogs(path: Path) -> dict[str, Dialog]:
-    """Load a file or every ``*.yaml`` in a folder; dialog ids must be unique."""
+def load_dialogs(path: Path, language: str | None = None) -> dict[str, Dialog]:
+    """Load a file or every ``*.yaml`` in a folder, with every language folder beside them
+    (``dialogs.translations``); dialog ids must be unique. The dialogs come in ``language``
+    (default: the files' own, English), each with its ``translations``."""
+    from dialogs.translations import with_translations  # it builds on this module
+
+    dialogs = _load_sources(path)
+    languages = with_translations(dialogs, path)
+    if language is not None and language not in languages:
+        raise DialogError(
+            f"{path}:1:1: there is no language '{language}' here, expected one of: {', '.join(languages)}"
+        )
+    spoken: dict[str, Dialog] = {}
+    for dialog_id in dialogs:
+        shared: dict[str, Dialog] = {}
+        for code, by_id in languages.items():
+            shared[code] = replace(by_id[dialog_id], translations=shared)
+        spoken[dialog_id] = shared[language or next(iter(languages))]
+    return spoken
+
+
+def _load_sources(path: Path) -> dict[str, Dialog]:
     dialogs: dict[str, Dialog] = {}
     for file in _dialog_files(path):
         dialog = load_file(file)

@@ -43,8 +43,8 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from dialogs import messages
 from dialogs.content import Choice, Distinction, Lean
+from dialogs.i18n import Catalog, current, messages, speaking
 
 _NUMBER = re.compile(r"^\s*(?:#|no\.?\s*)?(\d{1,3})\s*[.)]?\s*$", re.IGNORECASE)
 _WORD = re.compile(r"\d+(?:-\d+)+|\w+")  # "9-5" stays one word, "self-taught" is two
@@ -112,9 +112,23 @@ class Match:
         return self.choice is None and len(self.candidates) > 1
 
 
-_SKIP_PHRASES = tuple(_tokens(words) for words in messages.SKIP_WORDS)
-_NOT_WORDS = frozenset(word for words in messages.NOT_WORDS for word in _tokens(words))
-_BUT_WORDS = frozenset(word for words in messages.BUT_WORDS for word in _tokens(words))
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """The language's words that are not choices: skip phrases, denials, "but"s."""
+
+    skip: tuple[tuple[str, ...], ...]
+    denials: frozenset[str]
+    buts: frozenset[str]
+
+
+@lru_cache(maxsize=32)
+def _words_of(catalog: Catalog) -> _Words:
+    with speaking(catalog):
+        return _Words(
+            skip=tuple(_tokens(words) for words in messages.SKIP_WORDS),
+            denials=frozenset(word for words in messages.NOT_WORDS for word in _tokens(words)),
+            buts=frozenset(word for words in messages.BUT_WORDS for word in _tokens(words)),
+        )
 
 
 def _phrase(choice: int, words: tuple[str, ...]) -> _Phrase:
@@ -123,10 +137,11 @@ def _phrase(choice: int, words: tuple[str, ...]) -> _Phrase:
 
 
 @lru_cache(maxsize=256)
-def _index(choices: tuple[Choice, ...]) -> _Index:
-    """The phrases of one question's choices (keyed by the choices: all a question's reading needs)."""
+def _index(choices: tuple[Choice, ...], skip: tuple[tuple[str, ...], ...]) -> _Index:
+    """The phrases of one question's choices and the language's skip phrases (all a
+    question's reading needs)."""
     exact: dict[str, int] = {}
-    phrases = [_phrase(_SKIP, words) for words in _SKIP_PHRASES if words]
+    phrases = [_phrase(_SKIP, words) for words in skip if words]
     for n, choice in enumerate(choices):
         for name in (choice.id, choice.label):
             exact.setdefault(" ".join(_tokens(name)), n)
@@ -226,12 +241,12 @@ def _kept(hits: list[_Hit]) -> list[_Hit]:
     return kept
 
 
-def _denied(hit: _Hit, words: tuple[str, ...], read: set[int]) -> bool:
+def _denied(hit: _Hit, words: tuple[str, ...], read: set[int], denials: frozenset[str]) -> bool:
     """A denial just before the hit, not itself part of a phrase read ("not sure, probably")."""
-    if hit.phrase.choice == _SKIP or words[hit.start] in _NOT_WORDS:
+    if hit.phrase.choice == _SKIP or words[hit.start] in denials:
         return False  # a phrase that is itself a denial ("not much") means what it says
     before = range(max(0, hit.start - 2), hit.start)
-    return any(words[at] in _NOT_WORDS and at not in read for at in before)
+    return any(words[at] in denials and at not in read for at in before)
 
 
 def _unread_number(words: tuple[str, ...], found: list[_Hit]) -> bool:
@@ -248,7 +263,8 @@ def match_choice(distinction: Distinction, text: str) -> Match:
     words = _tokens(text)[:_MAX_WORDS]
     if not words:
         return Match(None)
-    index = _index(choices)
+    language = _words_of(current())
+    index = _index(choices, language.skip)
     exact = index.exact.get(" ".join(words))
     if exact is None:
         exact = _near_label(index, words)
@@ -257,7 +273,11 @@ def match_choice(distinction: Distinction, text: str) -> Match:
 
     kept = _kept(_hits(index, words))
     read = {at for hit in kept for at in range(hit.start, hit.end)}
-    found = [hit for hit in kept if hit.phrase.choice != _SKIP and not _denied(hit, words, read)]
+    found = [
+        hit
+        for hit in kept
+        if hit.phrase.choice != _SKIP and not _denied(hit, words, read, language.denials)
+    ]
     asked_to_skip = any(hit.phrase.choice == _SKIP for hit in kept)
     chosen = sorted({hit.phrase.choice for hit in found})
     if not chosen:
@@ -267,7 +287,7 @@ def match_choice(distinction: Distinction, text: str) -> Match:
             asked_to_skip
             or len(found) < len(kept)  # something was denied or asked to skip
             or len(words) > _SHORT_ANSWER_WORDS
-            or any(word in _BUT_WORDS for word in words)
+            or any(word in language.buts for word in words)
             or _unread_number(words, found)
             or max(hit.similarity for hit in found) < _SURE_SIMILARITY
         )

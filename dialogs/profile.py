@@ -15,8 +15,8 @@ Rules:
 
 from __future__ import annotations
 
-from dialogs import messages
 from dialogs.content import Dialog, Lean
+from dialogs.i18n import messages
 from dialogs.replies import LookNext, Profile, ProfileLine
 from dialogs.state import Phase, SessionState
 

@@ -26,8 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from dialogs import messages
 from dialogs.content import Dialog, Lean
+from dialogs.i18n import messages
 
 SMALL_GROUP = 5
 K = TypeVar("K")

@@ -35,9 +35,9 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-from dialogs import messages
 from dialogs.content import Dialog, Distinction, Lean
 from dialogs.events import End, Next, Open, Reveal, Vote, WorkshopEvent
+from dialogs.i18n import messages, speaking
 from dialogs.profile import dominant_lean, profile_of
 from dialogs.replies import (
     Audience,
@@ -433,12 +433,23 @@ def step(
     tallies: Tallies = NO_TALLIES,
     opening: Dialog | None = None,
 ) -> WorkshopStep:
-    """Apply one event; never raises for any event in any state.
+    """Apply one event, in the dialog's language; never raises for any event in any state.
 
     ``dialog`` is the running workshop's dialog (when none runs, any dialog will do);
     ``opening`` the dialog an ``Open`` would start (default: ``dialog``); ``tallies`` the
     votes of the current workshop, needed by ``Reveal``, ``Next`` and ``End``.
     """
+    with speaking(dialog.messages):
+        return _step(dialog, state, event, tallies, opening)
+
+
+def _step(
+    dialog: Dialog,
+    state: WorkshopState,
+    event: WorkshopEvent,
+    tallies: Tallies,
+    opening: Dialog | None,
+) -> WorkshopStep:
     notice: tuple[WorkshopReply, ...] = ()
     if state.active and (dialog.id != state.dialog or current_of(dialog, state) is None):
         # The content this workshop ran on is gone or shorter since a restart: end it

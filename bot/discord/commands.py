@@ -22,8 +22,8 @@ from discord import app_commands
 
 from bot.discord.router import Router
 from bot.discord.workshop_router import WorkshopRouter
-from dialogs import messages
 from dialogs.events import COMMANDS, Event, Start
+from dialogs.i18n import messages
 
 GROUP = "career"
 WORKSHOP_GROUP = "workshop"

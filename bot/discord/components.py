@@ -34,7 +34,7 @@ from bot.discord.custom_ids import (
     parse_workshop_control,
     workshop_control,
 )
-from dialogs import messages
+from dialogs.i18n import messages
 
 LABEL_LIMIT = 80
 MODAL_TIMEOUT = 15 * 60.0  # an unanswered modal is dropped from memory after Discord's token life

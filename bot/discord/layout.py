@@ -22,7 +22,7 @@ from bot.buttons import AnswerButton, CommandButton, confirm_buttons
 from bot.discord.components import AnswerItem, CommandItem, ConfirmItem, OwnWordsItem
 from bot.discord.custom_ids import OwnWords
 from bot.render import DISCORD_MARKDOWN, reply_text, split_message
-from dialogs import messages
+from dialogs.i18n import messages
 from dialogs.replies import Action, Confirmation, Question, Reply, Text
 
 MESSAGE_LIMIT = 2000

@@ -41,8 +41,8 @@ from bot.discord.respond import NO_PINGS, Responder
 from bot.mydata import mydata_for
 from bot.render import DISCORD_MARKDOWN
 from bot.workshops import Workshops
-from dialogs import messages
 from dialogs.events import Back, Choose, Confirm, Event, FreeText, Restart, Resume, Skip, Summary, Why
+from dialogs.i18n import messages
 from dialogs.replies import Action, Answered, Reply
 from storage.keys import SessionKey
 

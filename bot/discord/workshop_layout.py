@@ -30,7 +30,7 @@ from bot.discord.custom_ids import WorkshopControl
 from bot.discord.layout import MESSAGE_LIMIT, Outgoing, on_discord
 from bot.render import DISCORD_MARKDOWN, split_message
 from bot.workshop_render import vote_question_text, workshop_reply_text
-from dialogs import messages
+from dialogs.i18n import messages
 from dialogs.replies import Audience, MemberProfileOffer, VoteQuestion, WorkshopReply, WorkshopRunning
 
 _ROWS, _PER_ROW = 5, 5

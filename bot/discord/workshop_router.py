@@ -45,8 +45,8 @@ from bot.locks import KeyedLocks
 from bot.render import split_message
 from bot.workshop_report import ended_by
 from bot.workshops import Workshops, WorkshopTurn
-from dialogs import messages
 from dialogs.events import End, Next, Open, Reveal, Vote, WorkshopEvent
+from dialogs.i18n import messages
 from dialogs.replies import Tally, Text, VoteCount, WorkshopReply
 from dialogs.workshop import WorkshopPhase, WorkshopState, current_of, vote_question
 from storage.keys import WorkshopKey

@@ -48,7 +48,7 @@ from bot.telegram.courier import TelegramCourier
 from bot.telegram.handlers import Handlers
 from bot.telegram.polling import Once, SkippingBot
 from bot.telegram.workshop import WorkshopHandlers
-from dialogs import messages
+from dialogs.i18n import messages
 from dialogs.replies import VoteCount
 from storage.keys import WorkshopKey
 

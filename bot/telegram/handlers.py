@@ -61,8 +61,8 @@ from bot.telegram import courier, view
 from bot.telegram.delivery import Place, answer, send_private
 from bot.telegram.keyboards import asked_by, forget_keyboard, owner_of, turn_asked
 from bot.workshops import Workshops
-from dialogs import messages
 from dialogs.events import COMMANDS, Choose, Confirm, Event, FreeText, Start
+from dialogs.i18n import messages
 from dialogs.replies import Action, Answered, Reply
 from storage.keys import SessionKey
 from storage.outbox import Owed

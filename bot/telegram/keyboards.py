@@ -28,7 +28,7 @@ from bot.buttons import (
     encode,
 )
 from bot.buttons import Button as PressData
-from dialogs import messages
+from dialogs.i18n import messages
 from dialogs.replies import Action, Confirmation, Question
 
 Button = dict[str, str]

@@ -61,9 +61,9 @@ from bot.telegram.delivery import (
 )
 from bot.workshop_report import WorkshopReport, ended_by
 from bot.workshops import Workshops, WorkshopTurn
-from dialogs import messages
 from dialogs.content import Dialog
 from dialogs.events import End, Next, Open, Reveal, Vote, WorkshopEvent
+from dialogs.i18n import messages
 from dialogs.replies import (
     Audience,
     Difference,

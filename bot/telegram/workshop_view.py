@@ -29,7 +29,7 @@ from bot.render import TELEGRAM_HTML
 from bot.telegram.keyboards import Button, Keyboard, button, keyboard, link_button
 from bot.telegram.view import Outgoing, split
 from bot.workshop_render import workshop_reply_text
-from dialogs import messages
+from dialogs.i18n import messages
 from dialogs.replies import Difference, MemberProfileOffer, Tally, VoteQuestion, WorkshopReply
 
 REVEAL, NEXT, END, REPLACE, KEEP = "reveal", "next", "end", "replace", "keep"

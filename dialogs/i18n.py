@@ -1,0 +1,187 @@
+"""The bot's own sentences in the person's language.
+
+Rules:
+- ``dialogs/messages.py`` is the source: the English text of every sentence. Code reads a
+  sentence as ``messages.NAME`` through ``dialogs.i18n.messages``, which answers in the
+  language being spoken; the English text stays the ``msgid`` a translator sees.
+- A language's sentences are a standard gettext catalog (``messages.po``, opened with any
+  .po editor) read with Babel. Each entry's ``msgctxt`` names the constant (``NAME``, or
+  ``NAME.key`` for one entry of a table); a list of words or a (one, many) pair is one
+  entry with its items separated by `` | ``.
+- A translation keeps every ``{placeholder}`` of the English, no more and no fewer (the
+  loader refuses a catalog that does not: a wrong field would fail when the sentence is
+  said). A missing or empty entry falls back to the English and ``careerbot check``
+  names it, so a sentence added in English never stops the bot.
+- Which language is spoken is a context variable: ``speaking(catalog)`` for a block
+  (the engines speak their dialog's language for one step), ``speak(catalog)`` for the rest
+  of the current task (an adapter's update, after ``Conversations`` chose the language).
+  asyncio gives every task its own copy of the context, so two people never mix.
+- Nothing here reads files at import; ``load_catalog`` reads one when asked (at start).
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dialogs import messages as _english
+
+DEFAULT_LANGUAGE = "en"
+CATALOG_FILE = "messages.po"
+ITEM_SEPARATOR = " | "
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One translatable unit: its context (``NAME`` or ``NAME.key``) and English text."""
+
+    context: str
+    msgid: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Catalog:
+    """Every constant of ``dialogs.messages`` in one language (``values`` by name); compared
+    and hashed by identity, so what is derived from a catalog can be cached by it."""
+
+    language: str
+    values: dict[str, object] = field(repr=False)
+    missing: tuple[Entry, ...] = ()  # entries that fell back to the English
+
+
+def _constants() -> dict[str, object]:
+    return {
+        name: value
+        for name, value in vars(_english).items()
+        if name.isupper() and not name.startswith("_") and isinstance(value, str | dict | tuple)
+    }
+
+
+def _joined(items: tuple[str, ...]) -> str:
+    return ITEM_SEPARATOR.join(items)
+
+
+def entries() -> list[Entry]:
+    """Every translatable entry, in the order ``dialogs/messages.py`` defines them."""
+    found: list[Entry] = []
+    for name, value in _constants().items():
+        if isinstance(value, str):
+            found.append(Entry(name, value))
+        elif isinstance(value, tuple):
+            found.append(Entry(name, _joined(value)))
+        elif isinstance(value, dict):
+            found.extend(Entry(f"{name}.{key}", text) for key, text in value.items())
+    return found
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{fields}`` a template fills in (an unreadable template has none we can name)."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        return {"<unbalanced braces>"}
+
+
+ENGLISH = Catalog(DEFAULT_LANGUAGE, _constants())
+
+
+def build_catalog(language: str, translated: dict[str, str]) -> Catalog:
+    """A catalog from translations keyed by entry context; what is missing stays English."""
+    values: dict[str, object] = {}
+    missing: list[Entry] = []
+
+    def pick(entry: Entry) -> str:
+        text = translated.get(entry.context, "").strip()
+        if not text:
+            missing.append(entry)
+            return entry.msgid
+        return text
+
+    for name, value in _constants().items():
+        if isinstance(value, str):
+            values[name] = pick(Entry(name, value))
+        elif isinstance(value, tuple):
+            values[name] = tuple(item.strip() for item in pick(Entry(name, _joined(value))).split("|"))
+        elif isinstance(value, dict):
+            values[name] = {key: pick(Entry(f"{name}.{key}", text)) for key, text in value.items()}
+    return Catalog(language, values, tuple(missing))
+
+
+class CatalogError(ValueError):
+    """A catalog file is wrong; the message is one line naming the file and line."""
+
+
+def load_catalog(path: Path, language: str) -> Catalog:
+    """Read a gettext catalog; a changed placeholder is refused with ``file:line:col``."""
+    from babel.messages.pofile import read_po  # only when a translation is loaded
+
+    try:
+        with path.open("rb") as source:
+            po = read_po(source, locale=None, ignore_obsolete=True)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise CatalogError(f"{path}:1:1: cannot read the catalog ({exc}), expected a .po file") from None
+    known = {entry.context: entry for entry in entries()}
+    translated: dict[str, str] = {}
+    for message in po:
+        if not message.id or message.fuzzy or not isinstance(message.string, str):
+            continue
+        context = message.context or ""
+        entry = known.get(context)
+        if entry is None:
+            continue  # an entry the English no longer has: harmless, check names it
+        if message.string and placeholders(message.string) != placeholders(entry.msgid):
+            found = ", ".join(sorted(placeholders(message.string))) or "none"
+            wanted = ", ".join(sorted(placeholders(entry.msgid))) or "none"
+            raise CatalogError(
+                f"{path}:{message.lineno}:1: the translation of {context} has the placeholders "
+                f"{found}, expected the English ones: {wanted}"
+            )
+        translated[context] = message.string
+    return build_catalog(language, translated)
+
+
+_speaking: ContextVar[Catalog] = ContextVar("careerbot_language", default=ENGLISH)
+
+
+def current() -> Catalog:
+    """The catalog being spoken in this context."""
+    return _speaking.get()
+
+
+def speak(catalog: Catalog) -> None:
+    """Speak ``catalog`` for the rest of the current task (an adapter's update)."""
+    _speaking.set(catalog)
+
+
+@contextmanager
+def speaking(catalog: Catalog) -> Iterator[Catalog]:
+    """Speak ``catalog`` inside the block, then the language spoken before."""
+    token = _speaking.set(catalog)
+    try:
+        yield catalog
+    finally:
+        _speaking.reset(token)
+
+
+class _Spoken:
+    """``messages.NAME`` in the language being spoken (see the module's rules)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> object:
+        try:
+            return _speaking.get().values[name]
+        except KeyError:
+            raise AttributeError(f"dialogs.messages has no {name}") from None
+
+
+if TYPE_CHECKING:
+    # Type checkers see the English module, so every name and type is checked as before.
+    from dialogs import messages as messages
+else:
+    messages = _Spoken()
