@@ -27,6 +27,7 @@ from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -41,6 +42,8 @@ from bench.fakeapi import TOKEN
 from dialogs.content import Dialog, Distinction
 
 CONVERSATION = "job_vs_career"
+# PicklePersistence's own default: it writes what changed every 60 seconds.
+DEFAULT_UPDATE_INTERVAL = 60.0
 
 
 class Style:
@@ -146,19 +149,27 @@ def conversation(dialog: Dialog, style: Style) -> ConversationHandler[Any]:
 def build_baseline(
     dialog: Dialog,
     pickle_path: Path,
-    request: BaseRequest,
-    get_updates_request: BaseRequest,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
     same_payloads: bool = True,
+    *,
+    base_url: str | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+    update_interval: float = DEFAULT_UPDATE_INTERVAL,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The baseline ``Application``, built as the docs show (defaults everywhere else;
-    with ``same_payloads`` also ``Defaults`` for HTML and no link previews, as ours sends)."""
-    builder = (
-        ApplicationBuilder()
-        .token(TOKEN)
-        .request(request)
-        .get_updates_request(get_updates_request)
-        .persistence(PicklePersistence(filepath=pickle_path))
-    )
+    with ``same_payloads`` also ``Defaults`` for HTML and no link previews, as ours sends).
+    Without ``request``s it has PTB's own HTTP layer, talking to ``base_url``."""
+    persistence = PicklePersistence(filepath=pickle_path, update_interval=update_interval)
+    builder = ApplicationBuilder().token(TOKEN).persistence(persistence)
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    if base_url is not None:
+        builder = builder.base_url(base_url)
+    if rate_limiter is not None:
+        builder = builder.rate_limiter(rate_limiter)
     if same_payloads:
         builder = builder.defaults(
             Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))

@@ -4,9 +4,8 @@ Rules:
 - Each side at each size runs in a fresh process (``python -m bench.ptb``), so its peak
   RSS is its own; figures are medians of ``scale.ptb_reps`` runs; ratios are from the
   same run of this part.
-- The comparison runs both without a rate limiter; ours as deployed (with its
-  ``AIORateLimiter``) is shown at the smallest size, and the baseline with the docs' plain
-  payloads at the largest, for reference.
+- The comparison runs both without a rate limiter and without sockets: the CPU-only view.
+  Over HTTP, and as deployed with the rate limiter, is part w (``bench.wire``).
 """
 
 from __future__ import annotations
@@ -96,7 +95,7 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
     total = the_dialog().total
     sides = ["baseline", "ours"]
     results: dict[tuple[str, int], Summary] = {}
-    biggest, smallest = max(scale.ptb_people), min(scale.ptb_people)
+    biggest = max(scale.ptb_people)
     for people in scale.ptb_people:
         for side in sides:
             results[(side, people)] = s = _median_of(side, people, workdir, scale.ptb_reps)
@@ -114,15 +113,9 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
             "",
             "",
         )
-    plain = _median_of("baseline-plain", biggest, workdir, scale.ptb_reps)
-    _row(section, "baseline, the docs' plain payloads", biggest, plain, total)
-    limited = _median_of("ours-limited", smallest, workdir, scale.ptb_reps)
-    _row(section, "ours with its AIORateLimiter (as deployed)", smallest, limited, total)
     section.notes.append(
-        "Ours as deployed sends through AIORateLimiter (30 messages/s overall, Telegram's own limit), "
-        "which caps any bot at about 10 answers/s whatever its speed; the comparison rows run both "
-        "without a rate limiter (the baseline, as the docs build it, has none), i.e. they measure "
-        "the bot itself. The limited row is at the smallest size only."
+        "This is the CPU-only view: both sides in one process each, answered in-process, no "
+        "sockets, no rate limiter. Part w runs them over HTTP, and as deployed."
     )
     for side in sides:
         s = results[(side, biggest)]
@@ -139,8 +132,7 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
         "CPU is the whole process's, so it includes the simulated people and the in-process Bot API "
         "(building updates, Update.de_json, answering calls): the same work on both sides.",
         "The baseline sends messages shaped like ours (HTML, bold titles, progress bar, link previews "
-        "off, the same button data and Back/Skip/Why row), so both send requests of about the same size; "
-        "the 'plain payloads' row is the docs' plain style, for reference.",
+        "off, the same button data and Back/Skip/Why row), so both send requests of about the same size.",
         "The baseline's 'answers stored' is read from its pickle file after a clean shutdown "
         "(PicklePersistence writes every update_interval=60 s and at shutdown); ours from SQLite.",
     ]

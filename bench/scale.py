@@ -8,11 +8,11 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class Scale:
     core_people: tuple[int, ...] = (1_000, 10_000)
-    core_reps: int = 3
+    core_reps: int = 2
     core_concurrency: int = 1_000
     floor_per_turn_max: int = 9_000  # one fsync per turn: a sample is enough for a rate
-    ptb_people: tuple[int, ...] = (1, 100, 1_000)
-    ptb_reps: int = 3
+    ptb_people: tuple[int, ...] = (1_000,)
+    ptb_reps: int = 2
     memory_sessions: int = 100_000
     startup_reps: int = 7
     crash_kills: int = 5
@@ -22,6 +22,13 @@ class Scale:
     workshop_interval: float | None = None  # None: Telegram's group interval
     chart_renders: int = 50
     chart_cold_reps: int = 5
+    flush_cases: tuple[tuple[int, int], ...] = ((1_000, 50), (10_000, 50))
+    flush_reps: int = 1
+    wire_people: tuple[int, ...] = (200, 1_000)
+    wire_delays_ms: tuple[float, ...] = (0.0, 50.0)
+    wire_reps: int = 2
+    wire_warm_s: float = 1.0
+    wire_window_s: float = 3.0
 
 
 FULL = Scale()
@@ -41,4 +48,11 @@ SMOKE = Scale(
     workshop_interval=0.01,
     chart_renders=3,
     chart_cold_reps=1,
+    flush_cases=((20, 5),),
+    flush_reps=1,
+    wire_people=(5,),
+    wire_delays_ms=(0.0,),
+    wire_reps=1,
+    wire_warm_s=0.5,
+    wire_window_s=1.0,
 )

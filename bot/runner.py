@@ -7,6 +7,8 @@ Rules:
   ``stop`` is set, and shuts down cleanly before returning. ``services`` (``bot.app``)
   holds the conversations and workshops, all on one database.
 - Adapters are imported here, lazily, so the terminal chat never loads their libraries.
+- Once the adapters are imported and the database is open, the garbage collector is
+  tuned for a long-running process (``bot.gctune``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import asyncio
 import signal
 from collections.abc import Awaitable, Callable, Mapping
 
+from bot import gctune
 from bot.app import Services, StartupError, open_service
 from bot.config import ConfigError, CoreSettings, DiscordSettings, TelegramSettings
 
@@ -58,4 +61,5 @@ async def run_adapters(command: str, settings: CoreSettings, env: Mapping[str, s
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with open_service(settings) as services:
+        gctune.settle()  # everything built so far lives as long as the process
         await asyncio.gather(*(serve(services, stop) for serve in servers))

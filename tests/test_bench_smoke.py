@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import chart, core, crash, memory, ptb, startup, workshop
+from bench import chart, core, crash, flush, memory, ptb, startup, wire, workshop
 from bench.__main__ import PARTS, run
 from bench.report import render
 from bench.scale import SMOKE
@@ -55,6 +55,31 @@ async def test_telegram_sides_make_the_same_calls_and_store_every_answer(tmp_pat
     assert result.peak_rss_kb > 0
 
 
+@pytest.mark.parametrize("side", ["baseline", "ours", "ours-limited"])
+def test_over_the_wire_each_side_answers_every_press(tmp_path: Path, side: str) -> None:
+    # Real processes: the fake Bot API with its people, and the bot polling it over HTTP.
+    run = wire.wire_run(side, 3, 0.0, warm_s=0.5, window_s=1.0, workdir=tmp_path)
+    assert run.turns >= 1 and len(run.latencies_s) == run.turns
+    assert 0 < run.answers <= run.turns
+    # every press in the window that was answered was answered once, by its own query id
+    assert 1 <= len(run.acks_s) <= run.calls["answerCallbackQuery"]
+    # an answer is shown as an edit, an explanation and the next question (or the profile)
+    assert run.calls["editMessageText"] >= 1 and run.calls["sendMessage"] >= 1
+    assert run.cpu_s > 0 and run.wall_s > 0
+
+
+async def test_a_pickle_flush_writes_every_changed_person(tmp_path: Path) -> None:
+    stall, whole, size = await flush.flush_stall(30, 5, tmp_path)
+    assert stall > 0 and whole > 0 and size > 0
+    from bench.baseline import stored_answers
+
+    stored = stored_answers(tmp_path / "flush-30-5.pickle")
+    assert len(stored) == 30
+    # the changed people's new answers reached the file, the others kept theirs
+    dialog = core.the_dialog()
+    assert stored[0] == flush._answers(dialog, 1) and stored[29] == flush._answers(dialog, 29)
+
+
 def test_crash_round_counts_acknowledged_answers(tmp_path: Path) -> None:
     kill = crash.kill_round("ours", tmp_path, 0, PEOPLE, after_s=0.3)
     assert kill.signal == 9
@@ -96,7 +121,7 @@ def test_report_has_every_part_and_the_targets(tmp_path: Path) -> None:
     assert [s.title[:2] for s in sections] == ["a.", "c."]
     assert all("not measured" not in cell for s in sections for row in s.rows for cell in row)
     assert "## Targets" in text and "core CPU per turn" in text
-    assert set(PARTS) == {"a", "b", "c", "d", "e", "f", "g"}
+    assert set(PARTS) == {"a", "b", "c", "d", "e", "f", "g", "p", "w"}
 
 
 def test_chart_part_draws_the_real_profile_and_a_group_chart(tmp_path: Path) -> None:

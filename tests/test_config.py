@@ -35,6 +35,9 @@ def test_core_defaults() -> None:
         ({"TELEGRAM_BOT_TOKEN": TG_TOKEN, "TELEGRAM_WEBHOOK_URL": "https://x"}, "TELEGRAM_WEBHOOK_SECRET"),
         ({"TELEGRAM_BOT_TOKEN": TG_TOKEN, "TELEGRAM_API_BASE_URL": "ftp://x"}, "TELEGRAM_API_BASE_URL"),
         ({"TELEGRAM_BOT_TOKEN": TG_TOKEN, "TELEGRAM_WEBHOOK_PORT": "80a"}, "TELEGRAM_WEBHOOK_PORT"),
+        ({"TELEGRAM_BOT_TOKEN": TG_TOKEN, "TELEGRAM_CONCURRENT_UPDATES": "0"}, "TELEGRAM_CONCURRENT_UPDATES"),
+        ({"TELEGRAM_BOT_TOKEN": TG_TOKEN, "TELEGRAM_CONCURRENT_UPDATES": "x"}, "TELEGRAM_CONCURRENT_UPDATES"),
+        ({"TELEGRAM_BOT_TOKEN": TG_TOKEN, "TELEGRAM_CONNECTION_POOL": "5000"}, "TELEGRAM_CONNECTION_POOL"),
     ],
 )
 def test_telegram_errors_name_the_variable(env: dict[str, str], variable: str) -> None:
@@ -56,6 +59,15 @@ def test_telegram_errors_name_the_variable(env: dict[str, str], variable: str) -
 def test_discord_errors_name_the_variable(env: dict[str, str], variable: str) -> None:
     with pytest.raises(ConfigError, match=variable):
         DiscordSettings.from_env(env)
+
+
+def test_telegram_concurrency_and_pool_have_bounded_defaults_and_can_be_set() -> None:
+    default = TelegramSettings.from_env({"TELEGRAM_BOT_TOKEN": TG_TOKEN})
+    assert (default.concurrent_updates, default.connection_pool) == (16, 16)
+    chosen = TelegramSettings.from_env(
+        {"TELEGRAM_BOT_TOKEN": TG_TOKEN, "TELEGRAM_CONCURRENT_UPDATES": "4", "TELEGRAM_CONNECTION_POOL": "2"}
+    )
+    assert (chosen.concurrent_updates, chosen.connection_pool) == (4, 2)
 
 
 def test_settings_repr_hides_tokens() -> None:

@@ -6,10 +6,12 @@ Rules:
   layer (``request``, ``get_updates_request``), the rate limiter and the workshop count
   refresh interval as arguments so tests and benchmarks can run it against a local Bot
   API without touching this module.
-- Updates are processed concurrently (one member's turns still run in order, see
-  ``handlers``); replies are committed to the outbox with their turn and delivered by the
-  outbox sender (``bot.outbox``, with ``courier``), through PTB's ``AIORateLimiter`` (30
-  messages/s overall, 20 a minute per group) which waits out a 429's ``retry_after``.
+- Updates are processed concurrently, at most ``TELEGRAM_CONCURRENT_UPDATES`` at once
+  (one member's turns still run in order, see ``handlers``); replies are committed to the
+  outbox with their turn and delivered by the outbox sender (``bot.outbox``, with
+  ``courier``) over ``TELEGRAM_CONNECTION_POOL`` connections, through PTB's
+  ``AIORateLimiter`` (30 messages/s overall, 20 a minute per group) which waits out a
+  429's ``retry_after``.
 - The command menu: the personal commands everywhere (default scope), and in groups
   (all-group-chats scope) the workshop commands after them.
 - ``serve`` / ``run_application``: initialise, register the command menu (setMyCommands),
@@ -100,16 +102,23 @@ def build_application(
     count is edited at most once per ``count_interval`` seconds per group (the rest between
     edits is ``count_sleep``, so a test can hold it without a clock)."""
     keep_token_out_of_logs(settings.token, settings.webhook_secret)
-    # Our bot class (an unreadable update is skipped, ``polling``), with the connection
-    # pools ApplicationBuilder would give PTB's own: 256 for sending, 1 for getUpdates.
+    # Our bot class (an unreadable update is skipped, ``polling``). Sending (the outbox
+    # sender and the callback answers) gets ``connection_pool`` connections, not PTB's
+    # 256: httpx's pool bookkeeping costs more per request the more connections it has,
+    # and past 20 it closes and reopens them. getUpdates gets PTB's one connection.
     bot = SkippingBot(
         settings.token,
         base_url=settings.api_base_url or DEFAULT_API,
-        request=request if request is not None else HTTPXRequest(connection_pool_size=256),
+        request=request
+        if request is not None
+        else HTTPXRequest(connection_pool_size=settings.connection_pool),
         get_updates_request=get_updates_request if get_updates_request is not None else HTTPXRequest(),
         rate_limiter=rate_limiter if rate_limiter is not None else default_rate_limiter(),
     )
-    app: App = Application.builder().bot(bot).concurrent_updates(True).build()
+    # At most ``concurrent_updates`` updates are handled at once; the rest wait in PTB's
+    # queue, which costs nothing, where more tasks at once would only contend for the
+    # database and the pool.
+    app: App = Application.builder().bot(bot).concurrent_updates(settings.concurrent_updates).build()
     app.add_handler(TypeHandler(Update, Once().check), group=-1)
     workshops = WorkshopHandlers(services.workshops, app.bot, count_interval, count_sleep)
     app.bot_data[_WORKSHOPS] = workshops

@@ -39,6 +39,10 @@ def _closing(open_tags: tuple[str, ...]) -> str:
 def split_html(text: str, limit: int) -> list[str]:
     """``text`` as parts that each show at most ``limit`` characters (at least one part);
     ``limit`` is at least 2, the most one character can cost."""
+    # Nearly every message fits: the HTML's own UTF-16 length bounds what it shows (tags
+    # and entities show less than they are long), so that is all a short text costs.
+    if len(text) * 2 <= limit or len(text.encode("utf-16-le")) // 2 <= limit:
+        return [text]
     tokens: list[str] = _TOKEN.findall(text)
     # The tags open before each token, and after the last.
     stacks: list[tuple[str, ...]] = []

@@ -234,3 +234,16 @@ async def test_the_webhook_secret_never_reaches_a_log_line(
         assert tg.called("setWebhook")[0]["secret_token"] == SECRET
     assert "setWebhook" in caplog.text  # DEBUG logging did capture the call
     assert SECRET not in caplog.text
+
+
+async def test_updates_at_once_and_connections_follow_the_settings(
+    tg: FakeTelegram, services: Services
+) -> None:
+    # Fewer of both than PTB's 256: more costs CPU in httpx's pool bookkeeping for nothing.
+    app = build_application(services, settings_for(tg, concurrent_updates=3, connection_pool=2))
+    assert app.concurrent_updates == 3
+    pool = app.bot.request._client._transport._pool  # type: ignore[attr-defined]
+    assert pool._max_connections == 2
+    default = build_application(services, settings_for(tg))
+    assert default.concurrent_updates == 16
+    assert default.bot.request._client._transport._pool._max_connections == 16  # type: ignore[attr-defined]

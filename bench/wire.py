@@ -1,0 +1,261 @@
+"""Part w: the Telegram comparison over real HTTP, each side in its own process.
+
+Rules:
+- One run = a fake Bot API process (``bench.wireapi``, which also plays the people) and
+  one bot process (``bench.wirebot``) polling it on 127.0.0.1. The figures are the
+  fake's: turns and latencies inside its window, and the bot process's CPU over it.
+- Runs alternate sides (baseline, ours, baseline, ours, ...) so drift in the machine's
+  load falls on both; each row reports the median and the range of its runs, and the
+  ratio of medians.
+- With the rate limiter on (each side as deployed), both bots sit at Telegram's cap, so
+  the figures that matter are press -> acknowledgement latency and messages per answer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.ptb import ROOT
+from bench.report import Section, Target
+from bench.scale import Scale
+from bench.stats import median, percentile
+
+START_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 10.0
+MESSAGES = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "sendPhoto")
+
+
+@dataclass(frozen=True, slots=True)
+class WireRun:
+    """One run of one side: what the fake saw in its window, and the bot's CPU."""
+
+    turns: int
+    answers: int
+    wall_s: float
+    cpu_s: float
+    latencies_s: tuple[float, ...]
+    acks_s: tuple[float, ...]
+    calls: dict[str, int]
+
+    @property
+    def turns_per_s(self) -> float:
+        return self.turns / self.wall_s if self.wall_s else 0.0
+
+    @property
+    def cpu_us_per_turn(self) -> float:
+        return self.cpu_s * 1e6 / self.turns if self.turns else 0.0
+
+    @property
+    def messages_per_answer(self) -> float:
+        return sum(self.calls.get(m, 0) for m in MESSAGES) / self.answers if self.answers else 0.0
+
+
+def _stop(proc: subprocess.Popen[str], how: int) -> None:
+    if proc.poll() is None:
+        proc.send_signal(how)
+        try:
+            proc.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def wire_run(
+    side: str, people: int, delay_ms: float, warm_s: float, window_s: float, workdir: Path
+) -> WireRun:
+    """One side against a fresh fake, ``people`` in a closed loop."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    fake = subprocess.Popen(
+        [sys.executable, "-m", "bench.wireapi", str(people), str(delay_ms), str(warm_s), str(window_s)],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=(workdir / "fake.err").open("w"),
+        text=True,
+    )
+    bot: subprocess.Popen[str] | None = None
+    try:
+        assert fake.stdin is not None and fake.stdout is not None
+        first = fake.stdout.readline()
+        if not first.startswith("PORT "):
+            raise RuntimeError(f"the fake Bot API did not start: {_tail(workdir / 'fake.err')}")
+        base_url = f"http://127.0.0.1:{first.split()[1]}/bot"
+        bot = subprocess.Popen(
+            [sys.executable, "-m", "bench.wirebot", side, base_url, str(workdir)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(workdir / "bot.err").open("w"),
+            text=True,
+        )
+        fake.stdin.write(f"{bot.pid}\n")
+        fake.stdin.flush()
+        line = fake.stdout.readline()
+        if not line.startswith("{"):
+            raise RuntimeError(
+                f"{side}: no figures; bot: {_tail(workdir / 'bot.err')}; fake: {_tail(workdir / 'fake.err')}"
+            )
+        data = json.loads(line)
+    finally:
+        # Killed, not stopped: how each side shuts down is not measured here, and the
+        # baseline's final pickle write alone can take seconds.
+        if bot is not None:
+            _stop(bot, signal.SIGKILL)
+        _stop(fake, signal.SIGKILL)
+    return WireRun(
+        turns=data["turns"],
+        answers=data["answers"],
+        wall_s=data["wall_s"],
+        cpu_s=data["cpu_s"],
+        latencies_s=tuple(data["latencies_s"]),
+        acks_s=tuple(data["acks_s"]),
+        calls=data["calls"],
+    )
+
+
+def _tail(path: Path) -> str:
+    lines = path.read_text(errors="replace").strip().splitlines() if path.exists() else []
+    return lines[-1] if lines else "(nothing on stderr)"
+
+
+def _spread(values: Sequence[float], digits: str = ",.0f") -> str:
+    """The median, and the range when there is more than one value: ``12 (10-14)``; ``-``
+    for none."""
+    if not values:
+        return "-"
+    mid = format(median(values), digits)
+    if len(values) < 2:
+        return mid
+    return f"{mid} ({format(min(values), digits)}-{format(max(values), digits)})"
+
+
+def interleaved(
+    sides: Sequence[str], people: int, delay_ms: float, scale: Scale, workdir: Path
+) -> dict[str, list[WireRun]]:
+    """``scale.wire_reps`` runs of each side, alternating: A B A B."""
+    runs: dict[str, list[WireRun]] = {side: [] for side in sides}
+    for rep in range(scale.wire_reps):
+        for side in sides:
+            where = workdir / f"{side}-{people}-{delay_ms:g}-{rep}"
+            runs[side].append(wire_run(side, people, delay_ms, scale.wire_warm_s, scale.wire_window_s, where))
+    return runs
+
+
+def _ms(values: Sequence[float], q: float) -> float:
+    return percentile(values, q) * 1e3
+
+
+def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
+    section = Section(
+        "w. Over the wire: each bot in its own process, polling a fake Bot API over HTTP",
+        [
+            "Side",
+            "N people",
+            "round trip ms",
+            "turns/s",
+            "p50 ms",
+            "p99 ms",
+            "bot CPU µs/turn",
+            "press→ack p99 ms",
+            "messages/answer",
+        ],
+    )
+    targets: list[Target] = []
+    for people in scale.wire_people:
+        for delay in scale.wire_delays_ms:
+            runs = interleaved(("baseline", "ours"), people, delay, scale, workdir)
+            for side in ("baseline", "ours"):
+                _row(section, side, people, delay, runs[side])
+            base, ours = runs["baseline"], runs["ours"]
+            speed = median([r.turns_per_s for r in ours]) / median([r.turns_per_s for r in base])
+            cpu = median([r.cpu_us_per_turn for r in ours]) / median([r.cpu_us_per_turn for r in base])
+            section.add("ours / baseline", people, delay, f"{speed:.2f}x", "", "", f"{cpu:.2f}x", "", "")
+            if delay == 0:
+                targets += [
+                    Target(
+                        f"over HTTP, no limiter, N={people}: turns/s",
+                        "ours ≥ 1.5x baseline",
+                        f"{speed:.2f}x",
+                        speed >= 1.5,
+                    ),
+                    Target(
+                        f"over HTTP, no limiter, N={people}: bot CPU per turn",
+                        "ours ≤ 0.7x baseline",
+                        f"{cpu:.2f}x",
+                        cpu <= 0.7,
+                    ),
+                ]
+    people = min(scale.wire_people)
+    limited = interleaved(("baseline-limited", "ours-limited"), people, 0, scale, workdir)
+    for side in ("baseline-limited", "ours-limited"):
+        _row(section, f"{side.removesuffix('-limited')} as deployed (rate limiter)", people, 0, limited[side])
+    ours_limited = [r for r in limited["ours-limited"] if r.answers]
+    if ours_limited:
+        ack_p99 = median([_ms(r.acks_s, 99) for r in ours_limited])
+        per_answer = median([r.messages_per_answer for r in ours_limited])
+        targets += [
+            Target(f"as deployed, N={people}: press → acknowledgement p99", "< 200 ms",
+                   f"{ack_p99:,.0f} ms", ack_p99 < 200),
+            Target(f"as deployed, N={people}: messages per answered question", "≤ 1.5",
+                   f"{per_answer:.2f}", per_answer <= 1.5),
+        ]
+    else:
+        why = "no press was answered inside the window: the /start of every person came first"
+        targets += [
+            Target(f"as deployed, N={people}: press → acknowledgement p99", "< 200 ms", why, None),
+            Target(f"as deployed, N={people}: messages per answered question", "≤ 1.5", why, None),
+        ]
+    section.notes += [
+        f"Each cell: the median of {scale.wire_reps} runs and, in brackets, their range; runs "
+        "alternate sides (A B A B). A run: a fresh fake Bot API process and a fresh bot "
+        f"process, {scale.wire_warm_s:g} s of warm-up, then a {scale.wire_window_s:g} s window. "
+        "Ratios are of medians.",
+        "The fake plays N people in a closed loop (press, wait for the next question, press); "
+        "a person who has answered everything is replaced by a new one. A turn: from the "
+        "update being queued to the next question's keyboard arriving (the last answer: two "
+        "messages). Bot CPU: the bot process's user + system time over the window, from /proc.",
+        "'round trip ms' is added by the fake before every answer (getUpdates included), as a "
+        "Telegram data centre's distance would.",
+        "Ours runs `careerbot telegram`'s own code path (its command line, settings from the "
+        "environment); without the limiter its AIORateLimiter is swapped for one that sends at "
+        "once. The baseline runs `Application.run_polling()` as the docs do, on PTB's default "
+        "HTTP layer, with PicklePersistence.",
+        "As deployed, both send through PTB's AIORateLimiter (30 requests/s overall), which "
+        "caps either bot far below what it could do; press→ack is from the press being "
+        "queued to its answerCallbackQuery reaching the fake.",
+    ]
+    return section, targets
+
+
+def _row(section: Section, label: str, people: int, delay: float, runs: Sequence[WireRun]) -> None:
+    section.add(
+        label,
+        people,
+        delay,
+        _spread([r.turns_per_s for r in runs]),
+        _spread([_ms(r.latencies_s, 50) for r in runs]),
+        _spread([_ms(r.latencies_s, 99) for r in runs]),
+        _spread([r.cpu_us_per_turn for r in runs]),
+        _spread([_ms(r.acks_s, 99) for r in runs if r.acks_s]),
+        _spread([r.messages_per_answer for r in runs if r.answers], ".2f"),
+    )
+
+
+if __name__ == "__main__":  # one run by hand: python -m bench.wire SIDE PEOPLE DELAY_MS
+    with tempfile.TemporaryDirectory() as tmp:
+        one = wire_run(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), 2.0, 5.0, Path(tmp))
+    print(
+        f"{one.turns_per_s:.1f} turns/s, {one.cpu_us_per_turn:,.0f} µs CPU/turn, "
+        f"p50 {_ms(one.latencies_s, 50):.0f} ms, ack p99 {_ms(one.acks_s, 99):.0f} ms, "
+        f"{one.messages_per_answer:.2f} messages/answer; {one.turns} turns, {one.answers} answers"
+    )

@@ -1,0 +1,66 @@
+"""One bot in its own process, polling the fake Bot API of ``bench.wireapi`` over HTTP.
+
+``python -m bench.wirebot SIDE BASE_URL WORKDIR`` runs until SIGTERM. Sides:
+- ``baseline``: the docs' ``ConversationHandler`` with ``PicklePersistence``
+  (``bench.baseline``), started with ``Application.run_polling()`` as the docs do, on
+  PTB's default HTTP layer; ``baseline-limited`` adds PTB's ``AIORateLimiter``.
+- ``ours-limited``: exactly ``careerbot telegram`` (the command line's own ``main``), with
+  its settings from the environment: what a deployment runs, rate limiter included.
+- ``ours``: the same, with the rate limiter swapped for one that sends at once, as the
+  baseline (which the docs build without one) does.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from bench.fakeapi import TOKEN
+
+
+def baseline(base_url: str, workdir: Path, limited: bool) -> None:
+    from telegram import Update
+    from telegram.ext import AIORateLimiter
+
+    from bench.baseline import build_baseline
+    from bench.core import the_dialog
+
+    app = build_baseline(
+        the_dialog(),
+        workdir / "baseline.pickle",
+        base_url=base_url,
+        rate_limiter=AIORateLimiter() if limited else None,
+    )
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+def ours(base_url: str, workdir: Path, limited: bool) -> int:
+    from bot import cli
+
+    if not limited:
+        from bench.ptb import NoRateLimit
+        from bot.telegram import adapter
+
+        adapter.default_rate_limiter = NoRateLimit  # type: ignore[assignment]
+    os.environ.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=base_url,
+        CAREERBOT_DB=str(workdir / "ours.db"),
+        CAREERBOT_LOG_LEVEL="WARNING",
+    )
+    os.chdir(workdir)  # no stray .env file is read
+    return cli.main(["telegram"])
+
+
+def main(argv: list[str]) -> int:
+    side, base_url, workdir = argv[0], argv[1], Path(argv[2])
+    limited = side.endswith("-limited")
+    if side.startswith("baseline"):
+        baseline(base_url, workdir, limited)
+        return 0
+    return ours(base_url, workdir, limited)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
