@@ -24,7 +24,7 @@ from bot.app import StartupError, configure_logging, core_settings, open_service
 from bot.config import ConfigError, environment, misspelt
 from dialogs.content import Dialog
 from dialogs.edits import impact
-from dialogs.i18n import messages
+from dialogs.i18n import CATALOG_FILE, ENGLISH, entries, messages
 from dialogs.loader import BUILTIN_CONTENT, DialogError, load_dialogs
 
 
@@ -46,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--db", type=Path, default=None, help="also report what these dialogs do to the sessions stored here"
     )
+    translate = commands.add_parser(
+        "translate", help="create or update a language's catalog of the bot's sentences (messages.po)"
+    )
+    translate.add_argument("language", help="a language code, such as es or pt-BR")
+    translate.add_argument("path", nargs="?", type=Path, default=None, help="the dialogs' folder")
     commands.add_parser("telegram", help="run the Telegram bot")
     commands.add_parser("discord", help="run the Discord bot")
     commands.add_parser("run", help="run every adapter that has a token configured")
@@ -102,8 +107,44 @@ def _check(path: Path | None, env: dict[str, str], db: Path | None = None) -> in
         return 1
     for dialog in dialogs.values():
         print(f"ok: {dialog.id} v{dialog.version}, {dialog.total} distinctions")
+    incomplete = _report_languages(next(iter(dialogs.values())), target)
+    if incomplete:
+        return 1
     if db is not None:
         _report_impact(dialogs, db)
+    return 0
+
+
+def _report_languages(dialog: Dialog, folder: Path) -> bool:
+    """One line per language; every sentence a catalog lacks is named (file:1:1, what).
+    Returns whether any catalog is incomplete."""
+    incomplete = False
+    for language, translated in sorted(dialog.translations.items()):
+        if translated.messages is ENGLISH:
+            continue  # the source: dialogs/messages.py itself
+        missing = translated.messages.missing
+        po = folder / language / CATALOG_FILE
+        for entry in missing:
+            print(
+                f"{po}:1:1: no translation of {entry.context} ({entry.msgid[:40]!r}), "
+                f"expected one (careerbot translate {language} adds the entry)",
+                file=sys.stderr,
+            )
+        incomplete = incomplete or bool(missing)
+        if not missing:
+            print(f"ok: language {language}, every dialog and all {len(entries())} sentences translated")
+    return incomplete
+
+
+def _translate(language: str, path: Path | None, env: dict[str, str]) -> int:
+    from bot.catalogs import update_catalog
+    from dialogs.translations import LANGUAGE_PATTERN
+
+    if not LANGUAGE_PATTERN.match(language):
+        raise StartupError(f"{language!r} is not a language code, expected one such as es or pt-BR")
+    folder = path or Path(env.get("CAREERBOT_DIALOGS") or BUILTIN_CONTENT)
+    written, done, todo = update_catalog(folder / language, language)
+    print(f"wrote {written}: {done} sentences translated, {todo} to translate")
     return 0
 
 
@@ -155,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         env = environment()
         for warning in misspelt(env):
             print(f"careerbot: warning: {warning}", file=sys.stderr)
+        if args.command == "translate":
+            return _translate(args.language, args.path, env)
         if args.command == "check":
             return _check(args.path, env, args.db)
         if args.command == "health":

@@ -208,6 +208,7 @@ DISCORD_FORGET_NO = "No, keep my answers"
 DISCORD_FOREIGN_BUTTON = "This is {owner}'s session. Use /career start to begin your own."
 DISCORD_EXPIRED_BUTTON = "That button no longer works. Use /career resume to see where you are."
 DISCORD_FAILED = "Something went wrong on my side. Please try again in a moment."
+DISCORD_LANGUAGE_OPTION = "The language to speak (leave it out to see the choices)"
 DISCORD_COMMAND_GROUP = "Is your work a job or a career? A short guided conversation."
 DISCORD_DIALOG_OPTION = "Which conversation to have (the default if left out)"
 DISCORD_COMMANDS = {
@@ -350,6 +351,11 @@ MYDATA_FORGET = "Erase all of it? This cannot be undone."
 MYDATA_FORGET_TERMINAL = "Send /forget to erase all of it."
 MYDATA_IN_PRIVATE = "I have sent what I store about you to our private chat, so nobody else here sees it."
 MYDATA_OPEN_PRIVATE = "What I store about you is private, so I show it only in a private chat: open {link}, press Start, then send /mydata there."
+# --- the person's language (/language; dialogs.i18n). A language's own name comes from Babel.
+LANGUAGE_CHOOSE = "Which language shall I speak? Your answers are kept."
+LANGUAGE_SET = "From now on I speak English with you."
+LANGUAGE_UNKNOWN = 'I cannot speak "{language}" yet. I can speak: {known}.'
+MYDATA_LANGUAGE = "The language you chose: {language}"
 MYDATA_TIME = "%Y-%m-%d %H:%M UTC"
 
 # --- the workshop report for its facilitator (bot/workshop_report.py) ------------------------
