@@ -86,12 +86,16 @@ async def run_people(
     return latencies
 
 
-async def core_run(people: int, directory: Path, concurrency: int = DEFAULT_CONCURRENCY) -> Run:
-    """One repetition on a fresh database file in ``directory``."""
+async def core_run(
+    people: int, directory: Path, concurrency: int = DEFAULT_CONCURRENCY, cache: int | None = None
+) -> Run:
+    """One repetition on a fresh database file in ``directory``; ``cache``: the session
+    cache's capacity (None: the service's default, larger than the people in flight)."""
     dialog = the_dialog()
     path = directory / f"core-{people}-{time.monotonic_ns()}.db"
     store = await SessionStore.open(path)
-    conversations = Conversations(store, {dialog.id: dialog}, dialog.id)
+    capacity = {} if cache is None else {"cache_capacity": cache}
+    conversations = Conversations(store, {dialog.id: dialog}, dialog.id, **capacity)
     try:
         cpu0, wall0 = time.process_time(), time.perf_counter()
         latencies = await run_people(
@@ -246,6 +250,13 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
         core = summarise(
             [asyncio.run(core_run(people, workdir, scale.core_concurrency)) for _ in range(scale.core_reps)]
         )
+        cold_cache = scale.core_concurrency // 10
+        cold = summarise(
+            [
+                asyncio.run(core_run(people, workdir, scale.core_concurrency, cold_cache))
+                for _ in range(scale.core_reps)
+            ]
+        )
         per_turn = summarise(
             [floor_run(people, workdir, None, scale.floor_per_turn_max) for _ in range(scale.core_reps)]
         )
@@ -264,6 +275,17 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
             core.cpu_us_per_turn,
             core.turns / max(core.extra["batches"], 1),
             "1x",
+        )
+        section.add(
+            f"core, cold: session cache of {cold_cache} for {scale.core_concurrency} in flight",
+            people,
+            cold.turns,
+            cold.turns_per_s,
+            cold.p50_ms,
+            cold.p99_ms,
+            cold.cpu_us_per_turn,
+            cold.turns / max(cold.extra["batches"], 1),
+            f"{cold.turns_per_s / core.turns_per_s:.2f}x",
         )
         section.add(
             "floor: sqlite3, 1 transaction per turn",

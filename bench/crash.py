@@ -33,13 +33,18 @@ from typing import Any
 
 from bench.core import the_dialog
 from bench.fakeapi import Call, FakeBotApi
-from bench.ptb import ROOT, SIDES, person
+from bench.ptb import ROOT, SIDES, _baseline, person
 from bench.report import Section, Target
 from bench.scale import Scale
 
 Answer = tuple[int, str, str]  # uid, distinction, choice
 SEED = 6
-KILL_WINDOW_S = (0.3, 1.5)
+# The baseline writes its pickle every FLUSH_EVERY_S (PicklePersistence's update_interval,
+# 60 s by default, scaled down so a run can span it); the kills fall evenly over a window
+# from before its first write to past its second, so what it loses is measured, not set
+# by where the window ends.
+FLUSH_EVERY_S = 2.0
+KILL_WINDOW_S = (1.0, 2.5 * FLUSH_EVERY_S)
 READY_TIMEOUT_S = 60.0
 
 
@@ -58,6 +63,7 @@ def _choice_of(side: str, data: str) -> str:
 
 async def child(side_name: str, workdir: Path, round_: int, people: int) -> None:
     side = SIDES[side_name]
+    open_ = _baseline(True, FLUSH_EVERY_S) if side_name == "baseline" else side.open
     dialog = the_dialog()
     by_callback: dict[str, Answer] = {}  # press id -> answer, until its callback answer goes out
     by_chat: dict[int, Answer] = {}  # chat -> answer, until a message goes to that chat
@@ -79,7 +85,7 @@ async def child(side_name: str, workdir: Path, round_: int, people: int) -> None
         by_callback[press_id] = by_chat[uid] = answer
 
     api = FakeBotApi(on_call)
-    async with side.open(workdir, api) as app:
+    async with open_(workdir, api) as app:
         await app.initialize()
         await app.start()
         print("READY", flush=True)
@@ -98,8 +104,13 @@ async def child(side_name: str, workdir: Path, round_: int, people: int) -> None
 async def _baseline_after_restart(workdir: Path) -> set[Answer]:
     from bench.baseline import build_baseline
 
-    app = build_baseline(the_dialog(), workdir / "baseline.pickle", FakeBotApi(), FakeBotApi())
-    await app.initialize()
+    path = workdir / "baseline.pickle"
+    app = build_baseline(the_dialog(), path, FakeBotApi(), FakeBotApi())
+    try:
+        await app.initialize()
+    except Exception:  # killed in the middle of writing it: PicklePersistence writes in place
+        path.rename(path.with_suffix(".unreadable"))  # as an operator would, to start again
+        return set()
     found = {
         (int(uid), distinction, choice)
         for uid, data in app.user_data.items()
@@ -215,16 +226,21 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
         where = workdir / side
         where.mkdir(parents=True, exist_ok=True)
         kills = []
+        low, high = KILL_WINDOW_S
         for round_ in range(scale.crash_kills):
-            after = rng.uniform(*KILL_WINDOW_S)
+            # one kill in each equal slice of the window, at a random moment in it
+            after = low + (round_ + rng.random()) * (high - low) / scale.crash_kills
             kill = kill_round(side, where, round_, scale.crash_people, after)
             if kill.signal != signal.SIGKILL:
                 raise RuntimeError(f"the {side} child ended by signal {kill.signal}, not SIGKILL")
             kills.append(kill)
+            unreadable = (where / "baseline.unreadable").exists()
+            if unreadable:
+                (where / "baseline.unreadable").unlink()
             section.add(
                 side,
                 round_ + 1,
-                after,
+                f"{after:.2f} (pickle unreadable)" if unreadable else after,
                 kill.acked_by_callback,
                 kill.lost_by_callback,
                 kill.acked_by_message,
@@ -261,13 +277,17 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
     section.notes += [
         f"{scale.crash_people} people answering without pause in the bot process (ours without the "
         "rate limiter, like the baseline, to keep many turns in flight); SIGKILL at a random moment "
-        f"{KILL_WINDOW_S[0]}-{KILL_WINDOW_S[1]} s after it is ready (seeded, {SEED}). Storage is kept "
+        f"{KILL_WINDOW_S[0]:g}-{KILL_WINDOW_S[1]:g} s after it is ready (seeded, {SEED}). Storage is kept "
         "across kills; each run has new people.",
         "An answer is acknowledged by a callback answer when the answerCallbackQuery of its press went "
         "out, and by a message when the first message for the press (the edit marking the question "
         "answered, or any message to the person) went out.",
-        "The baseline uses PicklePersistence's defaults (update_interval=60 s): what it acknowledged "
-        "since its last write is lost.",
+        f"The baseline uses PicklePersistence with update_interval={FLUSH_EVERY_S:g} s instead of its "
+        f"default 60 s, so that kills fall before, between and after its writes (one kill in each "
+        f"{(KILL_WINDOW_S[1] - KILL_WINDOW_S[0]) / max(scale.crash_kills, 1):.1f} s slice of the window): "
+        "what it acknowledged since its last write is lost; with the default, a kill loses up to a minute "
+        "of answers. 'pickle unreadable': killed while writing the file, which PicklePersistence "
+        "overwrites in place; the bot cannot start until it is removed, and everything in it is lost.",
     ]
     return section, targets
 

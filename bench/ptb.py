@@ -32,7 +32,7 @@ from telegram import Update
 from telegram._utils.types import JSONDict
 from telegram.ext import Application, BaseRateLimiter
 
-from bench.baseline import build_baseline, stored_answers
+from bench.baseline import DEFAULT_UPDATE_INTERVAL, build_baseline, stored_answers
 from bench.core import count_rows, the_dialog
 from bench.fakeapi import BOT_USER, TOKEN, ChatLog, FakeBotApi
 from bench.procinfo import peak_rss_kb
@@ -57,10 +57,15 @@ class Side:
 # --- the two sides ----------------------------------------------------------------------
 
 
-def _baseline(same_payloads: bool) -> Callable[[Path, FakeBotApi], AbstractAsyncContextManager[AnyApp]]:
+def _baseline(
+    same_payloads: bool, update_interval: float = DEFAULT_UPDATE_INTERVAL
+) -> Callable[[Path, FakeBotApi], AbstractAsyncContextManager[AnyApp]]:
     @asynccontextmanager
     async def open_(workdir: Path, api: FakeBotApi) -> AsyncIterator[AnyApp]:
-        yield build_baseline(the_dialog(), workdir / "baseline.pickle", api, FakeBotApi(), same_payloads)
+        path = workdir / "baseline.pickle"
+        yield build_baseline(
+            the_dialog(), path, api, FakeBotApi(), same_payloads, update_interval=update_interval
+        )
 
     return open_
 

@@ -15,7 +15,7 @@ class Scale:
     ptb_reps: int = 2
     memory_sessions: int = 100_000
     startup_reps: int = 7
-    crash_kills: int = 5
+    crash_kills: int = 4
     crash_people: int = 200
     workshop_voters: int = 500
     workshop_reps: int = 3

@@ -19,7 +19,9 @@ from storage.sessions import Loaded
 
 
 class SessionCache:
-    def __init__(self, capacity: int = 10_000) -> None:
+    DEFAULT_CAPACITY = 10_000
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self.capacity = capacity
         # (key, dialog or None) -> Loaded; None stands for "the person's latest session".
         self._entries: OrderedDict[tuple[SessionKey, str | None], Loaded] = OrderedDict()

@@ -71,14 +71,20 @@ class Turn:
 
 
 class Conversations:
-    def __init__(self, store: SessionStore, dialogs: Mapping[str, Dialog], default_dialog: str) -> None:
+    def __init__(
+        self,
+        store: SessionStore,
+        dialogs: Mapping[str, Dialog],
+        default_dialog: str,
+        cache_capacity: int = SessionCache.DEFAULT_CAPACITY,
+    ) -> None:
         if default_dialog not in dialogs:
             raise ValueError(f"default dialog {default_dialog!r} is not among {sorted(dialogs)}")
         self.store = store
         self.dialogs = dict(dialogs)
         self.default_dialog = default_dialog
         self._locks = KeyedLocks()
-        self._cache = SessionCache()
+        self._cache = SessionCache(cache_capacity)
 
     async def handle(self, key: SessionKey, event: Event, render: Render | None = None) -> Turn:
         """Run one turn; with ``render``, the messages it renders are committed with it."""
