@@ -56,6 +56,14 @@ class Sides:
 
 
 @dataclass(frozen=True, slots=True)
+class ChoiceView:
+    """A choice as a question shows it (``dialogs.replies.Question``): id and label."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
 class Distinction:
     id: str
     title: str
@@ -63,9 +71,16 @@ class Distinction:
     choices: tuple[Choice, ...]
     explain: Sides
     why: str
+    # Computed once per load, as every question shown and every answer reads them.
+    views: tuple[ChoiceView, ...] = field(init=False, repr=False, compare=False)
+    _by_id: dict[str, Choice] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "views", tuple(ChoiceView(c.id, c.label) for c in self.choices))
+        object.__setattr__(self, "_by_id", {c.id: c for c in self.choices})
 
     def choice(self, choice_id: str) -> Choice | None:
-        return next((c for c in self.choices if c.id == choice_id), None)
+        return self._by_id.get(choice_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +129,16 @@ class Dialog:
     translations: Mapping[str, Dialog] = field(default_factory=dict, repr=False, compare=False)
     structure: Structure = field(init=False, repr=False, compare=False)
     fingerprint: str = field(init=False, repr=False, compare=False)
+    _index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Computed once per load: every turn compares a session's stamp with it.
         structure = tuple((d.id, tuple(c.id for c in d.choices)) for d in self.distinctions)
         object.__setattr__(self, "structure", structure)
         object.__setattr__(self, "fingerprint", fingerprint_of(self.id, structure))
+        # reversed: should an id repeat, the first one wins, as a scan from the start would
+        positions = reversed(list(enumerate(self.distinctions)))
+        object.__setattr__(self, "_index", {d.id: i for i, d in positions})
 
     @property
     def language(self) -> str:
@@ -136,7 +155,4 @@ class Dialog:
         return len(self.distinctions)
 
     def index_of(self, distinction_id: str) -> int | None:
-        for index, distinction in enumerate(self.distinctions):
-            if distinction.id == distinction_id:
-                return index
-        return None
+        return self._index.get(distinction_id)

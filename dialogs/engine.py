@@ -39,13 +39,12 @@ from dialogs.events import (
     Summary,
     Why,
 )
-from dialogs.i18n import messages, speaking
+from dialogs.i18n import current, messages, speaking
 from dialogs.matching import match_choice
 from dialogs.profile import profile_of
 from dialogs.replies import (
     Action,
     Answered,
-    ChoiceView,
     Confirmation,
     Explanation,
     Progress,
@@ -53,7 +52,17 @@ from dialogs.replies import (
     Reply,
     Text,
 )
-from dialogs.state import SKIP_OFFER, Answer, ClearAnswers, Phase, RecordAnswer, SessionState, Write
+from dialogs.state import (
+    SKIP_OFFER,
+    Answer,
+    ClearAnswers,
+    Phase,
+    RecordAnswer,
+    SessionState,
+    Write,
+    answers_with,
+    position_of,
+)
 
 _MISSES_BEFORE_SKIP_OFFER = 3
 _PUNCTUATION = " .,!?;:'\"()"
@@ -73,20 +82,29 @@ def new_state(dialog: Dialog) -> SessionState:
 # --- building replies -----------------------------------------------------------------
 
 
-def question(dialog: Dialog, state: SessionState, hint: str | None = None) -> Question:
-    position = state.position_in(dialog)
+_FIRST_ACTIONS = (Action.SKIP, Action.WHY)
+_LATER_ACTIONS = (Action.BACK, Action.SKIP, Action.WHY)
+
+
+def question(
+    dialog: Dialog, state: SessionState, hint: str | None = None, position: int | None = None
+) -> Question:
+    """``state``'s current question; ``position``, when the caller knows it already, is
+    ``state.position_in(dialog)``."""
+    if position is None:
+        position = state.position_in(dialog)
     distinction = dialog.distinctions[position]
     given = state.answer_for(distinction.id)
     return Question(
         distinction=distinction.id,
         title=distinction.title,
         text=distinction.question,
-        choices=tuple(ChoiceView(c.id, c.label) for c in distinction.choices),
+        choices=distinction.views,
         progress=Progress(position + 1, dialog.total, state.answered),
         turn=state.turn,
         current=given.choice if given else None,
         hint=hint,
-        actions=(Action.BACK, Action.SKIP, Action.WHY) if position else (Action.SKIP, Action.WHY),
+        actions=_LATER_ACTIONS if position else _FIRST_ACTIONS,
     )
 
 
@@ -96,25 +114,47 @@ def _current(dialog: Dialog, state: SessionState) -> Distinction:
 
 def _move_to(dialog: Dialog, state: SessionState, revisit: str | None) -> SessionState:
     """Move on to ``revisit`` (None: the first unanswered); no question left finishes."""
-    moved = replace(state, revisit=revisit, turn=state.turn + 1, misses=0, pending=None)
-    phase = Phase.DONE if moved.position_in(dialog) >= dialog.total else Phase.ASKING
-    return replace(moved, phase=phase)
+    return _moved(dialog, state, state.answers, revisit)[0]
+
+
+def _moved(
+    dialog: Dialog, state: SessionState, answers: tuple[Answer, ...], revisit: str | None
+) -> tuple[SessionState, int]:
+    """``state`` with ``answers``, moved on to ``revisit`` (see ``_move_to``), built in one
+    go, and its position. Every field is named: this is ``replace`` without its cost."""
+    position = position_of(dialog, answers, revisit)
+    moved = SessionState(
+        dialog=state.dialog,
+        phase=Phase.DONE if position >= dialog.total else Phase.ASKING,
+        turn=state.turn + 1,
+        misses=0,
+        answers=answers,
+        pending=None,
+        revisit=revisit,
+        content_version=state.content_version,
+        content_hash=state.content_hash,
+    )
+    return moved, position
 
 
 def _after(dialog: Dialog, state: SessionState, position: int) -> str | None:
     """Where someone who went back goes after answering at ``position``: on through the
     answered questions that follow, as before; None (the first unanswered) otherwise."""
+    return _after_in(dialog, state.revisit, state.answers, position)
+
+
+def _after_in(dialog: Dialog, revisit: str | None, answers: tuple[Answer, ...], position: int) -> str | None:
     following = position + 1
-    if state.revisit is None or following >= dialog.total:
+    if revisit is None or following >= dialog.total:
         return None
     distinction = dialog.distinctions[following].id
-    return distinction if state.answer_for(distinction) is not None else None
+    return distinction if any(a.distinction == distinction for a in answers) else None
 
 
-def _ask_or_finish(dialog: Dialog, state: SessionState) -> tuple[Reply, ...]:
+def _ask_or_finish(dialog: Dialog, state: SessionState, position: int | None = None) -> tuple[Reply, ...]:
     if state.phase is Phase.DONE:
         return (profile_of(dialog, state),)
-    return (question(dialog, state),)
+    return (question(dialog, state, position=position),)
 
 
 # --- handlers: (dialog, state, event) -> Step -------------------------------------------
@@ -162,13 +202,15 @@ def _help(_dialog: Dialog, state: SessionState, _event: Event) -> Step:
     return Step(state, (Text(messages.HELP),))
 
 
-def _record(dialog: Dialog, state: SessionState, choice_id: str) -> Step:
-    position = state.position_in(dialog)
+def _record(dialog: Dialog, state: SessionState, choice_id: str, position: int | None = None) -> Step:
+    """Record ``choice_id`` for the current question (at ``position``, when known)."""
+    if position is None:
+        position = state.position_in(dialog)
     distinction = dialog.distinctions[position]
     choice = distinction.choice(choice_id)
     assert choice is not None  # callers only pass ids of this distinction's choices
-    answered = state.with_answer(dialog, Answer(distinction.id, choice.id))
-    moved = _move_to(dialog, answered, _after(dialog, answered, position))
+    answers = answers_with(dialog, state.answers, Answer(distinction.id, choice.id))
+    moved, at = _moved(dialog, state, answers, _after_in(dialog, state.revisit, answers, position))
     replies: tuple[Reply, ...] = (
         Answered(distinction.id, distinction.question, choice.label, state.turn),
         Explanation(
@@ -178,19 +220,20 @@ def _record(dialog: Dialog, state: SessionState, choice_id: str) -> Step:
             distinction.explain.career,
             choice.reflection,
         ),
-        *_ask_or_finish(dialog, moved),
+        *_ask_or_finish(dialog, moved, at),
     )
     return Step(moved, replies, (RecordAnswer(distinction.id, choice.id, state.turn),))
 
 
 def _choose(dialog: Dialog, state: SessionState, event: Event) -> Step:
     assert isinstance(event, Choose)
-    distinction = _current(dialog, state)
+    position = state.position_in(dialog)
+    distinction = dialog.distinctions[position]
     if event.turn != state.turn or event.distinction != distinction.id:
-        return Step(state, (Text(messages.STALE_CHOICE), question(dialog, state)))
+        return Step(state, (Text(messages.STALE_CHOICE), question(dialog, state, position=position)))
     if distinction.choice(event.choice) is None:
-        return Step(state, (Text(messages.UNKNOWN_CHOICE), question(dialog, state)))
-    return _record(dialog, state, event.choice)
+        return Step(state, (Text(messages.UNKNOWN_CHOICE), question(dialog, state, position=position)))
+    return _record(dialog, state, event.choice, position)
 
 
 def _stale_after_done(_dialog: Dialog, state: SessionState, _event: Event) -> Step:
@@ -376,5 +419,8 @@ def step(dialog: Dialog, state: SessionState, event: Event) -> Step:
     """Apply one event, in the dialog's language. Never raises for any event in any state."""
     if state.pending is not None and not isinstance(event, FreeText | Confirm):
         state = replace(state, pending=None)  # a confirmation is answered next, or set aside
+    handler = TRANSITIONS[(state.phase, type(event))]
+    if current() is dialog.messages:  # already spoken here: entering it again changes nothing
+        return handler(dialog, state, event)
     with speaking(dialog.messages):
-        return TRANSITIONS[(state.phase, type(event))](dialog, state, event)
+        return handler(dialog, state, event)

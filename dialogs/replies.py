@@ -12,6 +12,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+# ChoiceView is defined with the content, which computes each question's views once.
+from dialogs.content import ChoiceView as ChoiceView
 from dialogs.content import Lean
 
 
@@ -45,12 +47,6 @@ class Progress:
     def bar(self) -> str:
         done = min(self.answered, self.total)
         return "▰" * done + "▱" * (self.total - done)
-
-
-@dataclass(frozen=True, slots=True)
-class ChoiceView:
-    id: str
-    label: str
 
 
 @dataclass(frozen=True, slots=True)

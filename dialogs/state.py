@@ -58,25 +58,38 @@ class SessionState:
 
     def position_in(self, dialog: Dialog) -> int:
         """The index of the current distinction; ``dialog.total`` when every one has an answer."""
-        if self.revisit is not None:
-            index = dialog.index_of(self.revisit)
-            if index is not None:
-                return index
-        given = {a.distinction for a in self.answers}
-        for index, distinction in enumerate(dialog.distinctions):
-            if distinction.id not in given:
-                return index
-        return dialog.total
+        return position_of(dialog, self.answers, self.revisit)
 
     def answer_for(self, distinction: str) -> Answer | None:
-        return next((a for a in self.answers if a.distinction == distinction), None)
+        for answer in self.answers:  # a loop: a generator costs more than 8 comparisons
+            if answer.distinction == distinction:
+                return answer
+        return None
 
     def with_answer(self, dialog: Dialog, answer: Answer) -> SessionState:
         """Return a copy with ``answer`` set (last one wins), kept in dialog order."""
-        others = {a.distinction: a for a in self.answers}
-        others[answer.distinction] = answer
-        ordered = tuple(others[d.id] for d in dialog.distinctions if d.id in others)
-        return replace(self, answers=ordered)
+        return replace(self, answers=answers_with(dialog, self.answers, answer))
+
+
+def position_of(dialog: Dialog, answers: tuple[Answer, ...], revisit: str | None) -> int:
+    """``SessionState.position_in`` for a state with these ``answers`` and ``revisit``, so
+    the engine can place a state before it builds it."""
+    if revisit is not None:
+        index = dialog.index_of(revisit)
+        if index is not None:
+            return index
+    given = {a.distinction for a in answers}
+    for index, distinction in enumerate(dialog.distinctions):
+        if distinction.id not in given:
+            return index
+    return dialog.total
+
+
+def answers_with(dialog: Dialog, answers: tuple[Answer, ...], answer: Answer) -> tuple[Answer, ...]:
+    """``answers`` with ``answer`` set (last one wins), in dialog order."""
+    others = {a.distinction: a for a in answers}
+    others[answer.distinction] = answer
+    return tuple(others[d.id] for d in dialog.distinctions if d.id in others)
 
 
 @dataclass(frozen=True, slots=True)
