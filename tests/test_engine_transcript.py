@@ -42,8 +42,9 @@ DIGEST = "3a68f9b59bdd88bc61ad4d4bb399ba6c4f307e321013518ffd979f17e8c202a0"
 def _event(rng: random.Random, dialog: Dialog, state: SessionState, last: object) -> Event:
     """A random event, weighted towards answering what was last shown."""
     roll = rng.random()
-    asked = next((r for r in last if isinstance(r, Question)), None) if isinstance(last, tuple) else None
-    confirm = next((r for r in last if isinstance(r, Confirmation)), None) if isinstance(last, tuple) else None
+    shown = last if isinstance(last, tuple) else ()
+    asked = next((r for r in shown if isinstance(r, Question)), None)
+    confirm = next((r for r in shown if isinstance(r, Confirmation)), None)
     if confirm is not None and roll < 0.5:
         return Confirm(rng.random() < 0.7, confirm.turn if rng.random() < 0.9 else confirm.turn - 1)
     if asked is not None and roll < 0.6:
