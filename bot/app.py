@@ -78,6 +78,13 @@ async def open_service(
         dialogs = load_dialogs(settings.dialogs_path)
     except DialogError as exc:
         raise StartupError(str(exc)) from None
+    languages = next(iter(dialogs.values())).translations
+    if settings.language not in languages:
+        raise StartupError(
+            f"CAREERBOT_LANGUAGE={settings.language!r} is not a language the dialogs have, "
+            f"expected one of: {', '.join(sorted(languages))}"
+        )
+    dialogs = {name: d.in_language(settings.language) for name, d in dialogs.items()}
     for name, wanted in (("CAREERBOT_DEFAULT_DIALOG", settings.default_dialog), ("--dialog", dialog)):
         if wanted is not None and wanted not in dialogs:
             raise StartupError(f"{name}={wanted!r} is not a loaded dialog, {_loaded(settings, dialogs)}")

@@ -10,7 +10,8 @@ Rules:
 
 Kinds:
 - ``a`` answer: owner, distinction, choice, turn
-- ``c`` command: owner, action (an ``Action`` value, or ``forget-yes`` / ``forget-no``)
+- ``c`` command: owner, action (an ``Action`` value, ``forget-yes`` / ``forget-no``, or
+  ``language-<code>``: speak that language from now on)
 - ``w`` workshop vote: workshop number, distinction, choice
 - ``k`` confirmation: owner, distinction, ``y`` or ``n``, turn (the answer to a
   ``Confirmation``: yes records what the bot read, no asks again)
@@ -57,6 +58,16 @@ class ConfirmButton:
 
 
 Button = AnswerButton | CommandButton | VoteButton | ConfirmButton
+_LANGUAGE = "language-"
+
+
+def language_button(owner: str, language: str) -> CommandButton:
+    return CommandButton(owner, _LANGUAGE + language)
+
+
+def language_of(button: CommandButton) -> str | None:
+    """The language a /language button chooses, or None for any other command."""
+    return button.action.removeprefix(_LANGUAGE) if button.action.startswith(_LANGUAGE) else None
 
 
 def confirm_buttons(

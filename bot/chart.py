@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -100,8 +100,15 @@ class ChartRow:
 class Chart:
     title: str
     rows: tuple[ChartRow, ...]
-    scale: tuple[str, str, str] = messages.CHART_SCALE  # the words under job, in between, career
-    skipped: str = messages.CHART_SKIPPED
+    # The words under job, in between, career, and on a skipped row: in the language spoken
+    # when the chart is made.
+    scale: tuple[str, str, str] = field(default_factory=lambda: _scale_words())
+    skipped: str = field(default_factory=lambda: messages.CHART_SKIPPED)
+
+
+def _scale_words() -> tuple[str, str, str]:
+    job, between, career = messages.CHART_SCALE
+    return job, between, career
 
 
 def chart_of(title: str, lines: Iterable[ProfileLine]) -> Chart:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from dotenv.parser import parse_stream
 
+from dialogs.i18n import DEFAULT_LANGUAGE
 from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID
 
 _TELEGRAM_TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,64}$")
@@ -43,6 +44,7 @@ SETTINGS = (
     "CAREERBOT_DB",
     "CAREERBOT_DIALOGS",
     "CAREERBOT_DEFAULT_DIALOG",
+    "CAREERBOT_LANGUAGE",
     "CAREERBOT_LOG_LEVEL",
     "CAREERBOT_BUSY_TIMEOUT",
     "CAREERBOT_RETENTION_DAYS",
@@ -185,6 +187,7 @@ class CoreSettings:
     busy_timeout: float = 5.0  # seconds to wait for another process holding the database
     retention_days: int = 365  # what is untouched for longer is erased
     reply_ttl: float = REPLY_TTL  # seconds a reply stays owed before it is given up
+    language: str = DEFAULT_LANGUAGE  # spoken when the person and their platform name none loaded
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> CoreSettings:
@@ -201,6 +204,7 @@ class CoreSettings:
             busy_timeout=_seconds(env, "CAREERBOT_BUSY_TIMEOUT", 5.0),
             retention_days=_days(env, "CAREERBOT_RETENTION_DAYS", 365),
             reply_ttl=_seconds(env, "CAREERBOT_REPLY_TTL", REPLY_TTL, most=7 * 24 * 3600),
+            language=_optional(env, "CAREERBOT_LANGUAGE") or DEFAULT_LANGUAGE,
         )
 
 

@@ -18,7 +18,12 @@ Rules:
   person's session with a notice to them and one warning in the log naming the key.
 - Recently saved sessions are served from a write-through cache (``bot.cache``), so a busy
   turn costs no read from the file; the version check keeps that safe.
-- ``/forget`` goes through here too, under the same lock.
+- ``/forget`` goes through here too, under the same lock; it erases the chosen language.
+- Every turn is spoken in the person's language (``bot.language``: their choice, else the
+  platform's hint, else the default) and the rest of the caller's task speaks it too
+  (``dialogs.i18n.speak``), so an adapter lays the replies out in the same language.
+  ``choose_language`` keeps a choice and shows the current question again in it; answers
+  are ids, so they are all kept.
 - A database that stays busy past the busy timeout, or a full disk, does not end the
   process: the turn is answered with one line saying it was not saved and to try again
   (``Turn.saved`` is False), so every adapter tells the person the same thing.
@@ -31,12 +36,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 
 from bot.cache import SessionCache
+from bot.language import hinted, negotiate
 from bot.locks import KeyedLocks
 from dialogs.content import Dialog
 from dialogs.edits import migrate
 from dialogs.engine import new_state, step
-from dialogs.events import Event, FreeText, Start
-from dialogs.i18n import messages
+from dialogs.events import Event, FreeText, Resume, Start
+from dialogs.i18n import Catalog, messages, speak
 from dialogs.replies import Reply, Text
 from dialogs.state import SessionState
 from storage.keys import SessionKey
@@ -44,6 +50,7 @@ from storage.outbox import Owed
 from storage.sessions import Loaded, SessionStore, StorageUnavailable, VersionConflict
 
 _CONFLICT_RETRIES = 3
+_LANGUAGES_KEPT = 50_000  # chosen languages remembered in memory; past that, read again
 # An adapter's renderer: the engine's replies as the messages it owes the person.
 Render = Callable[[tuple[Reply, ...]], Awaitable[tuple[Owed, ...]]]
 log = logging.getLogger(__name__)
@@ -85,10 +92,60 @@ class Conversations:
         self.default_dialog = default_dialog
         self._locks = KeyedLocks()
         self._cache = SessionCache(cache_capacity)
+        self._chosen: dict[tuple[str, str], str | None] = {}  # (platform, user): their choice
 
-    async def handle(self, key: SessionKey, event: Event, render: Render | None = None) -> Turn:
-        """Run one turn; with ``render``, the messages it renders are committed with it."""
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages every dialog speaks, by code."""
+        return tuple(sorted(self.dialogs[self.default_dialog].translations))
+
+    @property
+    def default_language(self) -> str:
+        return self.dialogs[self.default_dialog].language
+
+    def catalog(self, language: str) -> Catalog:
+        return self.dialogs[self.default_dialog].in_language(language).messages
+
+    async def language_for(self, key: SessionKey, hint: str | None = None) -> str:
+        """The person's choice, else the platform's hint if loaded, else the default."""
+        person = (key.platform, key.user)
+        if person not in self._chosen:
+            if len(self._chosen) >= _LANGUAGES_KEPT:
+                self._chosen.clear()
+            self._chosen[person] = await self.store.language(key.platform, key.user)
+        chosen = self._chosen[person]
+        if chosen is not None and chosen in self.languages:
+            return chosen
+        return negotiate(hint or hinted(), self.languages) or self.default_language
+
+    async def speak_to(self, key: SessionKey, hint: str | None = None) -> str:
+        """Speak the person's language for the rest of this task (words said outside a turn)."""
+        language = await self.language_for(key, hint)
+        speak(self.catalog(language))
+        return language
+
+    async def choose_language(self, key: SessionKey, language: str, render: Render | None = None) -> Turn:
+        """Keep ``language`` as this person's on this platform and show where they are in it."""
+        async with self._locks.hold(key):
+            await self.store.choose_language(key.platform, key.user, language)
+            self._chosen[(key.platform, key.user)] = language
         render = render or _nothing
+        said: list[Reply] = []
+
+        async def with_notice(replies: tuple[Reply, ...]) -> tuple[Owed, ...]:
+            said[:] = (Text(messages.LANGUAGE_SET), *replies)
+            return await render(tuple(said))
+
+        turn = await self.handle(key, Resume(), with_notice)
+        return replace(turn, replies=tuple(said) or turn.replies)
+
+    async def handle(
+        self, key: SessionKey, event: Event, render: Render | None = None, hint: str | None = None
+    ) -> Turn:
+        """Run one turn; with ``render``, the messages it renders are committed with it;
+        ``hint`` is the language the platform says the person uses, if it says one."""
+        render = render or _nothing
+        language = await self.speak_to(key, hint)
         wanted = event.dialog if isinstance(event, Start) else None
         try:
             if wanted is not None and wanted not in self.dialogs:
@@ -97,20 +154,23 @@ class Conversations:
                 async with self._locks.hold(key):
                     owed = await render(replies)
                     await self.store.owe(key, owed)
-                dialog = self.dialogs[self.default_dialog]
+                dialog = self.dialogs[self.default_dialog].in_language(language)
                 return Turn(replies, SessionState(dialog.id), dialog, owed=owed)
-            return await self._turn(key, event, wanted, render)
+            return await self._turn(key, event, wanted, render, language)
         except StorageUnavailable as exc:
             log.warning("a turn was not saved, the person was asked to try again: %s", exc)
-            dialog = self.dialogs[self.default_dialog]
+            dialog = self.dialogs[self.default_dialog].in_language(language)
             replies = (Text(messages.NOT_SAVED),)
             return Turn(replies, SessionState(dialog.id), dialog, saved=False, owed=await render(replies))
 
-    async def _turn(self, key: SessionKey, event: Event, wanted: str | None, render: Render) -> Turn:
+    async def _turn(
+        self, key: SessionKey, event: Event, wanted: str | None, render: Render, language: str
+    ) -> Turn:
         async with self._locks.hold(key):
             for attempt in range(_CONFLICT_RETRIES):
                 loaded = await self._load(key, wanted)
                 at = await self._resolve(loaded, wanted)
+                at = replace(at, dialog=at.dialog.in_language(language))
                 result = step(at.dialog, at.state, Start() if at.damaged else event)
                 replies = result.replies if at.notice is None else (at.notice, *result.replies)
                 owed = await render(replies)
@@ -147,17 +207,19 @@ class Conversations:
         if loaded is None:
             return None
         at = await self._resolve(loaded, None)
-        return Turn((), at.state, at.dialog)
+        return Turn((), at.state, at.dialog.in_language(await self.language_for(key)))
 
     async def forget(self, key: SessionKey) -> int:
         """Erase everything stored about this person on this platform."""
         async with self._locks.hold(key):
             self._cache.drop_person(key.platform, key.user)
+            self._chosen.pop((key.platform, key.user), None)
             return await self.store.forget(key.platform, key.user)
 
     def drop_cached(self) -> None:
         """Forget every cached session (after rows were erased behind the cache's back)."""
         self._cache = SessionCache(self._cache.capacity)
+        self._chosen.clear()
 
     async def _load(self, key: SessionKey, dialog: str | None) -> Loaded | None:
         return self._cache.get(key, dialog) or await self.store.load(key, dialog)

@@ -92,6 +92,7 @@ _HELP_COMMANDS = (
     "/why: why this question matters\n"
     "/summary: your answers so far\n"
     "/restart: start over\n"
+    "/language: choose the language I speak\n"
     "/mydata: everything stored about you, with a button to erase it\n"
     "/forget: erase everything stored about you\n"
     "/help: this message"
@@ -156,6 +157,7 @@ TELEGRAM_COMMANDS = {
     "why": "Why this question matters",
     "summary": "Your answers so far",
     "restart": "Start over",
+    "language": "Choose the language I speak",
     "mydata": "See everything stored about you",
     "forget": "Erase everything stored about you",
     "help": "What I do and how to answer",

@@ -9,7 +9,8 @@ Rules:
   time, so an old workshop with a recent vote stays until that vote is old too); and
   replies owed to a chat (the outbox) since before it, which a sender has failed to
   deliver for that long. A sender holding such a row in memory may still send it; its
-  removal afterwards finds nothing, which is no error.
+  removal afterwards finds nothing, which is no error. A language chosen before it
+  goes too.
 - "Older than" is strict: something changed exactly at the cut-off stays.
 - Nothing else is touched: the pseudonym key stays, so exports keep their ids.
 """
@@ -27,6 +28,7 @@ _OLD_ANSWERS = """
 _ERASE_SESSIONS = "DELETE FROM sessions WHERE updated_at < ?"  # answers go with them (cascade)
 _ERASE_VOTES = "DELETE FROM workshop_votes WHERE voted_at < ?"
 _ERASE_OWED = "DELETE FROM outbox WHERE created_at < ?"
+_ERASE_LANGUAGES = "DELETE FROM languages WHERE chosen_at < ?"
 # After the old votes: a workshop goes once it is old and no newer vote keeps it.
 _ERASE_WORKSHOPS = """
     DELETE FROM workshops
@@ -60,6 +62,7 @@ async def erase_older_than(store: SessionStore, cutoff: float) -> Erased:
             votes = (await conn.execute(_ERASE_VOTES, (cutoff,))).rowcount
             workshops = (await conn.execute(_ERASE_WORKSHOPS, (cutoff,))).rowcount
             owed = (await conn.execute(_ERASE_OWED, (cutoff,))).rowcount
+            await conn.execute(_ERASE_LANGUAGES, (cutoff,))
             await conn.commit()
         except BaseException:
             await conn.rollback()

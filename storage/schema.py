@@ -122,6 +122,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX outbox_by_chat ON outbox (platform, chat, id)",
     ),
+    # 8: the language a person chose (/language), one per person and platform
+    (
+        """
+        CREATE TABLE languages (
+            platform TEXT NOT NULL,
+            user TEXT NOT NULL,
+            language TEXT NOT NULL,
+            chosen_at REAL NOT NULL,
+            PRIMARY KEY (platform, user)
+        ) WITHOUT ROWID
+        """,
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

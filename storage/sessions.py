@@ -20,7 +20,8 @@ Rules:
 - A row that does not decode (a phase that does not exist, a field that is not a whole
   number) is not an error for the caller: ``load`` returns it with ``damaged`` saying why,
   and a state holding nothing but the dialog id; the caller restarts that session.
-- ``forget`` erases every session and answer of a person on a platform.
+- ``forget`` erases every session and answer of a person on a platform, and the language
+  they chose (``choose_language``: one per person and platform, whatever the chat).
 - Opening checks before it changes anything: the folder must exist (a typo must not become
   a new, empty database), an existing file must be SQLite, and its schema version must not
   be newer than this program's; only then are the mode, journal and schema touched.
@@ -112,6 +113,12 @@ _RECORD_ANSWER = f"""
                   answered_at = excluded.answered_at
 """
 _FORGET = "DELETE FROM sessions WHERE platform = ? AND user = ?"
+_FORGET_LANGUAGE = "DELETE FROM languages WHERE platform = ? AND user = ?"
+_LANGUAGE = "SELECT language FROM languages WHERE platform = ? AND user = ?"
+_CHOOSE_LANGUAGE = """
+    INSERT INTO languages (platform, user, language, chosen_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (platform, user) DO UPDATE SET language = excluded.language, chosen_at = excluded.chosen_at
+"""
 _COUNT_SESSIONS = "SELECT count(*) FROM sessions"
 _REMEMBER_STRUCTURE = """
     INSERT INTO dialog_structures (hash, dialog, version, structure) VALUES (?, ?, ?, ?)
@@ -348,6 +355,24 @@ class SessionStore:
         except sqlite3.OperationalError as exc:  # locked past the busy timeout, disk full
             raise StorageUnavailable(f"the turn could not be saved: {exc}") from None
 
+    async def language(self, platform: str, user: str) -> str | None:
+        """The language this person chose on this platform, if they chose one."""
+        rows = await self._conn.execute_fetchall(_LANGUAGE, (platform, user))
+        for row in rows:
+            return str(row[0])
+        return None
+
+    async def choose_language(self, platform: str, user: str, language: str) -> None:
+        """Keep the language this person chose; returns once durable."""
+        async with self._write_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                await self._conn.execute(_CHOOSE_LANGUAGE, (platform, user, language, self._clock()))
+                await self._conn.commit()
+            except BaseException:
+                await self._conn.rollback()
+                raise
+
     async def forget(self, platform: str, user: str) -> int:
         """Erase every session (and so every answer) of ``user``; returns how many."""
         async with self._write_lock:
@@ -355,6 +380,7 @@ class SessionStore:
             try:
                 cursor = await self._conn.execute(_FORGET, (platform, user))
                 erased = cursor.rowcount
+                await self._conn.execute(_FORGET_LANGUAGE, (platform, user))
                 await self._conn.commit()
             except BaseException:
                 await self._conn.rollback()

@@ -44,13 +44,14 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.app import Services, StartupError
 from bot.coalesce import TELEGRAM_GROUP_INTERVAL, Coalescer
 from bot.config import TelegramSettings
+from bot.conversations import Conversations
 from bot.outbox import Sender
 from bot.redact import redact_loggers
 from bot.telegram.courier import TelegramCourier
 from bot.telegram.handlers import Handlers
 from bot.telegram.polling import Once, SkippingBot
 from bot.telegram.workshop import WorkshopHandlers
-from dialogs.i18n import messages
+from dialogs.i18n import ENGLISH, Catalog, messages, speaking
 from dialogs.replies import VoteCount
 from storage.keys import WorkshopKey
 
@@ -67,6 +68,7 @@ RATE_LIMIT_RETRIES = 8
 # and its outbox sender (``sender_of``).
 _WORKSHOPS = "careerbot.workshops"
 _SENDER = "careerbot.sender"
+_CONVERSATIONS = "careerbot.conversations"
 
 
 # Loggers that see request URLs, which carry the token: PTB's bot logs its API URL at
@@ -126,6 +128,7 @@ def build_application(
     sender = Sender(services.outbox, TelegramCourier(app.bot), services.settings.reply_ttl)
     app.bot_data[_SENDER] = sender
     Handlers(services.conversations, services.workshops, sender).install(app)
+    app.bot_data[_CONVERSATIONS] = services.conversations
     app.add_error_handler(_log_error)
     return app
 
@@ -142,13 +145,27 @@ def sender_of(app: App) -> Sender:
     return sender
 
 
-async def publish_commands(bot: Bot) -> None:
+async def publish_commands(bot: Bot, conversations: Conversations | None = None) -> None:
     """Register the command menu Telegram shows beside the message box: the personal
-    commands everywhere, plus the workshop commands in groups."""
-    personal = [BotCommand(name, text) for name, text in messages.TELEGRAM_COMMANDS.items()]
-    workshop = [BotCommand(name, text) for name, text in messages.TELEGRAM_WORKSHOP_COMMANDS.items()]
-    await bot.set_my_commands(personal)
-    await bot.set_my_commands(personal + workshop, scope=BotCommandScopeAllGroupChats())
+    commands everywhere, plus the workshop commands in groups; in the default language,
+    and in each other language loaded for the people whose Telegram uses it (Telegram
+    takes a two-letter ``language_code``)."""
+    languages: list[tuple[Catalog, str | None]] = [(ENGLISH, None)]
+    if conversations is not None:
+        default = conversations.default_language
+        languages = [(conversations.catalog(default), None)]
+        for language in conversations.languages:
+            two_letters = language.split("-")[0]
+            if language != default and two_letters not in {c for _, c in languages}:
+                languages.append((conversations.catalog(language), two_letters))
+    for catalog, code in languages:
+        with speaking(catalog):
+            personal = [BotCommand(name, text) for name, text in messages.TELEGRAM_COMMANDS.items()]
+            workshop = [BotCommand(name, text) for name, text in messages.TELEGRAM_WORKSHOP_COMMANDS.items()]
+        await bot.set_my_commands(personal, language_code=code)
+        await bot.set_my_commands(
+            personal + workshop, scope=BotCommandScopeAllGroupChats(), language_code=code
+        )
 
 
 async def run_application(app: App, settings: TelegramSettings, stop: asyncio.Event) -> None:
@@ -161,7 +178,7 @@ async def run_application(app: App, settings: TelegramSettings, stop: asyncio.Ev
         where = "TELEGRAM_API_BASE_URL" if settings.api_base_url else "the Telegram Bot API"
         raise StartupError(f"cannot reach {where}: {exc.message}") from None
     try:
-        await publish_commands(app.bot)
+        await publish_commands(app.bot, app.bot_data[_CONVERSATIONS])
         await sender_of(app).start()
         updater = app.updater
         assert updater is not None  # built by ApplicationBuilder unless explicitly disabled

@@ -49,17 +49,19 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot import buttons, pictures
 from bot.conversations import Conversations, Turn
+from bot.language import hint, negotiate, own_name
 from bot.mydata import mydata_for
 from bot.outbox import Sender
 from bot.render import TELEGRAM_HTML
 from bot.telegram import courier, view
 from bot.telegram.delivery import Place, answer, send_private
-from bot.telegram.keyboards import asked_by, forget_keyboard, owner_of, turn_asked
+from bot.telegram.keyboards import asked_by, forget_keyboard, language_keyboard, owner_of, turn_asked
 from bot.workshops import Workshops
 from dialogs.events import COMMANDS, Choose, Confirm, Event, FreeText, Start
 from dialogs.i18n import messages
@@ -70,6 +72,7 @@ from storage.outbox import Owed
 PLATFORM = "telegram"
 FORGET = "forget"
 MYDATA = "mydata"
+LANGUAGE = "language"
 _ACTIONS = {action.value for action in Action}
 _FORGET_ACTIONS = (buttons.FORGET_YES, buttons.FORGET_NO)
 _NAME_LIMIT = 64  # alerts hold 200 characters; a long name must not crowd out the rest
@@ -111,7 +114,10 @@ class Handlers:
 
     def install(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         new = filters.UpdateType.MESSAGE  # edits of old messages are not new answers
+        # First, for every update: speak the person's language while it is handled.
+        app.add_handler(TypeHandler(Update, self.on_any_update), group=-2)
         app.add_handler(CommandHandler(list(COMMANDS), self.on_command, filters=new))
+        app.add_handler(CommandHandler(LANGUAGE, self.on_language, filters=new))
         app.add_handler(CommandHandler(FORGET, self.on_forget, filters=new))
         app.add_handler(CommandHandler(MYDATA, self.on_mydata, filters=new))
         app.add_handler(MessageHandler(new & filters.COMMAND, self.on_unknown_command))
@@ -119,6 +125,34 @@ class Handlers:
         app.add_handler(CallbackQueryHandler(self.on_press, pattern=_not_a_vote))
 
     # --- messages -----------------------------------------------------------------------
+
+    async def on_any_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every update is handled in its sender's language: their /language choice, else
+        their Telegram app's (``language_code``), else the default (``bot.language``)."""
+        user = update.effective_user
+        if user is not None:
+            hint(user.language_code)
+            await self.conversations.speak_to(SessionKey(PLATFORM, "", str(user.id)))
+
+    async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/language: a button per language; ``/language es`` chooses at once."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        member = member_of(user, message)
+        wanted = context.args[0].lower() if context.args else None
+        if wanted is not None:
+            chosen = negotiate(wanted, self.conversations.languages)
+            if chosen is not None:
+                await self._turn(context, member, None, language=chosen)
+                return
+            known = ", ".join(self.conversations.languages)
+            text = messages.LANGUAGE_UNKNOWN.format(language=wanted, known=known)
+            await self._owe(member, [courier.send_message(member.place, view.plain(text, member.addressee))])
+            return
+        names = [(code, own_name(code)) for code in self.conversations.languages]
+        choose = view.plain(messages.LANGUAGE_CHOOSE, member.addressee, language_keyboard(user.id, names))
+        await self._owe(member, [courier.send_message(member.place, choose)])
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
@@ -193,8 +227,11 @@ class Handlers:
             await answer(query, messages.BUTTON_EXPIRED)
             return
         action = button.action if isinstance(button, buttons.CommandButton) else None
+        language = buttons.language_of(button) if isinstance(button, buttons.CommandButton) else None
+        if language is not None and language not in self.conversations.languages:
+            language = None  # a language no longer loaded: an expired button
         event = _event_of(button)
-        if event is None and action not in _FORGET_ACTIONS:
+        if event is None and action not in _FORGET_ACTIONS and language is None:
             await answer(query, messages.BUTTON_EXPIRED)
             return
         # The data names whose press it is, the pressed message's keyboard whose message
@@ -207,7 +244,9 @@ class Handlers:
         member = member_of(user, pressed)
         # Only a message whose keyboard names the presser is theirs to edit.
         mine = pressed if on is not None else None
-        if event is None:
+        if language is not None:
+            await self._turn(context, member, None, mine, query, language=language)
+        elif event is None:
             await self._forget(context, member, mine, query, yes=action == buttons.FORGET_YES)
         else:
             await self._turn(context, member, event, mine, query)
@@ -253,21 +292,27 @@ class Handlers:
         self,
         context: ContextTypes.DEFAULT_TYPE,
         member: Member,
-        event: Event,
+        event: Event | None,
         shown: MaybeInaccessibleMessage | None = None,
         query: CallbackQuery | None = None,
+        language: str | None = None,
     ) -> None:
         """Run one turn; its replies are committed with it and sent by the outbox.
         ``shown`` is the bot's message the person acted on (pressed, or replied to), which
         may hold the question just answered. ``query`` is the press that caused the turn:
         it is answered only once the turn is committed, because the answer tells the person
-        their press counted, and at once, before any reply is sent."""
+        their press counted, and at once, before any reply is sent. With ``language`` (and no
+        event) the turn keeps that language as the person's and shows where they are in it."""
 
         async def render(replies: tuple[Reply, ...]) -> tuple[Owed, ...]:
             calls = await _calls(member, replies, shown, pressed=query is not None)
             return courier.owed(member.key.chat, calls)
 
-        turn = await self.conversations.handle(member.key, event, render)
+        if event is None:
+            assert language is not None
+            turn = await self.conversations.choose_language(member.key, language, render)
+        else:
+            turn = await self.conversations.handle(member.key, event, render)
         if query is not None:
             await answer(query)
         await self._deliver(member, turn)

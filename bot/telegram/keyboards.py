@@ -26,6 +26,7 @@ from bot.buttons import (
     confirm_buttons,
     decode,
     encode,
+    language_button,
 )
 from bot.buttons import Button as PressData
 from dialogs.i18n import messages
@@ -81,6 +82,12 @@ def confirmation_keyboard(confirmation: Confirmation, owner: int) -> Keyboard:
     c = confirmation
     pairs = confirm_buttons(str(owner), c.distinction, c.label is not None, c.turn)
     return keyboard([[button(messages.CONFIRM_BUTTONS[key], encode(data)) for key, data in pairs]])
+
+
+def language_keyboard(owner: int, languages: Iterable[tuple[str, str]]) -> Keyboard:
+    """One button per language (code, its own name), two to a row."""
+    pressable = [button(name, encode(language_button(str(owner), code))) for code, name in languages]
+    return keyboard([pressable[at : at + 2] for at in range(0, len(pressable), 2)])
 
 
 def forget_keyboard(owner: int) -> Keyboard:

@@ -28,7 +28,8 @@ KEY = SessionKey("telegram", str(ANA.id), str(ANA.id))
 
 
 async def test_start_registers_the_command_menu(tg: FakeTelegram, bot: Bot) -> None:
-    everywhere, groups = tg.called("setMyCommands")
+    everywhere, groups, everywhere_es, groups_es = tg.called("setMyCommands")
+    assert "language_code" not in everywhere and "language_code" not in groups
     names = [command["command"] for command in everywhere["commands"]]
     assert "scope" not in everywhere  # the default scope: private chats see these
     assert names == list(messages.TELEGRAM_COMMANDS)
@@ -37,6 +38,14 @@ async def test_start_registers_the_command_menu(tg: FakeTelegram, bot: Bot) -> N
     assert groups["scope"] == {"type": "all_group_chats"}
     in_groups = [command["command"] for command in groups["commands"]]
     assert in_groups == [*names, "workshop", "reveal", "next", "endworkshop"]
+    # The same menus, in Spanish, for people whose Telegram is in Spanish.
+    assert everywhere_es["language_code"] == groups_es["language_code"] == "es"
+    assert [command["command"] for command in everywhere_es["commands"]] == names
+    assert groups_es["scope"] == {"type": "all_group_chats"}
+    spanish = {command["command"]: command["description"] for command in groups_es["commands"]}
+    assert spanish["start"] == "Empezar, o seguir donde lo dejaste"
+    assert spanish["language"] == "Elegir el idioma en que hablo"
+    assert spanish["workshop"] == "Empezar un taller para todo el grupo"
 
 
 async def test_whole_conversation_by_buttons_ends_with_the_profile(

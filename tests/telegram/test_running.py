@@ -178,10 +178,9 @@ async def test_serve_polls_until_stop_then_shuts_down_cleanly(
             await asyncio.sleep(0.01)
 
     await asyncio.wait_for(until(lambda: bool(tg.called("getUpdates"))), DEADLINE)
-    assert [call.method for call in tg.calls[:4]] == [
+    assert [call.method for call in tg.calls[:6]] == [
         "getMe",
-        "setMyCommands",
-        "setMyCommands",
+        *["setMyCommands"] * 4,  # private chats and groups, in English and in Spanish
         "deleteWebhook",
     ]
     update_id = tg.say(CHAT, ANA, "/start")
