@@ -36,7 +36,7 @@ from dialogs.state import SessionState
 
 WALKS = 300
 STEPS = 40
-DIGEST = "3a68f9b59bdd88bc61ad4d4bb399ba6c4f307e321013518ffd979f17e8c202a0"
+DIGEST = "5937ccc90220276f30b6ea4938439c9438d10e830b6957694773ba301e09161b"
 
 
 def _event(rng: random.Random, dialog: Dialog, state: SessionState, last: object) -> Event:
