@@ -222,6 +222,7 @@ DISCORD_COMMANDS = {
     "summary": "See your answers so far",
     "why": "Why this question matters",
     "help": "What this bot does and how to use it",
+    "language": "Choose the language I speak",
     "mydata": "See everything stored about you (only you see it)",
     "forget": "Erase everything stored about you",
 }

@@ -41,6 +41,7 @@ from bot.discord.components import DYNAMIC_ITEMS, submitted_text
 from bot.discord.custom_ids import is_ours, parse_modal
 from bot.discord.router import Router
 from bot.discord.sync import sync_if_changed
+from bot.discord.translator import CatalogTranslator
 from bot.discord.workshop_router import WorkshopRouter
 
 HANDLED = "careerbot_handled"
@@ -83,12 +84,16 @@ class CareerClient(discord.Client):
         )
         dialog_ids = sorted(services.conversations.dialogs)
         self.tree: app_commands.CommandTree[CareerClient] = _Tree(self)
-        self.tree.add_command(career_group(self.router, dialog_ids))
+        languages = services.conversations.languages
+        self.tree.add_command(career_group(self.router, dialog_ids, languages))
         self.tree.add_command(workshop_group(self.workshop_router, dialog_ids))
         self.tree.error(self._command_failed)
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(*DYNAMIC_ITEMS)
+        conversations = self.router.conversations
+        catalogs = {language: conversations.catalog(language) for language in conversations.languages}
+        await self.tree.set_translator(CatalogTranslator(catalogs))
         if self.application_id is None:
             raise RuntimeError("Discord did not tell the application id at login")
         self.synced = await sync_if_changed(self.tree, self.application_id, self.guild_id, self.sync_marker)

@@ -2,14 +2,16 @@
 
 Rules:
 - One group, ``/career``, with ``start [dialog]``, ``resume``, ``back``, ``skip``,
-  ``restart``, ``summary``, ``why``, ``help``, ``mydata`` and ``forget``; each maps to one
+  ``restart``, ``summary``, ``why``, ``help``, ``language [language]``, ``mydata`` and
+  ``forget``; each maps to one
   engine event, except ``forget``, which first asks for a confirmation with two buttons, and
   ``mydata``, which shows what is stored with those two buttons under it.
 - ``dialog`` offers the loaded dialogs as choices, so a person cannot mistype one; the
   choices are part of the command payload, so new content triggers a re-sync.
 - A second group, ``/workshop``, with ``start [dialog]``, ``reveal``, ``next`` and ``end``,
   each handed to the ``WorkshopRouter`` (who may steer is the engine's business).
-- Descriptions come from ``dialogs.messages``.
+- Descriptions come from ``dialogs.messages``; their translations reach Discord as
+  localizations (``bot.discord.translator``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from discord import app_commands
 
 from bot.discord.router import Router
 from bot.discord.workshop_router import WorkshopRouter
+from bot.language import own_name
 from dialogs.events import COMMANDS, Event, Start
 from dialogs.i18n import messages
 
@@ -31,12 +34,16 @@ _CHOICES_LIMIT = 25  # Discord's limit on an option's choices
 Callback = Callable[[discord.Interaction[Any]], Awaitable[None]]
 
 
-def career_group(router: Router, dialog_ids: Sequence[str]) -> app_commands.Group:
+def career_group(
+    router: Router, dialog_ids: Sequence[str], languages: Sequence[str] = ()
+) -> app_commands.Group:
     group = app_commands.Group(name=GROUP, description=messages.DISCORD_COMMAND_GROUP)
     group.add_command(_start(router, dialog_ids))
     for name, event in COMMANDS.items():
         if name != "start":
             group.add_command(_simple(name, _sender(router, event)))
+    if len(languages) > 1:
+        group.add_command(_language(router, languages))
     group.add_command(_simple("mydata", router.mydata))
     group.add_command(_simple("forget", router.forget_prompt))
     return group
@@ -67,6 +74,19 @@ def _start(router: Router, dialog_ids: Sequence[str]) -> app_commands.Command[An
         await router.slash(interaction, Start(dialog))
 
     return app_commands.Command(name="start", description=messages.DISCORD_COMMANDS["start"], callback=start)
+
+
+def _language(router: Router, languages: Sequence[str]) -> app_commands.Command[Any, ..., None]:
+    choices = [app_commands.Choice(name=own_name(code), value=code) for code in languages[:_CHOICES_LIMIT]]
+
+    @app_commands.describe(language=messages.DISCORD_LANGUAGE_OPTION)
+    @app_commands.choices(language=choices)
+    async def language(interaction: discord.Interaction[Any], language: str | None = None) -> None:
+        await router.language(interaction, language)
+
+    return app_commands.Command(
+        name="language", description=messages.DISCORD_COMMANDS["language"], callback=language
+    )
 
 
 def workshop_group(router: WorkshopRouter, dialog_ids: Sequence[str]) -> app_commands.Group:

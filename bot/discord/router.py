@@ -32,12 +32,21 @@ from typing import Any
 import discord
 
 from bot import pictures
-from bot.buttons import FORGET_NO, FORGET_YES, AnswerButton, CommandButton, ConfirmButton
+from bot.buttons import (
+    FORGET_NO,
+    FORGET_YES,
+    AnswerButton,
+    CommandButton,
+    ConfirmButton,
+    language_button,
+    language_of,
+)
 from bot.conversations import Conversations
 from bot.discord.components import CommandItem, OwnWordsModal
 from bot.discord.custom_ids import OwnWords
 from bot.discord.layout import Outgoing, lay_out, messages_of, on_discord, text_of
 from bot.discord.respond import NO_PINGS, Responder
+from bot.language import hint, own_name
 from bot.mydata import mydata_for
 from bot.render import DISCORD_MARKDOWN
 from bot.workshops import Workshops
@@ -87,15 +96,34 @@ class Router:
     # --- slash commands ----------------------------------------------------------------
 
     async def slash(self, interaction: discord.Interaction[Any], event: Event) -> None:
-        async with handling(interaction, self.on_done):
+        async with handling(interaction, self.on_done, self.conversations):
             ephemeral = self.ephemeral(interaction)
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
             turn = await self.conversations.handle(session_key(interaction), event)
             responder = Responder(interaction, ephemeral, self.clock, placeholder=True)
             await self._send(responder, turn.replies, str(interaction.user.id))
 
+    async def language(self, interaction: discord.Interaction[Any], language: str | None) -> None:
+        """/career language: with a language, speak it from now on and show where the person
+        is in it; without, a button per language."""
+        async with handling(interaction, self.on_done, self.conversations):
+            ephemeral = self.ephemeral(interaction)
+            if language is None or language not in self.conversations.languages:
+                offered = _language_buttons(str(interaction.user.id), self.conversations.languages)
+                choose = Outgoing(messages.LANGUAGE_CHOOSE, offered)
+                view = choose.view()
+                assert view is not None
+                await interaction.response.send_message(
+                    choose.content, view=view, ephemeral=ephemeral, allowed_mentions=NO_PINGS
+                )
+                return
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            turn = await self.conversations.choose_language(session_key(interaction), language)
+            responder = Responder(interaction, ephemeral, self.clock, placeholder=True)
+            await self._send(responder, turn.replies, str(interaction.user.id))
+
     async def forget_prompt(self, interaction: discord.Interaction[Any]) -> None:
-        async with handling(interaction, self.on_done):
+        async with handling(interaction, self.on_done, self.conversations):
             confirm = Outgoing(messages.FORGET_CONFIRM, _forget_buttons(str(interaction.user.id)))
             view = confirm.view()
             assert view is not None
@@ -106,7 +134,7 @@ class Router:
     async def mydata(self, interaction: discord.Interaction[Any]) -> None:
         """Everything stored about the member, with the /forget buttons; only they see it,
         in a server even when replies are public."""
-        async with handling(interaction, self.on_done):
+        async with handling(interaction, self.on_done, self.conversations):
             private = interaction.guild_id is not None
             await interaction.response.defer(ephemeral=private, thinking=True)
             owner = str(interaction.user.id)
@@ -124,7 +152,7 @@ class Router:
     # --- buttons and the modal ---------------------------------------------------------
 
     async def answer(self, interaction: discord.Interaction[Any], data: AnswerButton) -> None:
-        async with handling(interaction, self.on_done):
+        async with handling(interaction, self.on_done, self.conversations):
             if await self._foreign(interaction, data.owner):
                 return
             await interaction.response.defer()
@@ -144,7 +172,7 @@ class Router:
             await self._send(responder, replies, data.owner, strip_pressed=not recorded)
 
     async def confirm(self, interaction: discord.Interaction[Any], data: ConfirmButton) -> None:
-        async with handling(interaction, self.on_done):
+        async with handling(interaction, self.on_done, self.conversations):
             if await self._foreign(interaction, data.owner):
                 return
             await interaction.response.defer()
@@ -153,7 +181,7 @@ class Router:
             await self._send(responder, turn.replies, data.owner, strip_pressed=True)
 
     async def command(self, interaction: discord.Interaction[Any], data: CommandButton) -> None:
-        async with handling(interaction, self.on_done):
+        async with handling(interaction, self.on_done, self.conversations):
             if await self._foreign(interaction, data.owner):
                 return
             if data.action in (FORGET_YES, FORGET_NO):
@@ -163,6 +191,13 @@ class Router:
                     await self.workshops.forget_member(PLATFORM, str(interaction.user.id))
                 text = messages.FORGOTTEN if data.action == FORGET_YES else messages.FORGET_CANCELLED
                 await Responder(interaction, self.ephemeral(interaction), self.clock).edit_pressed(text)
+                return
+            chosen = language_of(data)
+            if chosen is not None and chosen in self.conversations.languages:
+                await interaction.response.defer()
+                turn = await self.conversations.choose_language(session_key(interaction), chosen)
+                responder = Responder(interaction, self.ephemeral(interaction), self.clock)
+                await self._send(responder, turn.replies, data.owner, strip_pressed=True)
                 return
             event = ACTION_EVENTS.get(data.action)
             if event is None:
@@ -174,14 +209,14 @@ class Router:
             await self._send(responder, turn.replies, data.owner, strip_pressed=True)
 
     async def own_words(self, interaction: discord.Interaction[Any], data: OwnWords) -> None:
-        async with handling(interaction, self.on_done):
+        async with handling(interaction, self.on_done, self.conversations):
             if await self._foreign(interaction, data.owner):
                 return
             # A modal can only be the first response, so it is the acknowledgement.
             await interaction.response.send_modal(OwnWordsModal(data))
 
     async def modal(self, interaction: discord.Interaction[Any], data: OwnWords, text: str) -> None:
-        async with handling(interaction, self.on_done):
+        async with handling(interaction, self.on_done, self.conversations):
             if await self._foreign(interaction, data.owner):
                 return
             ephemeral = self.ephemeral(interaction)
@@ -195,13 +230,13 @@ class Router:
 
     async def expired(self, interaction: discord.Interaction[Any]) -> None:
         """A component whose custom_id none of our formats parses (an older version's)."""
-        async with handling(interaction, self.on_done):
+        async with handling(interaction, self.on_done, self.conversations):
             if not interaction.response.is_done():
                 await interaction.response.send_message(messages.DISCORD_EXPIRED_BUTTON, ephemeral=True)
 
     async def failed(self, interaction: discord.Interaction[Any]) -> None:
         """A slash command discord.py could not run (say, one Discord still lists but we dropped)."""
-        async with handling(interaction, self.on_done):
+        async with handling(interaction, self.on_done, self.conversations):
             await apologise(interaction)
 
     # --- helpers -----------------------------------------------------------------------
@@ -230,6 +265,10 @@ class Router:
 _NO_BUTTONS: tuple[discord.ui.Item[Any], ...] = ()
 
 
+def _language_buttons(owner: str, languages: tuple[str, ...]) -> tuple[discord.ui.Item[Any], ...]:
+    return tuple(CommandItem(language_button(owner, code), own_name(code)) for code in languages)
+
+
 def _forget_buttons(owner: str) -> tuple[discord.ui.Item[Any], ...]:
     return (
         CommandItem(
@@ -241,11 +280,18 @@ def _forget_buttons(owner: str) -> tuple[discord.ui.Item[Any], ...]:
 
 @asynccontextmanager
 async def handling(
-    interaction: discord.Interaction[Any], on_done: Callable[[int], None]
+    interaction: discord.Interaction[Any],
+    on_done: Callable[[int], None],
+    conversations: Conversations | None = None,
 ) -> AsyncIterator[None]:
     """Wrap the handling of one interaction: an unexpected error is logged and the person
-    gets an apology instead of "This interaction failed"; ``on_done(id)`` runs in any case."""
+    gets an apology instead of "This interaction failed"; ``on_done(id)`` runs in any case.
+    Everything inside speaks the person's language: their choice (with ``conversations``),
+    else their Discord client's (``interaction.locale``), else the default."""
+    hint(interaction.locale.value)
     try:
+        if conversations is not None:
+            await conversations.speak_to(SessionKey(PLATFORM, "", str(interaction.user.id)))
         yield
     except discord.HTTPException as exc:
         if exc.code == ALREADY_ACKNOWLEDGED:

@@ -33,9 +33,16 @@ def marker_for(db_path: Path) -> Path | None:
     return db_path.with_name(db_path.name + ".discord-commands")
 
 
-def command_hash(tree: app_commands.CommandTree[Any], application_id: int, guild_id: int | None) -> str:
+async def command_hash(tree: app_commands.CommandTree[Any], application_id: int, guild_id: int | None) -> str:
+    """The hash of what a sync would send, localizations included (a changed translation
+    is a changed command set)."""
     guild = discord.Object(guild_id) if guild_id is not None else None
-    payload = [command.to_dict(tree) for command in tree.get_commands(guild=guild)]
+    translator = tree.translator
+    commands = tree.get_commands(guild=guild)
+    if translator is None:
+        payload = [command.to_dict(tree) for command in commands]
+    else:
+        payload = [await command.get_translated_payload(tree, translator) for command in commands]
     document = {"application": application_id, "guild": guild_id, "commands": payload}
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
@@ -47,7 +54,7 @@ async def sync_if_changed(
     guild = discord.Object(guild_id) if guild_id is not None else None
     if guild is not None:
         tree.copy_global_to(guild=guild)
-    digest = command_hash(tree, application_id, guild_id)
+    digest = await command_hash(tree, application_id, guild_id)
     if marker is not None and _read(marker) == digest:
         _log.info("slash commands unchanged, not syncing")
         return False

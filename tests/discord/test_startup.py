@@ -18,7 +18,9 @@ from bot.discord.sync import marker_for
 from tests.discord.conftest import ANA, TOKEN, Bot
 from tests.fakes.discord_api import FakeDiscord, button_labels
 
-SUBCOMMANDS = {"start", "resume", "back", "skip", "restart", "summary", "why", "help", "mydata", "forget"}
+SUBCOMMANDS = {
+    *("start", "resume", "back", "skip", "restart", "summary", "why", "help", "language", "mydata", "forget")
+}
 WORKSHOP_SUBCOMMANDS = {"start", "reveal", "next", "end"}
 
 
@@ -70,6 +72,22 @@ async def test_commands_are_synced_only_when_they_change(
     assert workshop["name"] == "workshop" and {o["name"] for o in workshop["options"]} == WORKSHOP_SUBCOMMANDS
     start = next(o for o in workshop["options"] if o["name"] == "start")
     assert [c["value"] for c in start["options"][0]["choices"]] == ["job-vs-career"]
+    # Every description in Spanish for Spanish clients, from Spain and Latin America; names stay.
+    assert career["description_localizations"]["es-ES"] == (
+        "¿Tu trabajo es un empleo o una carrera? Una conversación guiada y breve."
+    )
+    assert career["description_localizations"]["es-419"] == career["description_localizations"]["es-ES"]
+    assert "es-ES" not in career.get("name_localizations") or {}
+    by_name = {o["name"]: o for o in career["options"]}
+    assert by_name["start"]["description_localizations"]["es-ES"] == (
+        "Empezar la conversación, o seguir donde lo dejaste"
+    )
+    language = by_name["language"]
+    assert [c["value"] for c in language["options"][0]["choices"]] == ["en", "es"]
+    assert [c["name"] for c in language["options"][0]["choices"]] == ["English", "Español"]
+    assert language["options"][0]["description_localizations"]["es-ES"].startswith("El idioma en que hablar")
+    assert workshop["description_localizations"]["es-ES"].startswith("Dirige un taller")
+    assert "fr" not in career["description_localizations"]
     marker = marker_for(db_path)
     assert marker is not None and marker.is_file()
     await first.shut_down()

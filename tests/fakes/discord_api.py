@@ -71,6 +71,7 @@ class Call:
 class Person:
     id: int
     name: str
+    locale: str = "en-US"  # the language of their Discord client, sent with each interaction
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -288,7 +289,7 @@ class FakeDiscord:
             "version": 1,
             "channel_id": str(channel),
             "app_permissions": "0",
-            "locale": "en-US",
+            "locale": user.locale,
             "entitlements": [],
             "attachment_size_limit": 10_000_000,
             "authorizing_integration_owners": {"0": str(self.guild_id)} if in_guild else {"1": str(user.id)},
