@@ -22,6 +22,7 @@ from pathlib import Path
 from bot import counsellor
 from bot.app import StartupError, configure_logging, core_settings, open_service
 from bot.config import ConfigError, environment, misspelt
+from bot.language import from_locale_environment, negotiate
 from dialogs.content import Dialog
 from dialogs.edits import impact
 from dialogs.i18n import CATALOG_FILE, ENGLISH, entries, messages
@@ -35,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--user", default=None, help="whose conversation (default: your login name)")
     chat.add_argument("--db", type=Path, default=None, help="SQLite file (default: $CAREERBOT_DB)")
     chat.add_argument("--dialog", default=None, help="dialog id (default: $CAREERBOT_DEFAULT_DIALOG)")
+    chat.add_argument(
+        "--lang",
+        default=None,
+        help="the language to speak, e.g. es (default: your locale, else $CAREERBOT_LANGUAGE)",
+    )
     chat.add_argument(
         "--chart",
         type=Path,
@@ -72,8 +78,19 @@ async def _chat(args: argparse.Namespace, env: dict[str, str]) -> None:
         user = args.user or _login_name()
         width = shutil.get_terminal_size().columns - 1 if sys.stdout.isatty() else None
         chart = args.chart or _chart_beside(settings.db_path, user)
-        console = Console(services.conversations, user, echo=not sys.stdin.isatty(), width=width, chart=chart)
-        await console.run(read_lines(sys.stdin), args.dialog)
+        conversations = services.conversations
+        language = None
+        if args.lang is not None:
+            language = negotiate(args.lang, conversations.languages)
+            if language is None:
+                known = ", ".join(conversations.languages)
+                problem = f"--lang {args.lang!r} is not a language the dialogs have"
+                raise StartupError(f"{problem}, expected one of: {known}")
+        locale = from_locale_environment(dict(os.environ))
+        console = Console(
+            conversations, user, echo=not sys.stdin.isatty(), width=width, chart=chart, locale=locale
+        )
+        await console.run(read_lines(sys.stdin), args.dialog, language)
 
 
 def _chart_beside(db_path: Path, user: str) -> Path:

@@ -4,6 +4,9 @@ Rules:
 - One input line is one turn; every reply is printed and flushed only after the turn is
   committed, so what the person has seen acknowledged is on disk.
 - Works with a TTY or with piped input; end of input ends the chat cleanly.
+- The terminal speaks the person's language: ``--lang`` (kept as their choice, like
+  ``/language es``), else a choice made before, else the locale (``LC_ALL``,
+  ``LC_MESSAGES``, ``LANG``) if its language is loaded, else the default.
 - ``/quit`` leaves; ``/mydata`` prints everything stored about the person; ``/forget``
   asks for a "yes" before erasing; ``/help`` is the terminal's
   own (no buttons here, and it lists ``/quit``); other ``/commands`` map to engine events;
@@ -30,6 +33,7 @@ from typing import TextIO
 
 from bot import pictures
 from bot.conversations import Conversations
+from bot.language import hint, negotiate, own_name
 from bot.mydata import mydata_for
 from bot.render import PLAIN, reply_text
 from dialogs.events import COMMANDS, Event, FreeText, Start
@@ -59,7 +63,9 @@ class Console:
         echo: bool = False,
         width: int | None = None,
         chart: Path | None = None,
+        locale: str | None = None,
     ) -> None:
+        self.locale = locale  # the terminal's language (LC_ALL, LC_MESSAGES, LANG), if any
         self.chart = chart  # where a finished profile's picture goes; None: not drawn
         self.conversations = conversations
         self.echo = echo  # piped input is not shown by a terminal: echo it for a readable log
@@ -102,7 +108,27 @@ class Console:
         stored = await self.conversations.current(self.key) is not None
         return messages.GOODBYE if stored else messages.GOODBYE_NOTHING_STORED
 
-    async def run(self, lines: asyncio.Queue[str | None], dialog: str | None) -> None:
+    async def _language(self, words: list[str]) -> None:
+        """/language es: speak it from now on; /language alone: the languages there are."""
+        languages = self.conversations.languages
+        chosen = negotiate(words[0], languages) if words else None
+        if chosen is not None:
+            result = await self.conversations.choose_language(self.key, chosen)
+            self.show(result.replies)
+            return
+        if words:
+            known = ", ".join(languages)
+            self.out.write(messages.LANGUAGE_UNKNOWN.format(language=words[0], known=known) + "\n\n")
+            return
+        listing = "\n".join(f"/language {code}  ({own_name(code)})" for code in languages)
+        self.out.write(f"{messages.LANGUAGE_CHOOSE}\n{listing}\n\n")
+
+    async def run(
+        self, lines: asyncio.Queue[str | None], dialog: str | None, language: str | None = None
+    ) -> None:
+        hint(self.locale)
+        if language is not None:
+            await self.conversations.remember_language(self.key, language)
         await self.turn(Start(dialog))
         while True:
             self.out.write(PROMPT)
@@ -120,6 +146,9 @@ class Console:
             if command == "quit":
                 self.out.write(await self._goodbye() + "\n")
                 break
+            if command == "language":
+                await self._language(text.split()[1:])
+                continue
             if command == "help":
                 self.out.write(messages.TERMINAL_HELP + "\n\n")
                 continue

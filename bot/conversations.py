@@ -124,11 +124,15 @@ class Conversations:
         speak(self.catalog(language))
         return language
 
-    async def choose_language(self, key: SessionKey, language: str, render: Render | None = None) -> Turn:
-        """Keep ``language`` as this person's on this platform and show where they are in it."""
+    async def remember_language(self, key: SessionKey, language: str) -> None:
+        """Keep ``language`` as this person's choice on this platform."""
         async with self._locks.hold(key):
             await self.store.choose_language(key.platform, key.user, language)
             self._chosen[(key.platform, key.user)] = language
+
+    async def choose_language(self, key: SessionKey, language: str, render: Render | None = None) -> Turn:
+        """Keep ``language`` as this person's on this platform and show where they are in it."""
+        await self.remember_language(key, language)
         render = render or _nothing
         said: list[Reply] = []
 

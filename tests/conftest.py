@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,6 +12,12 @@ from bot.conversations import Conversations
 from dialogs.content import Dialog
 from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID, load_dialogs
 from storage.sessions import SessionStore
+
+# The terminal speaks the locale's language when it is loaded (bot.language): the tests,
+# and the `careerbot chat` processes they start, read English whatever the machine's locale
+# (a test of another language sets its own).
+for _locale in ("LC_ALL", "LC_MESSAGES", "LANG"):
+    os.environ[_locale] = "C"
 
 
 @pytest.fixture(scope="session")

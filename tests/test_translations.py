@@ -20,6 +20,7 @@ from dialogs.events import Choose, FreeText, Start
 from dialogs.i18n import ENGLISH, entries, messages, speaking
 from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID, DialogError, load_dialogs
 from dialogs.replies import Confirmation, Explanation, Question
+from tests.languages import add_language
 
 SPANISH = BUILTIN_CONTENT / "es" / "job_vs_career.yaml"
 
@@ -168,22 +169,11 @@ def test_a_label_over_80_characters_and_empty_text_are_refused(content: Path) ->
 
 def test_a_third_language_is_only_files(content: Path, tmp_path: Path) -> None:
     """Esperanto, written into a copy of the content: no code names it, and it is spoken."""
-    folder = content / "eo"
-    shutil.copytree(content / "es", folder)
-    translation = folder / "job_vs_career.yaml"
-    translation.write_text(
-        translation.read_text(encoding="utf-8").replace(
-            "question: Cuando le describes tu trabajo a alguien cercano, ¿qué se parece más a ti?",
-            "question: Kiam vi priskribas vian laboron al amiko, kio plej similas al vi?",
-        ),
-        encoding="utf-8",
-    )
-    po = folder / "messages.po"
-    po.write_text(
-        po.read_text(encoding="utf-8").replace(
-            'msgstr "Pregunta {position} de {total}"', 'msgstr "Demando {position} el {total}"'
-        ),
-        encoding="utf-8",
+    add_language(
+        content,
+        "eo",
+        "Kiam vi priskribas vian laboron al amiko, kio plej similas al vi?",
+        "Demando {position} el {total}",
     )
     dialog = load_dialogs(content)[DEFAULT_DIALOG_ID]
     assert sorted(dialog.translations) == ["en", "eo", "es"]
