@@ -11,7 +11,7 @@ class Scale:
     core_reps: int = 2
     core_concurrency: int = 1_000
     floor_per_turn_max: int = 9_000  # one fsync per turn: a sample is enough for a rate
-    ptb_people: tuple[int, ...] = (1_000,)
+    ptb_people: tuple[int, ...] = (200,)
     ptb_reps: int = 2
     memory_sessions: int = 100_000
     startup_reps: int = 7

@@ -199,22 +199,42 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
     limited = interleaved(("baseline-limited", "ours-limited"), people, 0, scale, workdir)
     for side in ("baseline-limited", "ours-limited"):
         _row(section, f"{side.removesuffix('-limited')} as deployed (rate limiter)", people, 0, limited[side])
-    ours_limited = [r for r in limited["ours-limited"] if r.answers]
-    if ours_limited:
-        ack_p99 = median([_ms(r.acks_s, 99) for r in ours_limited])
-        per_answer = median([r.messages_per_answer for r in ours_limited])
-        targets += [
-            Target(f"as deployed, N={people}: press → acknowledgement p99", "< 200 ms",
-                   f"{ack_p99:,.0f} ms", ack_p99 < 200),
-            Target(f"as deployed, N={people}: messages per answered question", "≤ 1.5",
-                   f"{per_answer:.2f}", per_answer <= 1.5),
-        ]
+    acked = [r for r in limited["ours-limited"] if r.acks_s]
+    answered = [r for r in limited["ours-limited"] if r.answers]
+    none_yet = "no press reached inside the window: every person's /start came first"
+    if acked:
+        ack_p99 = median([_ms(r.acks_s, 99) for r in acked])
+        targets.append(
+            Target(
+                f"as deployed, N={people}: press → acknowledgement p99",
+                "< 200 ms",
+                f"{ack_p99:,.0f} ms",
+                ack_p99 < 200,
+            )
+        )
     else:
-        why = "no press was answered inside the window: the /start of every person came first"
-        targets += [
-            Target(f"as deployed, N={people}: press → acknowledgement p99", "< 200 ms", why, None),
-            Target(f"as deployed, N={people}: messages per answered question", "≤ 1.5", why, None),
-        ]
+        what = f"as deployed, N={people}: press → acknowledgement p99"
+        targets.append(Target(what, "< 200 ms", none_yet, None))
+    if answered:
+        per_answer = median([r.messages_per_answer for r in answered])
+        targets.append(
+            Target(
+                f"as deployed, N={people}: messages per answered question",
+                "≤ 1.5",
+                f"{per_answer:.2f}",
+                per_answer <= 1.5,
+            )
+        )
+    else:
+        targets.append(
+            Target(
+                f"as deployed, N={people}: messages per answered question",
+                "≤ 1.5",
+                "no answer's messages all arrived inside the window (the rate limiter holds them); "
+                "see part w's rows without the limiter",
+                None,
+            )
+        )
     section.notes += [
         f"Each cell: the median of {scale.wire_reps} runs and, in brackets, their range; runs "
         "alternate sides (A B A B). A run: a fresh fake Bot API process and a fresh bot "
