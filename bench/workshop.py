@@ -139,6 +139,7 @@ async def ptb_burst(voters: int, workdir: Path, interval: float | None = None) -
     Edits of the question message are counted once the coalescer has had two intervals."""
     from bot.coalesce import TELEGRAM_GROUP_INTERVAL
 
+    workdir.mkdir(parents=True, exist_ok=True)  # the store refuses a folder that is not there
     more = {} if interval is None else {"count_interval": interval}
     settle_s = 2 * (TELEGRAM_GROUP_INTERVAL if interval is None else interval) + 0.5
     answered: dict[str, float] = {}
