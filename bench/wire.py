@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +101,8 @@ def wire_run(
         )
         fake.stdin.write(f"{bot.pid}\n")
         fake.stdin.flush()
+        # A bot that dies early ends the fake too, so the wait below ends with its error.
+        threading.Thread(target=_kill_when_done, args=(bot, fake), daemon=True).start()
         line = fake.stdout.readline()
         if not line.startswith("{"):
             raise RuntimeError(
@@ -121,6 +124,11 @@ def wire_run(
         acks_s=tuple(data["acks_s"]),
         calls=data["calls"],
     )
+
+
+def _kill_when_done(bot: subprocess.Popen[str], fake: subprocess.Popen[str]) -> None:
+    bot.wait()
+    fake.kill()
 
 
 def _tail(path: Path) -> str:

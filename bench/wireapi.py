@@ -42,6 +42,7 @@ from bench.ptb import USER_BASE, is_answer
 
 MESSAGE_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendPhoto"})
 _TICKS = os.sysconf("SC_CLK_TCK")
+START_TIMEOUT_S = 60.0  # a bot that has not polled by then failed to start
 
 
 def cpu_seconds(pid: int) -> float:
@@ -248,7 +249,11 @@ async def serve(people: int, delay_ms: float, warm_s: float, window_s: float) ->
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     print(f"PORT {port}", flush=True)
     pid = int(await asyncio.to_thread(sys.stdin.readline))
-    await api.polled.wait()
+    try:
+        await asyncio.wait_for(api.polled.wait(), START_TIMEOUT_S)
+    except TimeoutError:
+        print("NO BOT: it did not poll for updates", flush=True)  # the parent reads why
+        return
     people_tasks = [asyncio.create_task(api.converse(slot)) for slot in range(people)]
     await asyncio.sleep(warm_s)
     cpu0, wall0 = cpu_seconds(pid), time.perf_counter()

@@ -53,8 +53,13 @@ def ours(base_url: str, workdir: Path, limited: bool) -> int:
     return cli.main(["telegram"])
 
 
+SIDES = ("baseline", "baseline-limited", "ours", "ours-limited")
+
+
 def main(argv: list[str]) -> int:
     side, base_url, workdir = argv[0], argv[1], Path(argv[2])
+    if side not in SIDES:
+        raise SystemExit(f"unknown side {side!r}, expected one of {', '.join(SIDES)}")
     limited = side.endswith("-limited")
     if side.startswith("baseline"):
         baseline(base_url, workdir, limited)

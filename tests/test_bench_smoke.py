@@ -80,6 +80,11 @@ async def test_a_pickle_flush_writes_every_changed_person(tmp_path: Path) -> Non
     assert stored[0] == flush._answers(dialog, 1) and stored[29] == flush._answers(dialog, 29)
 
 
+def test_over_the_wire_a_bot_that_fails_to_start_is_reported_not_waited_for(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="unknown side"):
+        wire.wire_run("no-such-side", 3, 0.0, warm_s=0.5, window_s=1.0, workdir=tmp_path)
+
+
 def test_crash_round_counts_acknowledged_answers(tmp_path: Path) -> None:
     kill = crash.kill_round("ours", tmp_path, 0, PEOPLE, after_s=0.3)
     assert kill.signal == 9
