@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import chart, compare, core, crash, flush, memory, startup, wire, workshop
+from bench import chart, compare, core, crash, flush, languages, memory, startup, wire, workshop
 from bench.procinfo import machine
 from bench.report import Section, Target, render
 from bench.scale import FULL, SMOKE, Scale
@@ -29,6 +29,7 @@ PARTS: dict[str, tuple[str, Part]] = {
     "e": ("e. Crash loss", crash.measure),
     "f": ("f. Workshop burst", workshop.measure),
     "g": ("g. Profile chart", chart.measure),
+    "l": ("l. Languages", languages.measure),
     "p": ("p. PicklePersistence flush", flush.measure),
     "w": ("w. Over the wire", wire.measure),
 }

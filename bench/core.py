@@ -130,10 +130,10 @@ def count_rows(path: Path) -> tuple[int, int]:
     return int(sessions), int(answers)
 
 
-def engine_run(people: int) -> Run:
+def engine_run(people: int, dialog: Dialog | None = None) -> Run:
     """The pure engine alone, the same conversations with no storage and no asyncio: the
-    CPU any durable turn must spend on top of its writes."""
-    dialog = the_dialog()
+    CPU any durable turn must spend on top of its writes (``dialog``: the built-in one)."""
+    dialog = dialog or the_dialog()
     turns = 0
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for person in range(people):

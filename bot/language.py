@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextvars import ContextVar
+from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError, negotiate_locale
 
@@ -35,8 +36,13 @@ def negotiate(hint: str | None, available: Iterable[str]) -> str | None:
     """The loaded language that best fits a platform's hint, or None."""
     if not hint:
         return None
-    preferred = hint.replace("_", "-")
-    return negotiate_locale([preferred], list(available), sep="-")
+    return _negotiated(hint, tuple(available))
+
+
+@lru_cache(maxsize=1024)
+def _negotiated(hint: str, available: tuple[str, ...]) -> str | None:
+    # On every turn of everyone whose app names a language: a few hints, asked often.
+    return negotiate_locale([hint.replace("_", "-")], list(available), sep="-")
 
 
 def from_locale_environment(env: dict[str, str]) -> str | None:

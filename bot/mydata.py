@@ -4,7 +4,9 @@ Rules:
 - What is shown is read by ``storage.mydata.person_data`` for (platform, user), the same
   key ``/forget`` erases by, so the message lists exactly what "erase" would erase, and
   nothing about anyone else.
-- Labels come from the loaded dialogs (a question's title, a choice's label); something
+- The language the person chose (/language) is listed too: /forget erases it as well.
+- Labels come from the loaded dialogs, in the language spoken (a question's title, a
+  choice's label); something
   stored for content that is no longer loaded is shown by its ids, never hidden.
 - Words come from ``dialogs.messages``; the markup style is the adapter's. The adapters
   add their way to erase it: the /forget buttons (Telegram, Discord), or a line naming
@@ -19,9 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.conversations import Conversations
+from bot.language import own_name
 from bot.render import Style
 from dialogs.content import Dialog
-from dialogs.i18n import messages
+from dialogs.i18n import current, messages
 from storage.mydata import PersonData, StoredAnswer, person_data
 
 
@@ -47,18 +50,26 @@ def _answer_line(dialogs: Mapping[str, Dialog], dialog: str, answer: StoredAnswe
 
 
 def mydata_text(
-    data: PersonData, dialogs: Mapping[str, Dialog], platform: str, here: str | None, style: Style
+    data: PersonData,
+    dialogs: Mapping[str, Dialog],
+    platform: str,
+    here: str | None,
+    style: Style,
+    language: str | None = None,
 ) -> str:
-    """The message; ``here`` is the chat it is shown in (that chat reads "this chat")."""
+    """The message; ``here`` is the chat it is shown in (that chat reads "this chat");
+    ``language`` the one the person chose with /language, if they did."""
     e = style.escape
     name = messages.MYDATA_PLATFORMS.get(platform, platform)
-    if data.empty:
+    if data.empty and language is None:
         return e(messages.MYDATA_NOTHING.format(platform=name))
 
     def place(chat: str) -> str:
         return messages.MYDATA_HERE if chat == here else messages.MYDATA_CHAT.format(chat=chat)
 
     lines = [style.bold(e(messages.MYDATA_HEADING.format(platform=name)))]
+    if language is not None:
+        lines += ["", f"• {e(messages.MYDATA_LANGUAGE.format(language=own_name(language)))}"]
     for s in data.sessions:
         content = dialogs.get(s.dialog)
         heading = messages.MYDATA_SESSION.format(
@@ -99,4 +110,8 @@ async def mydata_for(
 ) -> Shown:
     """Read what is stored about the person and lay it out for ``style``."""
     data = await person_data(conversations.store, platform, user)
-    return Shown(mydata_text(data, conversations.dialogs, platform, here, style), not data.empty)
+    language = await conversations.store.language(platform, user)
+    # Titles and labels in the language this is said in.
+    spoken = {name: d.in_language(current().language) for name, d in conversations.dialogs.items()}
+    text = mydata_text(data, spoken, platform, here, style, language)
+    return Shown(text, not data.empty or language is not None)

@@ -39,7 +39,7 @@ from dialogs.events import (
     Summary,
     Why,
 )
-from dialogs.i18n import current, messages, speaking
+from dialogs.i18n import current, enter, leave, messages
 from dialogs.matching import match_choice
 from dialogs.profile import profile_of
 from dialogs.replies import (
@@ -422,5 +422,8 @@ def step(dialog: Dialog, state: SessionState, event: Event) -> Step:
     handler = TRANSITIONS[(state.phase, type(event))]
     if current() is dialog.messages:  # already spoken here: entering it again changes nothing
         return handler(dialog, state, event)
-    with speaking(dialog.messages):
+    token = enter(dialog.messages)
+    try:
         return handler(dialog, state, event)
+    finally:
+        leave(token)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import string
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -156,6 +156,16 @@ def current() -> Catalog:
 def speak(catalog: Catalog) -> None:
     """Speak ``catalog`` for the rest of the current task (an adapter's update)."""
     _speaking.set(catalog)
+
+
+def enter(catalog: Catalog) -> Token[Catalog]:
+    """Speak ``catalog`` until ``leave(token)``: ``speaking`` without a generator, for the
+    engines, which do it on every step."""
+    return _speaking.set(catalog)
+
+
+def leave(token: Token[Catalog]) -> None:
+    _speaking.reset(token)
 
 
 @contextmanager

@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 
 from dialogs.content import Dialog, Distinction, Lean
 from dialogs.events import End, Next, Open, Reveal, Vote, WorkshopEvent
-from dialogs.i18n import messages, speaking
+from dialogs.i18n import current, enter, leave, messages
 from dialogs.profile import dominant_lean, profile_of
 from dialogs.replies import (
     Audience,
@@ -439,8 +439,13 @@ def step(
     ``opening`` the dialog an ``Open`` would start (default: ``dialog``); ``tallies`` the
     votes of the current workshop, needed by ``Reveal``, ``Next`` and ``End``.
     """
-    with speaking(dialog.messages):
+    if current() is dialog.messages:  # already spoken here: entering it again changes nothing
         return _step(dialog, state, event, tallies, opening)
+    token = enter(dialog.messages)
+    try:
+        return _step(dialog, state, event, tallies, opening)
+    finally:
+        leave(token)
 
 
 def _step(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import chart, core, crash, flush, memory, ptb, startup, wire, workshop
+from bench import chart, core, crash, flush, languages, memory, ptb, startup, wire, workshop
 from bench.__main__ import PARTS, run
 from bench.report import render
 from bench.scale import SMOKE
@@ -126,7 +126,7 @@ def test_report_has_every_part_and_the_targets(tmp_path: Path) -> None:
     assert [s.title[:2] for s in sections] == ["a.", "c."]
     assert all("not measured" not in cell for s in sections for row in s.rows for cell in row)
     assert "## Targets" in text and "core CPU per turn" in text
-    assert set(PARTS) == {"a", "b", "c", "d", "e", "f", "g", "p", "w"}
+    assert set(PARTS) == {"a", "b", "c", "d", "e", "f", "g", "l", "p", "w"}
 
 
 def test_chart_part_draws_the_real_profile_and_a_group_chart(tmp_path: Path) -> None:
@@ -141,6 +141,18 @@ def test_chart_part_draws_the_real_profile_and_a_group_chart(tmp_path: Path) -> 
     assert first > 0 and second > 0
     section, targets = chart.measure(SMOKE, tmp_path)
     assert len(section.rows) == 4 and [t.what for t in targets] == ["profile chart render (warm)"]
+
+
+def test_language_part_compares_spanish_with_english(tmp_path: Path) -> None:
+    english = core.the_dialog()
+    assert languages.engine_cpu_per_step(english.in_language("es"), 3) > 0
+    section, targets = languages.measure(SMOKE, tmp_path)
+    assert [row[0][:6] for row in section.rows] == ["engine", "core o", "start-"]
+    assert [t.what for t in targets] == [
+        "core µs per turn, Spanish beside English",
+        "load with both languages",
+    ]
+    assert all(t.met is not None for t in targets)
 
 
 def test_percentile_by_nearest_rank() -> None:

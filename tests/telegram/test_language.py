@@ -109,6 +109,10 @@ async def test_language_switches_mid_way_keeping_the_answers_and_forget_erases_i
     assert spanish.distinctions[2].choices[0].reflection in visible(sent_since(tg, mark)[0]["text"])
     # The choice beats the app's language, and is kept with the sessions until /forget.
     assert await conversations.store.language("telegram", str(ANA.id)) == "es"
+    await bot.do(tg.say(chat, ANA, "/mydata"))
+    shown = visible(tg.last(chat.id)["text"])
+    assert shown.startswith("Todo lo que guardo sobre ti en Telegram:")
+    assert "El idioma que elegiste: Español" in shown and spanish.distinctions[0].title in shown
     await bot.do(tg.say(chat, ANA, "/forget"))
     await bot.do(tg.press(ANA, tg.last(chat.id), "Sí, bórralo"))
     assert await conversations.store.language("telegram", str(ANA.id)) is None
