@@ -55,7 +55,7 @@ async def test_telegram_sides_make_the_same_calls_and_store_every_answer(tmp_pat
     assert result.peak_rss_kb > 0
 
 
-@pytest.mark.parametrize("side", ["baseline", "ours", "ours-limited"])
+@pytest.mark.parametrize("side", ["baseline", "ours"])
 def test_over_the_wire_each_side_answers_every_press(tmp_path: Path, side: str) -> None:
     # Real processes: the fake Bot API with its people, and the bot polling it over HTTP.
     run = wire.wire_run(side, 3, 0.0, warm_s=0.5, window_s=1.0, workdir=tmp_path)
@@ -78,6 +78,26 @@ async def test_a_pickle_flush_writes_every_changed_person(tmp_path: Path) -> Non
     # the changed people's new answers reached the file, the others kept theirs
     dialog = core.the_dialog()
     assert stored[0] == flush._answers(dialog, 1) and stored[29] == flush._answers(dialog, 29)
+
+
+def test_over_the_wire_part_has_every_row_and_target(tmp_path: Path) -> None:
+    # both sides without the limiter, then both as deployed, interleaved
+    section, targets = wire.measure(SMOKE, tmp_path)
+    sides = [row[0] for row in section.rows]
+    assert sides == [
+        "baseline",
+        "ours",
+        "ours / baseline",
+        "baseline as deployed (rate limiter)",
+        "ours as deployed (rate limiter)",
+    ]
+    assert all(row[3] not in ("", "0") for row in section.rows if row[0] != "ours / baseline")
+    assert len(targets) == 4 and all(t.measured for t in targets)
+
+
+def test_flush_part_has_a_row_per_case(tmp_path: Path) -> None:
+    section, _ = flush.measure(SMOKE, tmp_path)
+    assert [row[:2] for row in section.rows] == [[f"{s:,}", f"{c:,}"] for s, c in SMOKE.flush_cases]
 
 
 def test_over_the_wire_a_bot_that_fails_to_start_is_reported_not_waited_for(tmp_path: Path) -> None:
