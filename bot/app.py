@@ -24,8 +24,8 @@ from bot.conversations import Conversations
 from bot.retention import Retention
 from bot.workshops import Workshops, open_workshops
 from dialogs.loader import BUILTIN_CONTENT, DialogError, load_dialogs
-from storage.outbox import OutboxStore
-from storage.sessions import SessionStore, StorageError
+from storage.contract import OutboxContract, open_store
+from storage.sessions import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class Services:
     conversations: Conversations
     workshops: Workshops
     settings: CoreSettings
-    outbox: OutboxStore
+    outbox: OutboxContract
 
 
 def _loaded(settings: CoreSettings, dialogs: Mapping[str, object]) -> str:
@@ -89,18 +89,19 @@ async def open_service(
         if wanted is not None and wanted not in dialogs:
             raise StartupError(f"{name}={wanted!r} is not a loaded dialog, {_loaded(settings, dialogs)}")
     try:
-        store = await SessionStore.open(settings.db_path, busy_timeout=settings.busy_timeout)
+        store = await open_store(settings.database, busy_timeout=settings.busy_timeout)
     except StorageError as exc:
         raise StartupError(f"{db_named}: {exc}") from None
     try:
         conversations = Conversations(store, dialogs, settings.default_dialog)
-        outbox = OutboxStore.on(store)
+        outbox = store.outbox()
         try:
             async with open_workshops(conversations) as workshops:
                 retention = Retention(conversations, workshops, settings.retention_days)
                 try:
                     await retention.erase_now()
-                except sqlite3.OperationalError as exc:  # busy or full: not worth refusing to start
+                # Busy, full or unreachable: not worth refusing to start.
+                except (sqlite3.OperationalError, StorageError) as exc:
                     log.warning("could not erase old data at start-up, trying again tomorrow: %s", exc)
                 daily = asyncio.create_task(retention.daily(), name="careerbot-retention")
                 try:

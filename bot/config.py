@@ -27,6 +27,7 @@ from dotenv.parser import parse_stream
 
 from dialogs.i18n import DEFAULT_LANGUAGE
 from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID
+from storage.contract import is_postgres
 
 _TELEGRAM_TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,64}$")
 _DISCORD_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
@@ -188,6 +189,13 @@ class CoreSettings:
     retention_days: int = 365  # what is untouched for longer is erased
     reply_ttl: float = REPLY_TTL  # seconds a reply stays owed before it is given up
     language: str = DEFAULT_LANGUAGE  # spoken when the person and their platform name none loaded
+    # CAREERBOT_DB as a postgresql:// URI (a Path would fold its "//"); None: the SQLite file
+    db_url: str | None = None
+
+    @property
+    def database(self) -> str | Path:
+        """What ``storage.contract.open_store`` opens: the PostgreSQL URI or the SQLite file."""
+        return self.db_url if self.db_url is not None else self.db_path
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> CoreSettings:
@@ -196,8 +204,12 @@ class CoreSettings:
             raise ConfigError(
                 f"CAREERBOT_LOG_LEVEL={log_level!r} is not a level, expected DEBUG, INFO, WARNING or ERROR"
             )
+        db = _optional(env, "CAREERBOT_DB") or "careerbot.db"
+        db_url = db if is_postgres(db) else None
         return cls(
-            db_path=Path(_optional(env, "CAREERBOT_DB") or "careerbot.db"),
+            # With PostgreSQL, files that would sit beside the database sit in the working folder.
+            db_path=Path("careerbot.db" if db_url else db),
+            db_url=db_url,
             dialogs_path=Path(_optional(env, "CAREERBOT_DIALOGS") or BUILTIN_CONTENT),
             default_dialog=_optional(env, "CAREERBOT_DEFAULT_DIALOG") or DEFAULT_DIALOG_ID,
             log_level=log_level,

@@ -45,9 +45,10 @@ from dialogs.events import Event, FreeText, Resume, Start
 from dialogs.i18n import Catalog, messages, speak
 from dialogs.replies import Reply, Text
 from dialogs.state import SessionState
+from storage.contract import Store
 from storage.keys import SessionKey
 from storage.outbox import Owed
-from storage.sessions import Loaded, SessionStore, StorageUnavailable, VersionConflict
+from storage.sessions import Loaded, StorageUnavailable, VersionConflict
 
 _CONFLICT_RETRIES = 3
 _LANGUAGES_KEPT = 50_000  # chosen languages remembered in memory; past that, read again
@@ -80,7 +81,7 @@ class Turn:
 class Conversations:
     def __init__(
         self,
-        store: SessionStore,
+        store: Store,
         dialogs: Mapping[str, Dialog],
         default_dialog: str,
         cache_capacity: int = SessionCache.DEFAULT_CAPACITY,

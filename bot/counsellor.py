@@ -29,7 +29,7 @@ from bot.export import LANGUAGE, export
 from bot.stats import FORMATS, gather, render
 from bot.workshop_report import build
 from dialogs.i18n import messages
-from storage.stats import Filters, StatsStore
+from storage.stats import Filters
 
 COMMANDS = ("stats", "export", "workshops", "report")
 PLATFORMS = ("telegram", "discord", "console")
@@ -77,12 +77,12 @@ async def run(args: argparse.Namespace, env: dict[str, str]) -> None:
     if args.command == "stats":
         filters = Filters(since_of(args.since), args.dialog, args.platform)
         async with open_service(settings, db_named, args.dialog) as services:
-            store = StatsStore.on(services.conversations.store)
+            store = services.conversations.store.stats()
             dialogs = list(services.conversations.dialogs.values())
             sys.stdout.write(render(await gather(store, dialogs, filters), args.format))
     elif args.command == "workshops":
         async with open_service(settings, db_named) as services:
-            found = await StatsStore.on(services.conversations.store).workshops()
+            found = await services.conversations.store.stats().workshops()
         for w in found:
             opened = datetime.fromtimestamp(w.opened_at, UTC).strftime(messages.MYDATA_TIME)
             print(
@@ -103,7 +103,7 @@ async def run(args: argparse.Namespace, env: dict[str, str]) -> None:
             if path is not None and not path.parent.is_dir():
                 raise StartupError(f"{path}: the folder {path.parent} does not exist")
         async with open_service(settings, db_named) as services:
-            stats = StatsStore.on(services.conversations.store)
+            stats = services.conversations.store.stats()
             report = await build(stats, services.conversations.dialogs, args.workshop)
         if report is None:
             raise StartupError(messages.REPORT_UNKNOWN.format(id=args.workshop))
@@ -117,7 +117,7 @@ async def run(args: argparse.Namespace, env: dict[str, str]) -> None:
         if not args.path.parent.is_dir():
             raise StartupError(f"{args.path}: the folder {args.path.parent} does not exist")
         async with open_service(settings, db_named) as services:
-            store = StatsStore.on(services.conversations.store)
+            store = services.conversations.store.stats()
             written = await export(
                 store, services.conversations.dialogs, Filters(since_of(args.since)), args.path
             )

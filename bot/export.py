@@ -25,7 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dialogs.content import Dialog
-from storage.stats import AnswerRecord, Filters, StatsStore
+from storage.contract import StatsContract
+from storage.stats import AnswerRecord, Filters
 
 LANGUAGE = "en"
 SKIPPED = "skipped"
@@ -78,7 +79,7 @@ def write_csv(path: Path, table: Iterable[tuple[str, ...]]) -> None:
         raise
 
 
-async def export(store: StatsStore, dialogs: Mapping[str, Dialog], filters: Filters, path: Path) -> int:
+async def export(store: StatsContract, dialogs: Mapping[str, Dialog], filters: Filters, path: Path) -> int:
     """Write the anonymous export; returns how many answers it holds."""
     table = rows(await store.pseudonym_key(), dialogs, await store.answers(filters))
     write_csv(path, table)

@@ -25,7 +25,7 @@ from bot.language import own_name
 from bot.render import Style
 from dialogs.content import Dialog
 from dialogs.i18n import current, messages
-from storage.mydata import PersonData, StoredAnswer, person_data
+from storage.mydata import PersonData, StoredAnswer
 
 
 def _when(moment: float) -> str:
@@ -109,7 +109,7 @@ async def mydata_for(
     conversations: Conversations, platform: str, user: str, here: str | None, style: Style
 ) -> Shown:
     """Read what is stored about the person and lay it out for ``style``."""
-    data = await person_data(conversations.store, platform, user)
+    data = await conversations.store.person_data(platform, user)
     language = await conversations.store.language(platform, user)
     # Titles and labels in the language this is said in.
     spoken = {name: d.in_language(current().language) for name, d in conversations.dialogs.items()}

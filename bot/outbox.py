@@ -35,7 +35,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from storage.outbox import OutboxStore, Owed, OwedRow
+from storage.contract import OutboxContract
+from storage.outbox import Owed, OwedRow
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def backoff(attempt: int, rand: Callable[[float, float], float] = random.uniform
 class Sender:
     def __init__(
         self,
-        outbox: OutboxStore,
+        outbox: OutboxContract,
         courier: Courier,
         ttl: float,
         clock: Callable[[], float] = time.time,

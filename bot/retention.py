@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 from bot.conversations import Conversations
 from bot.workshops import Workshops
-from storage.retention import Erased, erase_older_than
+from storage.retention import Erased
+from storage.sessions import StorageError
 
 DAY = 24 * 60 * 60
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ class Retention:
     clock: Callable[[], float] = field(default=time.time)
 
     async def erase_now(self) -> Erased:
-        erased = await erase_older_than(self.conversations.store, self.clock() - self.days * DAY)
+        erased = await self.conversations.store.erase_older_than(self.clock() - self.days * DAY)
         self.conversations.drop_cached()
         self.workshops.drop_cached()
         if erased.anything:
@@ -56,5 +57,5 @@ class Retention:
             await asyncio.sleep(every)
             try:
                 await self.erase_now()
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, StorageError) as exc:
                 log.warning("could not erase old data this time, trying again tomorrow: %s", exc)

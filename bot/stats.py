@@ -21,7 +21,8 @@ from dialogs.content import Dialog
 from dialogs.i18n import messages
 from dialogs.state import Phase
 from dialogs.stats import SMALL_GROUP, Conversation, DialogStats, Share, Shown, all_stats
-from storage.stats import Filters, SessionRecord, StatsStore
+from storage.contract import StatsContract
+from storage.stats import Filters, SessionRecord
 
 FORMATS = ("table", "csv", "json")
 CSV_HEADER = ("dialog", "question", "measure", "choice", "lean", "people", "percent")
@@ -37,7 +38,9 @@ def conversations_of(records: Iterable[SessionRecord]) -> list[Conversation]:
     ]
 
 
-async def gather(store: StatsStore, dialogs: Sequence[Dialog], filters: Filters) -> tuple[DialogStats, ...]:
+async def gather(
+    store: StatsContract, dialogs: Sequence[Dialog], filters: Filters
+) -> tuple[DialogStats, ...]:
     wanted = [d for d in dialogs if filters.dialog is None or d.id == filters.dialog]
     return all_stats(wanted, conversations_of(await store.sessions(filters)))
 

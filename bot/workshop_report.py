@@ -28,8 +28,8 @@ from bot.chart import LEANS, Chart, ChartRow, render_png
 from dialogs.content import Dialog
 from dialogs.i18n import messages
 from dialogs.workshop import WorkshopState, group_lean, tally
+from storage.contract import StatsContract
 from storage.keys import WorkshopKey
-from storage.stats import StatsStore
 
 CSV_HEADER = ("question", "title", "choice", "label", "lean", "votes", "percent")
 
@@ -103,7 +103,9 @@ def text_of(dialog: Dialog, number: int, participants: int) -> str:
     return template.format(number=number, title=dialog.title, participants=participants)
 
 
-async def build(stats: StatsStore, dialogs: Mapping[str, Dialog], workshop_id: int) -> WorkshopReport | None:
+async def build(
+    stats: StatsContract, dialogs: Mapping[str, Dialog], workshop_id: int
+) -> WorkshopReport | None:
     """The report of a stored workshop; None if it is gone or its dialog is not loaded."""
     record = await stats.workshop(workshop_id)
     dialog = dialogs.get(record.dialog) if record else None
@@ -122,7 +124,7 @@ async def build(stats: StatsStore, dialogs: Mapping[str, Dialog], workshop_id: i
 
 
 async def report_for(
-    stats: StatsStore, dialogs: Mapping[str, Dialog], key: WorkshopKey, number: int
+    stats: StatsContract, dialogs: Mapping[str, Dialog], key: WorkshopKey, number: int
 ) -> WorkshopReport | None:
     workshop_id = await stats.workshop_id(key.platform, key.chat, number)
     return await build(stats, dialogs, workshop_id) if workshop_id is not None else None

@@ -49,9 +49,8 @@ from dialogs.events import End, Next, Open, Reveal, Vote, WorkshopEvent
 from dialogs.i18n import messages
 from dialogs.replies import Audience, Profile, Text, WorkshopReply
 from dialogs.workshop import WorkshopState, WorkshopStep, member_profile, step, vote_count
+from storage.contract import TallyCounts, WorkshopContract
 from storage.keys import WorkshopKey
-from storage.stats import StatsStore
-from storage.workshops import TallyCounts, WorkshopStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +60,7 @@ class WorkshopTurn:
 
 
 class Workshops:
-    def __init__(self, store: WorkshopStore, dialogs: Mapping[str, Dialog], default_dialog: str) -> None:
+    def __init__(self, store: WorkshopContract, dialogs: Mapping[str, Dialog], default_dialog: str) -> None:
         if default_dialog not in dialogs:
             raise ValueError(f"default dialog {default_dialog!r} is not among {sorted(dialogs)}")
         self.store = store
@@ -159,7 +158,7 @@ class Workshops:
         ``admin`` of the group gets it; None for anyone else."""
         if user is not None and not admin and await self.store.facilitator_of(key, number) != user:
             return None
-        stats = StatsStore.on(self.store.sessions)
+        stats = self.store.sessions.stats()
         return await report_for(stats, self.dialogs, key, number)
 
     def drop_cached(self) -> None:
@@ -225,7 +224,7 @@ class Workshops:
 @asynccontextmanager
 async def open_workshops(conversations: Conversations) -> AsyncIterator[Workshops]:
     """Workshops on the conversations' store and dialogs; exit before that store closes."""
-    store = WorkshopStore.on(conversations.store)
+    store = conversations.store.workshop_store()
     try:
         yield Workshops(store, conversations.dialogs, conversations.default_dialog)
     finally:

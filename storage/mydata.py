@@ -10,7 +10,9 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from storage.sessions import SessionStore
 
@@ -79,9 +81,22 @@ class PersonData:
 
 async def person_data(store: SessionStore, platform: str, user: str) -> PersonData:
     conn = store.connection
+    return assemble(
+        await conn.execute_fetchall(_SESSIONS, (platform, user)),
+        await conn.execute_fetchall(_VOTES, (platform, user)),
+        await conn.execute_fetchall(_LED, (platform, user)),
+    )
+
+
+def assemble(
+    session_rows: Iterable[Sequence[Any]],
+    vote_rows: Iterable[Sequence[Any]],
+    led_rows: Iterable[Sequence[Any]],
+) -> PersonData:
+    """A ``PersonData`` from the rows of the three queries (whichever database read them)."""
     sessions: list[StoredSession] = []
     current: int | None = None
-    for row in await conn.execute_fetchall(_SESSIONS, (platform, user)):
+    for row in session_rows:
         session_id, chat, dialog, phase, updated_at, distinction, choice, answered_at = row
         if session_id != current:
             current = session_id
@@ -95,11 +110,7 @@ async def person_data(store: SessionStore, platform: str, user: str) -> PersonDa
                 last.chat, last.dialog, last.phase, last.updated_at, (*last.answers, answer)
             )
     votes = [
-        StoredVote(str(c), int(n), str(d), str(dist), str(ch), float(t))
-        for c, n, d, dist, ch, t in await conn.execute_fetchall(_VOTES, (platform, user))
+        StoredVote(str(c), int(n), str(d), str(dist), str(ch), float(t)) for c, n, d, dist, ch, t in vote_rows
     ]
-    led = [
-        LedWorkshop(str(c), int(n), str(d), float(t))
-        for c, n, d, t in await conn.execute_fetchall(_LED, (platform, user))
-    ]
+    led = [LedWorkshop(str(c), int(n), str(d), float(t)) for c, n, d, t in led_rows]
     return PersonData(tuple(sessions), tuple(votes), tuple(led))

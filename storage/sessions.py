@@ -40,7 +40,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
@@ -50,6 +50,13 @@ from storage.groupcommit import GroupCommit
 from storage.keys import SessionKey
 from storage.outbox import OWE, Owed
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from storage.mydata import PersonData
+    from storage.outbox import OutboxStore
+    from storage.retention import Erased
+    from storage.stats import StatsStore
+    from storage.workshops import WorkshopStore
 
 
 class StorageError(RuntimeError):
@@ -386,6 +393,35 @@ class SessionStore:
                 await self._conn.rollback()
                 raise
         return erased
+
+    # --- siblings on this connection (``storage.contract.Store``) ------------------------
+
+    def outbox(self) -> OutboxStore:
+        """The outbox on this connection (call inside the loop; close it before this store)."""
+        from storage.outbox import OutboxStore
+
+        return OutboxStore.on(self)
+
+    def workshop_store(self, clock: Callable[[], float] = time.time) -> WorkshopStore:
+        """The workshops on this connection (call inside the loop; close it before this store)."""
+        from storage.workshops import WorkshopStore
+
+        return WorkshopStore.on(self, clock)
+
+    def stats(self) -> StatsStore:
+        from storage.stats import StatsStore
+
+        return StatsStore.on(self)
+
+    async def person_data(self, platform: str, user: str) -> PersonData:
+        from storage.mydata import person_data
+
+        return await person_data(self, platform, user)
+
+    async def erase_older_than(self, cutoff: float) -> Erased:
+        from storage.retention import erase_older_than
+
+        return await erase_older_than(self, cutoff)
 
     async def _apply(self, turns: list[_Turn]) -> list[int]:
         """Apply turns in one transaction; all or nothing."""

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aiosqlite
 
@@ -31,8 +32,8 @@ from storage.sessions import SessionStore
 
 TallyCounts = Mapping[str, Mapping[str, int]]  # distinction id -> choice id -> votes
 
-_PSEUDONYM_KEY = "pseudonym-key"
-_KEY_BYTES = 32
+PSEUDONYM_KEY = "pseudonym-key"
+KEY_BYTES = 32
 
 _FILTERS = """
        (:since IS NULL OR {time} >= :since)
@@ -111,6 +112,50 @@ class WorkshopRecord:
     participants: int  # members who voted at least once
 
 
+Rows = Iterable[Sequence[Any]]
+
+
+def sessions_from(rows: Rows) -> list[SessionRecord]:
+    """Records from the rows of the sessions query (one row per answer, in session order)."""
+    records: list[SessionRecord] = []
+    current: object = None
+    answers: list[tuple[str, str | None]] = []
+    head: tuple[tuple[str, str], str, str] | None = None
+    for row in rows:
+        session_id, platform, user, dialog, phase, distinction, choice = row
+        if session_id != current:
+            if head is not None:
+                records.append(SessionRecord(*head, tuple(answers)))
+            current, answers = session_id, []
+            head = ((str(platform), str(user)), str(dialog), str(phase))
+        if distinction is not None:
+            answers.append((str(distinction), None if choice is None else str(choice)))
+    if head is not None:
+        records.append(SessionRecord(*head, tuple(answers)))
+    return records
+
+
+def answers_from(rows: Rows) -> list[AnswerRecord]:
+    return [
+        AnswerRecord(str(p), str(u), str(d), str(dist), None if c is None else str(c), float(t))
+        for p, u, d, dist, c, t in rows
+    ]
+
+
+def workshops_from(rows: Rows) -> list[WorkshopRecord]:
+    return [
+        WorkshopRecord(int(i), str(p), int(n), str(d), str(ph), float(o), float(u), int(c))
+        for i, p, n, d, ph, o, u, c in rows
+    ]
+
+
+def tallies_from(rows: Rows) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for distinction, choice, count in rows:
+        counts.setdefault(str(distinction), {})[str(choice)] = int(count)
+    return counts
+
+
 class StatsStore:
     def __init__(self, conn: aiosqlite.Connection, write_lock: asyncio.Lock) -> None:
         self._conn = conn
@@ -121,45 +166,26 @@ class StatsStore:
         return cls(sessions.connection, sessions.write_lock)
 
     async def sessions(self, filters: Filters = Filters()) -> list[SessionRecord]:
-        records: list[SessionRecord] = []
-        current: int | None = None
-        answers: list[tuple[str, str | None]] = []
-        head: tuple[tuple[str, str], str, str] | None = None
-        for row in await self._conn.execute_fetchall(_SESSIONS, filters.params()):
-            session_id, platform, user, dialog, phase, distinction, choice = row
-            if session_id != current:
-                if head is not None:
-                    records.append(SessionRecord(*head, tuple(answers)))
-                current, answers = session_id, []
-                head = ((str(platform), str(user)), str(dialog), str(phase))
-            if distinction is not None:
-                answers.append((str(distinction), None if choice is None else str(choice)))
-        if head is not None:
-            records.append(SessionRecord(*head, tuple(answers)))
-        return records
+        return sessions_from(await self._conn.execute_fetchall(_SESSIONS, filters.params()))
 
     async def answers(self, filters: Filters = Filters()) -> list[AnswerRecord]:
-        rows = await self._conn.execute_fetchall(_ANSWERS, filters.params())
-        return [
-            AnswerRecord(str(p), str(u), str(d), str(dist), None if c is None else str(c), float(t))
-            for p, u, d, dist, c, t in rows
-        ]
+        return answers_from(await self._conn.execute_fetchall(_ANSWERS, filters.params()))
 
     async def pseudonym_key(self) -> bytes:
         """The export's HMAC key, made on first use and kept in the database."""
-        rows = await self._conn.execute_fetchall(_READ_SECRET, (_PSEUDONYM_KEY,))
+        rows = await self._conn.execute_fetchall(_READ_SECRET, (PSEUDONYM_KEY,))
         for (value,) in rows:
             return bytes(value)
         async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
                 # DO NOTHING: a second process that made one first keeps its key.
-                await self._conn.execute(_MAKE_SECRET, (_PSEUDONYM_KEY, os.urandom(_KEY_BYTES)))
+                await self._conn.execute(_MAKE_SECRET, (PSEUDONYM_KEY, os.urandom(KEY_BYTES)))
                 await self._conn.commit()
             except BaseException:
                 await self._conn.rollback()
                 raise
-        rows = await self._conn.execute_fetchall(_READ_SECRET, (_PSEUDONYM_KEY,))
+        rows = await self._conn.execute_fetchall(_READ_SECRET, (PSEUDONYM_KEY,))
         return next(bytes(value) for (value,) in rows)
 
     async def workshops(self) -> list[WorkshopRecord]:
@@ -175,14 +201,7 @@ class StatsStore:
         return next((int(r[0]) for r in rows), None)
 
     async def tallies(self, workshop_id: int) -> dict[str, dict[str, int]]:
-        counts: dict[str, dict[str, int]] = {}
-        for distinction, choice, count in await self._conn.execute_fetchall(_TALLIES, (workshop_id,)):
-            counts.setdefault(str(distinction), {})[str(choice)] = int(count)
-        return counts
+        return tallies_from(await self._conn.execute_fetchall(_TALLIES, (workshop_id,)))
 
     async def _workshops(self, workshop_id: int | None) -> list[WorkshopRecord]:
-        rows = await self._conn.execute_fetchall(_WORKSHOPS, {"id": workshop_id})
-        return [
-            WorkshopRecord(int(i), str(p), int(n), str(d), str(ph), float(o), float(u), int(c))
-            for i, p, n, d, ph, o, u, c in rows
-        ]
+        return workshops_from(await self._conn.execute_fetchall(_WORKSHOPS, {"id": workshop_id}))

@@ -35,6 +35,7 @@ from dialogs.workshop import RecordVote, WorkshopPhase, WorkshopState
 from storage.groupcommit import GroupCommit
 from storage.keys import WorkshopKey
 from storage.sessions import SessionStore, StorageError
+from storage.stats import tallies_from
 
 T = TypeVar("T")
 TallyCounts = dict[str, dict[str, int]]  # distinction id -> choice id -> votes
@@ -93,7 +94,7 @@ _FORGET_FACILITATOR = "UPDATE workshops SET facilitator = '' WHERE platform = ? 
 
 
 @dataclass(frozen=True, slots=True)
-class _Row:
+class Row:
     id: int  # 0: no workshop stored for the chat yet
     state: WorkshopState
     version: int
@@ -105,7 +106,7 @@ class _PendingVote:
     vote: RecordVote
 
 
-def _row_from(row: Any) -> _Row:
+def row_from(row: Any) -> Row:
     (
         workshop_id,
         number,
@@ -130,20 +131,20 @@ def _row_from(row: Any) -> _Row:
         content_version,
         stamp,
     )
-    return _Row(workshop_id, state, version)
+    return Row(workshop_id, state, version)
 
 
-def _state_params(s: WorkshopState) -> tuple[object, ...]:
+def state_params(s: WorkshopState) -> tuple[object, ...]:
     done = json.dumps(s.done, separators=(",", ":"))
     return (s.phase.value, s.position, s.distinction, done, s.content_version, s.content_hash)
 
 
 def read_running(conn: sqlite3.Connection) -> list[WorkshopState]:
     """Every running workshop, on a plain ``sqlite3`` connection, for read-only reports."""
-    return [_row_from(row).state for row in conn.execute(_RUNNING)]
+    return [row_from(row).state for row in conn.execute(_RUNNING)]
 
 
-_NO_ROW = _Row(0, WorkshopState(), 0)
+NO_ROW = Row(0, WorkshopState(), 0)
 
 
 class WorkshopStore:
@@ -254,27 +255,24 @@ class WorkshopStore:
 
     # --- internals ----------------------------------------------------------------------
 
-    async def _load_row(self, key: WorkshopKey) -> _Row:
+    async def _load_row(self, key: WorkshopKey) -> Row:
         rows = await self._conn.execute_fetchall(_LOAD, (key.platform, key.chat))
-        return next((_row_from(r) for r in rows), _NO_ROW)
+        return next((row_from(r) for r in rows), NO_ROW)
 
     async def _tallies(self, workshop_id: int) -> TallyCounts:
-        counts: TallyCounts = {}
-        for distinction, choice, count in await self._conn.execute_fetchall(_TALLIES, (workshop_id,)):
-            counts.setdefault(str(distinction), {})[str(choice)] = int(count)
-        return counts
+        return tallies_from(await self._conn.execute_fetchall(_TALLIES, (workshop_id,)))
 
-    async def _save(self, key: WorkshopKey, row: _Row, new: WorkshopState) -> None:
+    async def _save(self, key: WorkshopKey, row: Row, new: WorkshopState) -> None:
         now = self._clock()
         s = new
         if s.number != row.state.number:
             # A new workshop: end whichever is active first, so the one-active index holds.
             await self._conn.execute(_END_ACTIVE, (now, key.platform, key.chat))
-            params = (key.platform, key.chat, s.number, s.dialog, s.facilitator, *_state_params(s))
+            params = (key.platform, key.chat, s.number, s.dialog, s.facilitator, *state_params(s))
             await self._conn.execute(_INSERT, (*params, now, now))
             return
         cursor = await self._conn.execute(
-            _UPDATE, (s.facilitator, *_state_params(s), now, row.id, row.version)
+            _UPDATE, (s.facilitator, *state_params(s), now, row.id, row.version)
         )
         if cursor.rowcount != 1:
             # Only another process on the same file could cause this; refuse to guess.

@@ -1,16 +1,22 @@
-"""Shared fixtures: the real built-in content and a real SQLite file per test."""
+"""Shared fixtures: the real built-in content, a real SQLite file per test, and a real
+PostgreSQL server per test session (started by the tests themselves, in a temporary folder;
+a server that does not start fails the tests that need it) with a fresh database per test."""
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import pgserver
 import pytest
 
 from bot.conversations import Conversations
 from dialogs.content import Dialog
 from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID, load_dialogs
+from storage.contract import Store, open_store
 from storage.sessions import SessionStore
 
 # The terminal speaks the locale's language when it is loaded (bot.language): the tests,
@@ -47,3 +53,48 @@ async def store(db_path: Path) -> AsyncIterator[SessionStore]:
 @pytest.fixture
 async def conversations(store: SessionStore, dialogs: dict[str, Dialog]) -> Conversations:
     return Conversations(store, dialogs, DEFAULT_DIALOG_ID)
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pgserver.PostgresServer]:
+    """A PostgreSQL 16 server for the whole run."""
+    server = pgserver.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+def database_uri(server_uri: str, name: str) -> str:
+    """The server's URI with another database name."""
+    parts = urlsplit(server_uri)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+
+
+@pytest.fixture
+def pg_uri(pg_server: pgserver.PostgresServer) -> str:
+    """A new, empty database on the test server."""
+    name = f"careerbot_test_{next(_databases)}"
+    pg_server.psql(f"CREATE DATABASE {name};")  # a name of our own making, not input
+    return database_uri(str(pg_server.get_uri()), name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """What ``CAREERBOT_DB`` would say, for each store the contract suite runs against."""
+    if request.param == "sqlite":
+        return tmp_path / "careerbot.db"
+    uri: str = request.getfixturevalue("pg_uri")
+    return uri
+
+
+@pytest.fixture
+async def any_store(database: str | Path) -> AsyncIterator[Store]:
+    opened = await open_store(database)
+    try:
+        yield opened
+    finally:
+        await opened.close()

@@ -23,8 +23,15 @@ DC_TOKEN = "M" * 24 + ".Gabcde." + "x" * 27
 
 def test_core_defaults() -> None:
     settings = CoreSettings.from_env({})
-    assert settings.db_path == Path("careerbot.db")
+    assert settings.db_path == Path("careerbot.db") == settings.database
     assert settings.default_dialog == "job-vs-career"
+
+
+def test_a_postgresql_uri_is_kept_whole() -> None:
+    uri = "postgresql://careerbot:secret@db:5432/careerbot"
+    settings = CoreSettings.from_env({"CAREERBOT_DB": uri})
+    assert settings.database == uri  # a Path would have folded its "//"
+    assert CoreSettings.from_env({"CAREERBOT_DB": "data/x.db"}).database == Path("data/x.db")
 
 
 @pytest.mark.parametrize(

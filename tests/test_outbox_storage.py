@@ -20,24 +20,6 @@ def asking(turn: int) -> SessionState:
     return SessionState("job-vs-career", Phase.ASKING, turn)
 
 
-async def test_replies_are_owed_with_their_turn_in_order_per_chat(store: SessionStore) -> None:
-    outbox = OutboxStore.on(store)
-    try:
-        await store.commit_turn(ANA, 0, asking(1), (), (Owed("100", "a1"), Owed("100", "a2")))
-        await store.commit_turn(BEN, 0, asking(1), (), (Owed("200", "b1"),))
-        await store.owe(ANA, (Owed("100", "a3"),))
-        assert await outbox.owed_chats("telegram") == ["100", "200"]
-        assert await outbox.owed_chats("discord") == []
-        rows = await outbox.owed("telegram", "100")
-        assert [row.payload for row in rows] == ["a1", "a2", "a3"]
-        assert await outbox.count("telegram") == 4
-        await outbox.remove(rows[0].id)
-        assert [row.payload for row in await outbox.owed("telegram", "100", limit=1)] == ["a2"]
-        assert await outbox.count("telegram") == 3
-    finally:
-        await outbox.close()
-
-
 async def test_a_conflicting_turn_owes_nothing(store: SessionStore) -> None:
     outbox = OutboxStore.on(store)
     try:

@@ -1,4 +1,5 @@
-"""Storage tests on a real SQLite file: round trips, resume, conflicts, migrations, privacy."""
+"""SQLite-only storage tests: group commit, the file itself, migrations, privacy. What both
+stores must do is in the contract suite (``test_store_contract``)."""
 
 from __future__ import annotations
 
@@ -9,72 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from dialogs.state import Answer, ClearAnswers, Phase, RecordAnswer, SessionState
+from dialogs.state import Answer, Phase, RecordAnswer, SessionState
 from storage.keys import SessionKey
 from storage.schema import SCHEMA_VERSION
-from storage.sessions import SessionStore, StorageError, VersionConflict
+from storage.sessions import SessionStore, StorageError
 
 ANA = SessionKey("console", "terminal", "ana")
 
 
 def asking(turn: int, *answers: Answer) -> SessionState:
     return SessionState("job-vs-career", Phase.ASKING, turn, 0, answers)
-
-
-async def test_round_trip(store: SessionStore) -> None:
-    assert await store.load(ANA) is None
-    state = asking(2, Answer("work", "role"))
-    version = await store.commit_turn(ANA, 0, state, (RecordAnswer("work", "role", 1),))
-    assert version == 1
-    loaded = await store.load(ANA)
-    assert loaded is not None
-    assert loaded.state == state and loaded.version == 1
-    assert await store.load(ANA, "job-vs-career") == loaded
-    assert await store.load(ANA, "other-dialog") is None
-
-
-async def test_resume_after_closing_and_reopening(db_path: Path) -> None:
-    first = await SessionStore.open(db_path)
-    await first.commit_turn(ANA, 0, asking(1, Answer("work", "path")), (RecordAnswer("work", "path", 1),))
-    await first.close()
-    second = await SessionStore.open(db_path)
-    try:
-        loaded = await second.load(ANA)
-        assert loaded is not None and loaded.state.answers == (Answer("work", "path"),)
-    finally:
-        await second.close()
-
-
-async def test_version_conflict_applies_nothing(store: SessionStore) -> None:
-    await store.commit_turn(ANA, 0, asking(1), ())
-    await store.commit_turn(ANA, 1, asking(2, Answer("work", "role")), (RecordAnswer("work", "role", 1),))
-    with pytest.raises(VersionConflict):
-        # A second writer that loaded version 1 too must not apply its turn.
-        await store.commit_turn(
-            ANA, 1, asking(2, Answer("work", "path")), (RecordAnswer("work", "path", 1),)
-        )
-    loaded = await store.load(ANA)
-    assert loaded is not None and loaded.version == 2
-    assert loaded.state.answers == (Answer("work", "role"),)
-
-
-async def test_creating_a_session_twice_conflicts(store: SessionStore) -> None:
-    await store.commit_turn(ANA, 0, asking(1), ())
-    with pytest.raises(VersionConflict):
-        await store.commit_turn(ANA, 0, asking(1), ())
-
-
-async def test_a_conflict_in_a_batch_fails_only_that_turn(store: SessionStore) -> None:
-    await store.commit_turn(ANA, 0, asking(1), ())
-    others = [SessionKey("console", "terminal", f"p{i}") for i in range(20)]
-    results = await asyncio.gather(
-        store.commit_turn(ANA, 0, asking(1), ()),  # stale: ANA is at version 1
-        *(store.commit_turn(key, 0, asking(1), ()) for key in others),
-        return_exceptions=True,
-    )
-    assert isinstance(results[0], VersionConflict)
-    assert results[1:] == [1] * len(others)
-    assert await store.count_sessions() == 21
 
 
 async def test_concurrent_turns_are_group_committed(store: SessionStore) -> None:
@@ -90,47 +35,6 @@ async def test_concurrent_turns_are_group_committed(store: SessionStore) -> None
     for key in keys[:5]:
         loaded = await store.load(key)
         assert loaded is not None and loaded.state.answers == (Answer("work", "role"),)
-
-
-async def test_answers_are_upserted_and_cleared(store: SessionStore, db_path: Path) -> None:
-    await store.commit_turn(ANA, 0, asking(1), (RecordAnswer("work", "role", 0),))
-    await store.commit_turn(ANA, 1, asking(3), (RecordAnswer("work", "path", 2),))
-    with sqlite3.connect(db_path) as raw:
-        rows = raw.execute("SELECT distinction, choice, turn FROM answers").fetchall()
-        assert rows == [("work", "path", 2)]
-        answered_at = raw.execute("SELECT answered_at FROM answers").fetchone()[0]
-        assert answered_at > 1_600_000_000
-    await store.commit_turn(ANA, 2, asking(4), (ClearAnswers(),))
-    loaded = await store.load(ANA)
-    assert loaded is not None and loaded.state.answers == ()
-
-
-async def test_skipped_answer_round_trips(store: SessionStore) -> None:
-    await store.commit_turn(ANA, 0, asking(1, Answer("work", None)), (RecordAnswer("work", None, 0),))
-    loaded = await store.load(ANA)
-    assert loaded is not None and loaded.state.answers == (Answer("work", None),)
-
-
-async def test_keys_keep_sessions_apart(store: SessionStore) -> None:
-    dm = SessionKey("telegram", "42", "7")
-    group = SessionKey("telegram", "-100", "7")
-    await store.commit_turn(dm, 0, asking(3), ())
-    await store.commit_turn(group, 0, asking(1), ())
-    dm_loaded, group_loaded = await store.load(dm), await store.load(group)
-    assert dm_loaded is not None and dm_loaded.state.turn == 3
-    assert group_loaded is not None and group_loaded.state.turn == 1
-
-
-async def test_forget_erases_every_session_of_the_person(store: SessionStore, db_path: Path) -> None:
-    mine = [SessionKey("telegram", chat, "7") for chat in ("42", "-100", "-200")]
-    theirs = SessionKey("telegram", "-100", "8")
-    for key in [*mine, theirs]:
-        await store.commit_turn(key, 0, asking(1), (RecordAnswer("work", "role", 0),))
-    assert await store.forget("telegram", "7") == 3
-    assert all([await store.load(key) is None for key in mine])
-    assert await store.load(theirs) is not None
-    with sqlite3.connect(db_path) as raw:
-        assert raw.execute("SELECT count(*) FROM answers").fetchone()[0] == 1
 
 
 async def test_migrates_an_empty_file_and_is_private(tmp_path: Path) -> None:
