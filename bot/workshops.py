@@ -46,11 +46,11 @@ from bot.workshop_report import WorkshopReport, report_for
 from dialogs.content import Dialog, Structure
 from dialogs.edits import migrate_workshop, renamed_tallies
 from dialogs.events import End, Next, Open, Reveal, Vote, WorkshopEvent
-from dialogs.i18n import messages
+from dialogs.i18n import current, messages, speak
 from dialogs.replies import Audience, Profile, Text, WorkshopReply
 from dialogs.workshop import WorkshopState, WorkshopStep, member_profile, step, vote_count
 from storage.contract import TallyCounts, WorkshopContract
-from storage.keys import WorkshopKey
+from storage.keys import SessionKey, WorkshopKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,15 @@ class WorkshopTurn:
 
 
 class Workshops:
-    def __init__(self, store: WorkshopContract, dialogs: Mapping[str, Dialog], default_dialog: str) -> None:
+    def __init__(
+        self,
+        store: WorkshopContract,
+        dialogs: Mapping[str, Dialog],
+        default_dialog: str,
+        conversations: Conversations | None = None,
+    ) -> None:
+        """``conversations``: whose language choices a facilitator's workshop speaks."""
+        self.conversations = conversations
         if default_dialog not in dialogs:
             raise ValueError(f"default dialog {default_dialog!r} is not among {sorted(dialogs)}")
         self.store = store
@@ -68,6 +76,11 @@ class Workshops:
         self.default_dialog = default_dialog
         self._locks = KeyedLocks()
         self._cache: dict[WorkshopKey, WorkshopState] = {}
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages a workshop can speak, by code."""
+        return tuple(sorted(self.dialogs[self.default_dialog].translations))
 
     async def handle(self, key: WorkshopKey, event: WorkshopEvent) -> WorkshopTurn:
         """Dispatch any workshop event to the method below that handles it (``open`` too:
@@ -83,6 +96,10 @@ class Workshops:
             known = ", ".join(sorted(self.dialogs))
             text = messages.UNKNOWN_DIALOG.format(dialog=event.dialog, known=known)
             return WorkshopTurn((Text(text, audience=Audience.PERSON),), await self.current(key))
+        if event.language is None and self.conversations is not None:
+            # The facilitator's language: their /language choice, else their app's.
+            facilitator = SessionKey(key.platform, "", event.user)
+            event = replace(event, language=await self.conversations.language_for(facilitator))
         return await self._steer(key, event)
 
     async def reveal(self, key: WorkshopKey, event: Reveal) -> WorkshopTurn:
@@ -96,6 +113,7 @@ class Workshops:
 
     async def vote(self, key: WorkshopKey, event: Vote) -> WorkshopTurn:
         state = await self.current(key)
+        self._speak(state)
         result = self._step(state, event, before=await self._before(state), quiet=True)
         if not result.writes:
             return WorkshopTurn(result.replies, state)
@@ -168,8 +186,18 @@ class Workshops:
     # --- internals ----------------------------------------------------------------------
 
     def _opening(self, event: WorkshopEvent) -> Dialog:
+        """The dialog an ``Open`` would start, in its language: the one named, else the
+        facilitator's (the language their update is being handled in)."""
         wanted = event.dialog if isinstance(event, Open) and event.dialog else self.default_dialog
-        return self.dialogs[wanted]
+        language = event.language if isinstance(event, Open) and event.language else current().language
+        return self.dialogs[wanted].in_language(language)
+
+    def dialog_of(self, state: WorkshopState, opening: Dialog | None = None) -> Dialog | None:
+        """The running workshop's dialog, in the language it speaks."""
+        dialog = self.dialogs.get(state.dialog)
+        if dialog is None:
+            return opening
+        return dialog.in_language(state.language or None)
 
     def _step(
         self,
@@ -184,7 +212,8 @@ class Workshops:
         opening = self._opening(event)
         # When the running workshop's content is gone, the engine ends it (it sees the
         # mismatching dialog id) rather than indexing into the wrong questions.
-        running = self.dialogs.get(state.dialog, opening)
+        running = self.dialog_of(state, opening)
+        assert running is not None
         counted = renamed_tallies(running, tallies or {})
         migrated = migrate_workshop(running, state, before, counted)
         if migrated is None:
@@ -218,7 +247,14 @@ class Workshops:
 
             result = await self.store.steer(key, decide)
             self._cache[key] = result.state
+        self._speak(result.state)
         return WorkshopTurn(result.replies, result.state)
+
+    def _speak(self, state: WorkshopState) -> None:
+        """What the adapter says about this workshop is said in its language."""
+        running = self.dialog_of(state)
+        if running is not None and state.language:
+            speak(running.messages)
 
 
 @asynccontextmanager
@@ -226,6 +262,6 @@ async def open_workshops(conversations: Conversations) -> AsyncIterator[Workshop
     """Workshops on the conversations' store and dialogs; exit before that store closes."""
     store = conversations.store.workshop_store()
     try:
-        yield Workshops(store, conversations.dialogs, conversations.default_dialog)
+        yield Workshops(store, conversations.dialogs, conversations.default_dialog, conversations)
     finally:
         await store.close()

@@ -111,6 +111,7 @@ class Open:
     admin: bool = False
     dialog: str | None = None
     force: bool = False
+    language: str | None = None  # None: the language the facilitator is spoken to in
 
 
 @dataclass(frozen=True, slots=True)

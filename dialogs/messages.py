@@ -240,6 +240,7 @@ DISCORD_WORKSHOP_COMMANDS = {
     "next": "Move on to the next question",
     "end": "End the workshop and show the group's profile",
 }
+DISCORD_WORKSHOP_LANGUAGE_OPTION = "The language the workshop speaks (yours if left out)"
 DISCORD_WORKSHOP_DIALOG_OPTION = "Which conversation the workshop follows (the default if left out)"
 DISCORD_WORKSHOP_GUILD_ONLY = "Workshops are for a whole group, so they run in server channels. Use /workshop start in a channel of your server; here, /career start begins your own conversation."
 DISCORD_WORKSHOP_POSTED = "Done: it is posted in the channel."

@@ -86,6 +86,7 @@ class WorkshopState:
     done: tuple[str, ...] = ()  # the questions asked before it, in the order asked
     content_version: int = 0
     content_hash: str = ""  # the fingerprint of the content it was written against
+    language: str = ""  # the language it speaks, its opening dialog's ('': the default)
 
     @property
     def active(self) -> bool:
@@ -289,6 +290,7 @@ def _open(ctx: _Context, state: WorkshopState, event: WorkshopEvent) -> Workshop
         dialog.distinctions[0].id,
         content_version=dialog.version,
         content_hash=dialog.fingerprint,
+        language=dialog.language,
     )
     replies: tuple[WorkshopReply, ...] = (
         _to_everyone(dialog.intro),

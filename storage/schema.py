@@ -134,6 +134,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ) WITHOUT ROWID
         """,
     ),
+    # 9: the language a workshop speaks (its facilitator's, or the one /workshop named);
+    # '' is the default language
+    ("ALTER TABLE workshops ADD COLUMN language TEXT NOT NULL DEFAULT ''",),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -42,7 +42,7 @@ TallyCounts = dict[str, dict[str, int]]  # distinction id -> choice id -> votes
 
 _LOAD = """
     SELECT id, number, dialog, facilitator, phase, position, distinction, done, content_version,
-           content_hash, version FROM workshops
+           content_hash, version, language FROM workshops
      WHERE platform = ? AND chat = ? ORDER BY number DESC LIMIT 1
 """
 _END_ACTIVE = """
@@ -51,9 +51,9 @@ _END_ACTIVE = """
 """
 _INSERT = """
     INSERT INTO workshops (platform, chat, number, dialog, facilitator, phase, position,
-                           distinction, done, content_version, content_hash, version,
+                           distinction, done, content_version, content_hash, language, version,
                            opened_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
 """
 _UPDATE = """
     UPDATE workshops
@@ -80,7 +80,7 @@ _MEMBER_VOTES = f"""
 """
 _RUNNING = """
     SELECT id, number, dialog, facilitator, phase, position, distinction, done, content_version,
-           content_hash, version FROM workshops WHERE phase IN ('asking', 'revealed')
+           content_hash, version, language FROM workshops WHERE phase IN ('asking', 'revealed')
 """
 _REMEMBER_MESSAGE = "UPDATE workshops SET message = ? WHERE platform = ? AND chat = ? AND number = ?"
 _DIALOG_OF = "SELECT dialog FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
@@ -119,6 +119,7 @@ def row_from(row: Any) -> Row:
         content_version,
         stamp,
         version,
+        language,
     ) = row
     state = WorkshopState(
         number,
@@ -130,6 +131,7 @@ def row_from(row: Any) -> Row:
         tuple(str(d) for d in json.loads(done)),
         content_version,
         stamp,
+        str(language),
     )
     return Row(workshop_id, state, version)
 
@@ -269,7 +271,7 @@ class WorkshopStore:
             # A new workshop: end whichever is active first, so the one-active index holds.
             await self._conn.execute(_END_ACTIVE, (now, key.platform, key.chat))
             params = (key.platform, key.chat, s.number, s.dialog, s.facilitator, *state_params(s))
-            await self._conn.execute(_INSERT, (*params, now, now))
+            await self._conn.execute(_INSERT, (*params, s.language, now, now))
             return
         cursor = await self._conn.execute(
             _UPDATE, (s.facilitator, *state_params(s), now, row.id, row.version)

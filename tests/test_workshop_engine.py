@@ -111,7 +111,8 @@ def test_every_event_in_every_phase_for_every_role(
 def test_opening_makes_the_sender_facilitator_and_counts_workshops(dialog: Dialog) -> None:
     ended = state_in(WorkshopPhase.ENDED, dialog)
     result = step(dialog, ended, Open(MEMBER), {})
-    assert result.state == in_order(dialog, WorkshopState(4, dialog.id, MEMBER, WorkshopPhase.ASKING, 0))
+    opened = WorkshopState(4, dialog.id, MEMBER, WorkshopPhase.ASKING, 0, language=dialog.language)
+    assert result.state == in_order(dialog, opened)
     intro, question, lead = result.replies
     assert isinstance(intro, Text) and intro.text == dialog.intro and intro.audience is Audience.EVERYONE
     assert isinstance(question, VoteQuestion)

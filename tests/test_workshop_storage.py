@@ -56,7 +56,7 @@ async def test_steer_saves_the_state(workshops: WorkshopStore, dialog: Dialog) -
     assert (
         await workshops.load(GROUP)
         == opened.state
-        == in_order(dialog, WorkshopState(1, dialog.id, "fac", WorkshopPhase.ASKING))
+        == in_order(dialog, WorkshopState(1, dialog.id, "fac", WorkshopPhase.ASKING, language="en"))
     )
     revealed = await send(workshops, dialog, Reveal("fac"))
     assert (await workshops.load(GROUP)).phase is WorkshopPhase.REVEALED == revealed.state.phase

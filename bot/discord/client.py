@@ -86,7 +86,7 @@ class CareerClient(discord.Client):
         self.tree: app_commands.CommandTree[CareerClient] = _Tree(self)
         languages = services.conversations.languages
         self.tree.add_command(career_group(self.router, dialog_ids, languages))
-        self.tree.add_command(workshop_group(self.workshop_router, dialog_ids))
+        self.tree.add_command(workshop_group(self.workshop_router, dialog_ids, languages))
         self.tree.error(self._command_failed)
 
     async def setup_hook(self) -> None:

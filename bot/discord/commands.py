@@ -8,7 +8,7 @@ Rules:
   ``mydata``, which shows what is stored with those two buttons under it.
 - ``dialog`` offers the loaded dialogs as choices, so a person cannot mistype one; the
   choices are part of the command payload, so new content triggers a re-sync.
-- A second group, ``/workshop``, with ``start [dialog]``, ``reveal``, ``next`` and ``end``,
+- A second group, ``/workshop``, with ``start [dialog] [language]``, ``reveal``, ``next`` and ``end``,
   each handed to the ``WorkshopRouter`` (who may steer is the engine's business).
 - Descriptions come from ``dialogs.messages``; their translations reach Discord as
   localizations (``bot.discord.translator``).
@@ -89,14 +89,21 @@ def _language(router: Router, languages: Sequence[str]) -> app_commands.Command[
     )
 
 
-def workshop_group(router: WorkshopRouter, dialog_ids: Sequence[str]) -> app_commands.Group:
+def workshop_group(
+    router: WorkshopRouter, dialog_ids: Sequence[str], languages: Sequence[str] = ()
+) -> app_commands.Group:
     group = app_commands.Group(name=WORKSHOP_GROUP, description=messages.DISCORD_WORKSHOP_GROUP)
     choices = [app_commands.Choice(name=d, value=d) for d in dialog_ids[:_CHOICES_LIMIT]]
+    spoken = [app_commands.Choice(name=own_name(code), value=code) for code in languages[:_CHOICES_LIMIT]]
 
-    @app_commands.describe(dialog=messages.DISCORD_WORKSHOP_DIALOG_OPTION)
-    @app_commands.choices(dialog=choices)
-    async def start(interaction: discord.Interaction[Any], dialog: str | None = None) -> None:
-        await router.start(interaction, dialog)
+    @app_commands.describe(
+        dialog=messages.DISCORD_WORKSHOP_DIALOG_OPTION, language=messages.DISCORD_WORKSHOP_LANGUAGE_OPTION
+    )
+    @app_commands.choices(dialog=choices, language=spoken)
+    async def start(
+        interaction: discord.Interaction[Any], dialog: str | None = None, language: str | None = None
+    ) -> None:
+        await router.start(interaction, dialog, language)
 
     described = messages.DISCORD_WORKSHOP_COMMANDS
     group.add_command(app_commands.Command(name="start", description=described["start"], callback=start))

@@ -91,9 +91,16 @@ class WorkshopRouter:
 
     # --- slash commands ----------------------------------------------------------------
 
-    async def start(self, interaction: discord.Interaction[Any], dialog: str | None) -> None:
+    async def start(
+        self, interaction: discord.Interaction[Any], dialog: str | None, language: str | None = None
+    ) -> None:
+        """Open a workshop in ``language`` (None: the facilitator's)."""
         opening = dialog or self.workshops.default_dialog
-        await self._steer(interaction, lambda user, admin, _before: Open(user, admin, dialog), opening)
+
+        def open_(user: str, admin: bool, _before: WorkshopState) -> WorkshopEvent:
+            return Open(user, admin, dialog, language=language)
+
+        await self._steer(interaction, open_, opening)
 
     async def reveal(self, interaction: discord.Interaction[Any]) -> None:
         await self._steer(interaction, _plain(Reveal), self.workshops.default_dialog)
@@ -237,7 +244,7 @@ class WorkshopRouter:
         tallies = [r for r in turn.replies if isinstance(r, Tally)]
         async with self._edits.hold(key):
             ref = parse_message_ref(await self.workshops.message(key, before.number))
-            dialog = self.workshops.dialogs.get(before.dialog)
+            dialog = self.workshops.dialog_of(before)
             if ref is None or dialog is None or current_of(dialog, before) is None:
                 return
             if before.distinction != ref[0]:
@@ -257,7 +264,7 @@ class WorkshopRouter:
         """Edit the question message's count (called by the coalescer, a few times a burst)."""
         async with self._edits.hold(key):
             state = await self.workshops.current(key)
-            dialog = self.workshops.dialogs.get(state.dialog)
+            dialog = self.workshops.dialog_of(state)
             if (
                 dialog is None
                 or state.phase is not WorkshopPhase.ASKING

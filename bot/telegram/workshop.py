@@ -3,7 +3,8 @@
 Rules:
 - A workshop is keyed by ("telegram", chat id): one per group, forum topics included;
   its messages go where the command or button that caused them was.
-- Commands: ``/workshop [dialog]`` opens one (the sender becomes its facilitator);
+- Commands: ``/workshop [dialog] [language]`` opens one (the sender becomes its
+  facilitator; it speaks the language named, else the facilitator's);
   ``/reveal``, ``/next`` and ``/endworkshop`` steer it. In a private chat they are
   refused politely. The facilitator can also steer with buttons: Reveal / Next under the
   question, Next / End under the results. Anyone may press them; the engine lets only
@@ -45,6 +46,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot import buttons
 from bot.coalesce import TELEGRAM_GROUP_INTERVAL, Coalescer
+from bot.language import negotiate
 from bot.locks import KeyedLocks
 from bot.telegram import view, workshop_view
 from bot.telegram.delivery import (
@@ -143,7 +145,8 @@ class WorkshopHandlers:
             admin = await self._admin(key, message.chat.id, user.id)
             event: WorkshopEvent
             if name == OPEN:
-                event = Open(str(user.id), admin, context.args[0] if context.args else None)
+                dialog, language = _dialog_and_language(context.args or [], self.workshops)
+                event = Open(str(user.id), admin, dialog, language=language)
             else:
                 event = STEER_COMMANDS[name](str(user.id), admin)
             await self._steer(key, event, place, user)
@@ -342,7 +345,7 @@ class WorkshopHandlers:
             await self._show_question(key, state, open_=True)
 
     def _dialog_of(self, state: WorkshopState) -> Dialog | None:
-        dialog = self.workshops.dialogs.get(state.dialog)
+        dialog = self.workshops.dialog_of(state)
         if dialog is None or current_of(dialog, state) is None:
             return None
         return dialog
@@ -373,3 +376,16 @@ def _live(button: workshop_view.SteerButton, state: WorkshopState) -> bool:
 
 def _moved(before: WorkshopState, after: WorkshopState) -> bool:
     return (before.number, before.position, before.phase) != (after.number, after.position, after.phase)
+
+
+def _dialog_and_language(words: list[str], workshops: Workshops) -> tuple[str | None, str | None]:
+    """``/workshop [dialog] [language]``: a word that names a loaded language (and no
+    dialog) is the language; any other word is the dialog (an unknown one is answered)."""
+    dialog = language = None
+    for word in words[:2]:
+        spoken = negotiate(word, workshops.languages) if word not in workshops.dialogs else None
+        if spoken is not None and language is None:
+            language = spoken
+        elif dialog is None:
+            dialog = word
+    return dialog, language

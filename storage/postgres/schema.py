@@ -119,6 +119,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    # 2: as SQLite's 9, the language a workshop speaks ('' is the default language)
+    ("ALTER TABLE workshops ADD COLUMN language TEXT NOT NULL DEFAULT ''",),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

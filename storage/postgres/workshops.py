@@ -31,7 +31,7 @@ T = TypeVar("T")
 
 _COLUMNS = """
     id, number, dialog, facilitator, phase, position, distinction, done, content_version,
-    content_hash, version
+    content_hash, version, language
 """
 _LOAD = f"SELECT {_COLUMNS} FROM workshops WHERE platform = $1 AND chat = $2 ORDER BY number DESC LIMIT 1"
 _LOAD_FOR_UPDATE = _LOAD + " FOR UPDATE"
@@ -42,9 +42,9 @@ _END_ACTIVE = """
 """
 _INSERT = """
     INSERT INTO workshops (platform, chat, number, dialog, facilitator, phase, position,
-                           distinction, done, content_version, content_hash, version,
+                           distinction, done, content_version, content_hash, language, version,
                            opened_at, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14)
 """
 _UPDATE = """
     UPDATE workshops
@@ -172,7 +172,7 @@ class PostgresWorkshops:
         if s.number != row.state.number:
             await conn.execute(_END_ACTIVE, now, key.platform, key.chat)
             params = (key.platform, key.chat, s.number, s.dialog, s.facilitator, *state_params(s))
-            await conn.execute(_INSERT, *params, now, now)
+            await conn.execute(_INSERT, *params, s.language, now, now)
             return
         status = await conn.execute(_UPDATE, s.facilitator, *state_params(s), now, row.id, row.version)
         if affected(status) != 1:

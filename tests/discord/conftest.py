@@ -144,7 +144,7 @@ async def launch(
         settings = settings_for(fake, **changes)
         store = await SessionStore.open(db_path)
         conversations = Conversations(store, dialogs, DEFAULT_DIALOG_ID)
-        workshops = Workshops(WorkshopStore.on(store), dialogs, DEFAULT_DIALOG_ID)
+        workshops = Workshops(WorkshopStore.on(store), dialogs, DEFAULT_DIALOG_ID, conversations)
         core = CoreSettings(db_path, BUILTIN_CONTENT, DEFAULT_DIALOG_ID, "INFO")
         outbox = OutboxStore.on(store)
         services = Services(conversations, workshops, core, outbox)

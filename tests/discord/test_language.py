@@ -93,3 +93,17 @@ async def test_an_unknown_locale_speaks_the_default(fake: FakeDiscord, launch: A
     await bot.act(fake.slash(polish, "start"))
     assert dialog.distinctions[0].question in newest(fake)["content"]
     assert "Question 1 of 8" in newest(fake)["content"]
+
+
+async def test_a_workshop_speaks_the_language_named_or_the_facilitators(
+    fake: FakeDiscord, launch: Any, dialog: Dialog
+) -> None:
+    spanish = dialog.in_language("es")
+    bot: Bot = await launch(fake)
+    await bot.act(fake.slash(ANA, "start", group="workshop", language="es"))
+    question = newest(fake)
+    assert spanish.distinctions[0].question in question["content"]
+    await bot.act(fake.slash(ANA, "end", group="workshop"))
+    await bot.act(fake.slash(LUCIA, "start", group="workshop"))
+    assert spanish.distinctions[0].question in newest(fake)["content"]
+    assert fake.unexpected == []

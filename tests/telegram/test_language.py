@@ -13,9 +13,9 @@ from dialogs.i18n import ENGLISH, messages, speaking
 from dialogs.profile import profile_of
 from dialogs.state import Phase
 from storage.keys import SessionKey
-from tests.fakes.telegram_api import FakeTelegram, User, private, visible
+from tests.fakes.telegram_api import BOT_USERNAME, Chat, FakeTelegram, User, private, visible
 from tests.telegram.conftest import Bot
-from tests.telegram.helpers import asked, question, sent_since
+from tests.telegram.helpers import asked, question, sent_since, vote_buttons, vote_question
 
 LUCIA = User(2001, "Lucía", language_code="es")
 ANA = User(2002, "Ana", language_code="en")
@@ -131,3 +131,24 @@ async def test_language_with_a_code_chooses_at_once_and_an_unknown_one_is_answer
     said = tg.texts(chat.id)[-3:]
     assert said[:2] == ["A partir de ahora te hablo en español.", dialog.in_language("es").intro]
     assert "Pregunta 1 de 8" in said[2]
+
+
+async def test_a_workshop_speaks_its_facilitators_language_or_the_one_named(
+    tg: FakeTelegram, bot: Bot, dialog: Dialog
+) -> None:
+    spanish = dialog.in_language("es")
+    group = Chat(-100900, "supergroup", title="Taller")
+    await bot.do(tg.say(group, LUCIA, f"/workshop@{BOT_USERNAME}"))
+    question = vote_question(tg, group.id)
+    assert spanish.distinctions[0].question in visible(question["text"])
+    labels = [b["text"] for row in question["reply_markup"]["inline_keyboard"] for b in row]
+    assert "📊 Mostrar" in labels
+    # An English member's vote counts; the workshop's words stay Spanish.
+    await bot.do(tg.press(ANA, question, vote_buttons(question)[0]["text"]))
+    assert spanish.intro in tg.texts(group.id)
+    other = Chat(-100901, "supergroup", title="Workshop")
+    await bot.do(tg.say(other, ANA, f"/workshop@{BOT_USERNAME} es"))
+    assert spanish.distinctions[0].question in visible(vote_question(tg, other.id)["text"])
+    third = Chat(-100902, "supergroup", title="Workshop")
+    await bot.do(tg.say(third, LUCIA, f"/workshop@{BOT_USERNAME} job-vs-career en"))
+    assert dialog.distinctions[0].question in visible(vote_question(tg, third.id)["text"])
