@@ -17,7 +17,10 @@ Rules:
   session is saved with the turn. A stored row that cannot be read restarts that
   person's session with a notice to them and one warning in the log naming the key.
 - Recently saved sessions are served from a write-through cache (``bot.cache``), so a busy
-  turn costs no read from the file; the version check keeps that safe.
+  turn costs no read from the file; the version check keeps that safe. Not when other
+  processes share the store (``store.shared``, PostgreSQL): a turn that changes nothing is
+  not version-checked, so a cached state another process has moved past would answer a
+  press against the wrong question. There every turn reads the session and the language.
 - ``/forget`` goes through here too, under the same lock; it erases the chosen language.
 - Every turn is spoken in the person's language (``bot.language``: their choice, else the
   platform's hint, else the default) and the rest of the caller's task speaks it too
@@ -92,7 +95,7 @@ class Conversations:
         self.dialogs = dict(dialogs)
         self.default_dialog = default_dialog
         self._locks = KeyedLocks()
-        self._cache = SessionCache(cache_capacity)
+        self._cache = SessionCache(0 if store.shared else cache_capacity)
         self._chosen: dict[tuple[str, str], str | None] = {}  # (platform, user): their choice
 
     @property
@@ -110,6 +113,8 @@ class Conversations:
     async def language_for(self, key: SessionKey, hint: str | None = None) -> str:
         """The person's choice, else the platform's hint if loaded, else the default."""
         person = (key.platform, key.user)
+        if self.store.shared:  # another process may have changed it
+            self._chosen.pop(person, None)
         if person not in self._chosen:
             if len(self._chosen) >= _LANGUAGES_KEPT:
                 self._chosen.clear()

@@ -17,6 +17,9 @@ Rules:
   waits as long as the platform asked, without counting as a failure.
 - ``wake(chat)`` after each commit that owed something to ``chat``: delivery begins at
   once. ``start()`` resumes every chat that was owed something before (after a restart).
+  When other processes share the outbox (PostgreSQL), it looks again every
+  ``outbox.sweep_every`` seconds, so replies a dead process had claimed are sent once its
+  claim runs out.
 - ``stop()`` returns at once: workers are cancelled where they stand and whatever was not
   accepted stays owed, to be sent after the next start. A message the platform accepted
   just before the stop (or a crash), but whose removal was not yet committed, is sent once
@@ -109,6 +112,7 @@ class Sender:
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._woken: set[str] = set()
         self._running = True  # until ``stop``
+        self._sweeper: asyncio.Task[None] | None = None
         self.delivered = 0  # messages the platform accepted since start
         self.dropped = 0  # messages given up since start
         self.failures = 0  # failed attempts since start (each retried after a backoff)
@@ -118,9 +122,23 @@ class Sender:
         return self._courier.platform
 
     async def start(self) -> None:
-        """Deliver what was owed before this start."""
+        """Deliver what was owed before this start (and, shared, what others leave owed)."""
+        await self._sweep()
+        every = self._outbox.sweep_every
+        if every is not None and self._sweeper is None:
+            self._sweeper = asyncio.create_task(self._sweep_every(every), name="outbox-sweep")
+
+    async def _sweep(self) -> None:
         for chat in await self._outbox.owed_chats(self.platform):
             self.wake(chat)
+
+    async def _sweep_every(self, seconds: float) -> None:
+        while self._running:
+            await asyncio.sleep(seconds)
+            try:
+                await self._sweep()
+            except Exception as error:  # the database is away: try again next time
+                log.warning("could not look for owed replies: %s", type(error).__name__)
 
     def wake(self, chat: str) -> None:
         """``chat`` is owed something new: deliver it (never waits)."""
@@ -151,6 +169,10 @@ class Sender:
     async def stop(self) -> None:
         """Stop at once; what was not accepted stays owed."""
         self._running = False
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
         workers = list(self._workers.values())
         for worker in workers:
             worker.cancel()

@@ -270,6 +270,11 @@ class SessionStore:
         await self._conn.close()
 
     @property
+    def shared(self) -> bool:
+        """False: one process owns the file (its caches stay true)."""
+        return False
+
+    @property
     def batches(self) -> int:
         """How many write transactions group commit has made."""
         return self._turns.batches

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -59,13 +61,16 @@ _databases = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pgserver.PostgresServer]:
-    """A PostgreSQL 16 server for the whole run."""
-    server = pgserver.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
+def pg_server() -> Iterator[pgserver.PostgresServer]:
+    """A PostgreSQL 16 server for the whole run. Its folder is not under pytest's: run as
+    root, the server runs as its own user, who must be able to reach the folder."""
+    folder = tempfile.mkdtemp(prefix="careerbot-postgres-")
+    server = pgserver.get_server(folder, cleanup_mode="stop")
     try:
         yield server
     finally:
         server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def database_uri(server_uri: str, name: str) -> str:

@@ -12,7 +12,8 @@ Rules:
   then any process takes the chat over. A message accepted by the platform whose removal
   was not committed before the crash is sent once more: delivery is at least once, as on
   SQLite.
-- ``owed_chats`` lists the chats that this process may claim now (no live lease of another).
+- ``owed_chats`` lists the chats that this process may claim now (no live lease of another);
+  senders call it every ``sweep_every`` seconds, so a dead holder's chats are taken over.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ class PostgresOutbox:
         self._store = store
         self._lease = lease
         self.owner = uuid.uuid4().hex  # this process's name on its claims
+
+    @property
+    def sweep_every(self) -> float | None:
+        """How often a sender looks for chats it may claim: a chat whose holder died is
+        taken over within a lease and a half."""
+        return self._lease / 2
 
     async def close(self) -> None:
         """Nothing is held in memory: every removal commits before ``remove`` returns."""

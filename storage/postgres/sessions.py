@@ -166,6 +166,11 @@ class PostgresStore:
         await self.pool.close()
 
     @property
+    def shared(self) -> bool:
+        """True: other processes write to the same database."""
+        return True
+
+    @property
     def batches(self) -> int:
         """How many turn transactions have committed."""
         return self._commits
