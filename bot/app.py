@@ -23,6 +23,7 @@ from bot.config import ConfigError, CoreSettings
 from bot.conversations import Conversations
 from bot.retention import Retention
 from bot.workshops import Workshops, open_workshops
+from dialogs.i18n import speak
 from dialogs.loader import BUILTIN_CONTENT, DialogError, load_dialogs
 from storage.contract import OutboxContract, open_store
 from storage.sessions import StorageError
@@ -85,6 +86,9 @@ async def open_service(
             f"expected one of: {', '.join(sorted(languages))}"
         )
     dialogs = {name: d.in_language(settings.language) for name, d in dialogs.items()}
+    # Whatever is said outside a person's turn (the counsellor's commands, start-up notes)
+    # is in the default language; tasks started from here on inherit it.
+    speak(next(iter(dialogs.values())).messages)
     for name, wanted in (("CAREERBOT_DEFAULT_DIALOG", settings.default_dialog), ("--dialog", dialog)):
         if wanted is not None and wanted not in dialogs:
             raise StartupError(f"{name}={wanted!r} is not a loaded dialog, {_loaded(settings, dialogs)}")

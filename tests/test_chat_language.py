@@ -72,3 +72,20 @@ def test_a_third_language_from_files_alone_is_spoken(tmp_path: Path) -> None:
         check=False,
     )
     assert checked.returncode == 0 and "ok: language ca" in checked.stdout
+
+
+def test_the_default_language_is_a_setting(tmp_path: Path) -> None:
+    def careerbot(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        environment = {**os.environ, "PYTHONPATH": str(ROOT), "CAREERBOT_DB": str(tmp_path / "c.db"), **env}
+        command = [sys.executable, "-m", "bot.cli", *args]
+        return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=WAIT)
+
+    stats = careerbot("stats", CAREERBOT_LANGUAGE="es")
+    assert stats.returncode == 0 and "Menos de 5 personas, así que no se muestra nada más." in stats.stdout
+    chat = careerbot("chat", "--user", "lu", CAREERBOT_LANGUAGE="es")
+    assert "Pregunta 1 de 8" in chat.stdout
+    wrong = careerbot("stats", CAREERBOT_LANGUAGE="xx")
+    assert wrong.returncode == 2
+    assert wrong.stderr == (
+        "careerbot: CAREERBOT_LANGUAGE='xx' is not a language the dialogs have, expected one of: en, es\n"
+    )
