@@ -199,7 +199,12 @@ def _health(env: dict[str, str]) -> int:
     except DialogError as exc:
         print(f"careerbot: {exc}", file=sys.stderr)
         return 1
-    found = problem(settings.db_path)
+    if settings.db_url is not None:
+        from storage.postgres.health import problem as postgres_problem
+
+        found = asyncio.run(postgres_problem(settings.db_url, settings.busy_timeout))
+    else:
+        found = problem(settings.db_path)
     if found is not None:
         print(f"careerbot: CAREERBOT_DB: {found}", file=sys.stderr)
         return 1

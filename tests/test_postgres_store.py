@@ -4,6 +4,9 @@ several processes, its schema version, and errors that never show the password."
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import asyncpg
@@ -16,6 +19,7 @@ from dialogs.state import Answer, Phase, SessionState
 from storage.contract import open_store
 from storage.keys import SessionKey
 from storage.outbox import Owed
+from storage.postgres.health import problem as health_problem
 from storage.postgres.outbox import PostgresOutbox
 from storage.postgres.schema import SCHEMA_VERSION
 from storage.postgres.sessions import PostgresStore, describe
@@ -108,3 +112,21 @@ async def test_the_service_runs_a_conversation_on_postgresql(pg_uri: str, tmp_pa
     async with open_service(settings) as again:  # another process, later: it resumes
         resumed = await again.conversations.current(ANA)
         assert resumed is not None and resumed.state.answers == answered.state.answers
+
+
+async def test_health_reads_the_schema_version_and_changes_nothing(pg_uri: str) -> None:
+    assert "no careerbot schema yet" in (await health_problem(pg_uri) or "")
+    assert "no careerbot schema yet" in (await health_problem(pg_uri) or "")  # it created nothing
+    store = await open_store(pg_uri)
+    await store.close()
+    assert await health_problem(pg_uri) is None
+    found = await health_problem("postgresql://bot:s3cret@127.0.0.1:1/careerbot", timeout=2.0)
+    assert found is not None and "cannot be reached" in found and "s3cret" not in found
+
+
+def test_careerbot_health_on_postgresql(pg_uri: str) -> None:
+    env = {**os.environ, "CAREERBOT_DB": pg_uri}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "health"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1 and "no careerbot schema yet" in done.stderr
