@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import chart, compare, core, crash, flush, languages, memory, startup, wire, workshop
+from bench import chart, compare, core, crash, flush, languages, memory, postgres, startup, wire, workshop
 from bench.procinfo import machine
 from bench.report import Section, Target, render
 from bench.scale import FULL, SMOKE, Scale
@@ -30,6 +30,7 @@ PARTS: dict[str, tuple[str, Part]] = {
     "f": ("f. Workshop burst", workshop.measure),
     "g": ("g. Profile chart", chart.measure),
     "l": ("l. Languages", languages.measure),
+    "m": ("m. Several processes on PostgreSQL", postgres.measure),
     "p": ("p. PicklePersistence flush", flush.measure),
     "w": ("w. Over the wire", wire.measure),
 }
