@@ -146,7 +146,7 @@ def test_report_has_every_part_and_the_targets(tmp_path: Path) -> None:
     assert [s.title[:2] for s in sections] == ["a.", "c."]
     assert all("not measured" not in cell for s in sections for row in s.rows for cell in row)
     assert "## Targets" in text and "core CPU per turn" in text
-    assert set(PARTS) == {"a", "b", "c", "d", "e", "f", "g", "l", "p", "w"}
+    assert set(PARTS) == {"a", "b", "c", "d", "e", "f", "g", "l", "m", "p", "w"}
 
 
 def test_chart_part_draws_the_real_profile_and_a_group_chart(tmp_path: Path) -> None:
