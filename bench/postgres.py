@@ -154,9 +154,11 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
         finally:
             server.cleanup()
     section.notes.append(
-        "Same machine for bot and server (2 cores): a PostgreSQL turn is several round trips "
-        "over a Unix socket plus a WAL flush per commit; SQLite's group commit shares one "
-        "fsync among every turn in flight. Two bot processes only help while the bot's own "
-        "CPU is the limit; past that, the server's CPU and its WAL flushes are."
+        "Bot and server share one machine here. A PostgreSQL turn costs the bot several round "
+        "trips and the server a commit (WAL flush) of its own, where SQLite's group commit shares "
+        "one fsync among every turn in flight. With both cores busy (bot CPU + server CPU per turn "
+        "times turns/s), a second bot process only adds its own event loop, pool and backends to "
+        "the same two cores: replicas add throughput when they run on machines of their own, "
+        "until the server's CPU and WAL flushes are the limit."
     )
     return section, []
