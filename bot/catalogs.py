@@ -23,19 +23,32 @@ def update_catalog(folder: Path, language: str) -> tuple[Path, int, int]:
     """Write ``folder/messages.po``; returns its path, how many entries are translated and
     how many still need a translator."""
     path = folder / CATALOG_FILE
-    old: dict[str, tuple[str, str]] = {}  # context -> (English it translated, translation)
+    # context -> (English it translated, translation); a plural entry's are tuples
+    old: dict[str, tuple[str | tuple[str, ...], str | tuple[str, ...]]] = {}
     if path.is_file():
         with path.open("rb") as source:
             for message in read_po(source):
-                if message.id and isinstance(message.string, str) and message.string:
-                    old[message.context or ""] = (str(message.id), message.string)
+                if message.id and message.string and any(message.string):
+                    strings = message.string
+                    translation = tuple(strings) if isinstance(strings, tuple | list) else strings
+                    old[message.context or ""] = (
+                        tuple(message.id) if isinstance(message.id, tuple | list) else message.id,
+                        translation,
+                    )
     po = PoCatalog(locale=language.replace("-", "_"), project="careerbot", fuzzy=False)
     done = 0
     for entry in entries():
-        english, translated = old.get(entry.context, (entry.msgid, ""))
-        fuzzy = bool(translated) and english != entry.msgid
-        done += bool(translated) and not fuzzy
-        po.add(entry.msgid, translated, context=entry.context, flags=("fuzzy",) if fuzzy else ())
+        english: str | tuple[str, ...] = (entry.msgid, entry.plural) if entry.plural else entry.msgid
+        was, translated = old.get(entry.context, (english, ""))
+        if isinstance(translated, tuple) != bool(entry.plural):
+            was, translated = english, ""  # the entry became (or stopped being) a plural one
+        if entry.plural:
+            forms = translated if isinstance(translated, tuple) else ()
+            # one form per form of the language's rule, the missing ones empty for a translator
+            translated = tuple(forms[i] if i < len(forms) else "" for i in range(po.num_plurals))
+        fuzzy = bool(translated) and any(translated) and was != english
+        done += all(translated) and bool(translated) and not fuzzy
+        po.add(english, translated, context=entry.context, flags=("fuzzy",) if fuzzy else ())
     folder.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as target:
         write_po(target, po, width=0, omit_header=False)

@@ -116,8 +116,7 @@ def profile_text(p: Profile, style: Style) -> str:
         lines += ["", style.bold(e(messages.LOOK_NEXT_HEADING))]
         lines += [f"• {style.bold(e(item.title))}: {e(item.why)}" for item in p.look_next]
     if p.remaining:
-        many = messages.SUMMARY_REMAINING_MANY if p.remaining > 1 else messages.SUMMARY_REMAINING_ONE
-        lines += ["", e(many.format(remaining=p.remaining))]
+        lines += ["", e(messages.SUMMARY_REMAINING.say(p.remaining, remaining=p.remaining))]
     if p.closing:
         lines += ["", e(p.closing)]
     return "\n".join(lines)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 
 from dialogs.content import Dialog, Structure
 from dialogs.i18n import messages
+from dialogs.plurals import Plural
 from dialogs.replies import Audience, Text
 from dialogs.state import SKIP_OFFER, Answer, Phase, SessionState
 from dialogs.workshop import (
@@ -148,9 +149,8 @@ def migrate(dialog: Dialog, state: SessionState, before: Structure | None) -> Mi
     return Migrated(moved, change, notice=notice(change) if told else None)
 
 
-def _counted(count: int, forms: tuple[str, str]) -> str:
-    one, many = forms
-    return one if count == 1 else many.format(count=count)
+def _counted(count: int, forms: Plural) -> str:
+    return forms.say(count, count=count)
 
 
 def notice(change: Change) -> str:

@@ -8,6 +8,11 @@ Rules:
   .po editor) read with Babel. Each entry's ``msgctxt`` names the constant (``NAME``, or
   ``NAME.key`` for one entry of a table); a list of words or a (one, many) pair is one
   entry with its items separated by `` | ``.
+- A sentence about a count (a ``Plural``) is a gettext plural entry: the English one/other
+  forms are ``msgid``/``msgid_plural``, the translation gives ``msgstr[0..n-1]``, one per
+  form of the catalog's ``Plural-Forms`` rule, which then picks the form for a count (so
+  Polish or Russian need no code). Each form may name the English fields or leave the
+  count out (as "1 question" does).
 - A translation keeps every ``{placeholder}`` of the English, no more and no fewer (the
   loader refuses a catalog that does not: a wrong field would fail when the sentence is
   said). A missing or empty entry falls back to the English and ``careerbot check``
@@ -22,7 +27,7 @@ Rules:
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
@@ -30,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dialogs import messages as _english
+from dialogs.plurals import ENGLISH_RULE, Plural, valid_rule
 
 DEFAULT_LANGUAGE = "en"
 CATALOG_FILE = "messages.po"
@@ -42,6 +48,7 @@ class Entry:
 
     context: str
     msgid: str
+    plural: str = ""  # the English plural form (``msgid_plural``) of a Plural, else empty
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -58,7 +65,7 @@ def _constants() -> dict[str, object]:
     return {
         name: value
         for name, value in vars(_english).items()
-        if name.isupper() and not name.startswith("_") and isinstance(value, str | dict | tuple)
+        if name.isupper() and not name.startswith("_") and isinstance(value, str | dict | tuple | Plural)
     }
 
 
@@ -66,16 +73,22 @@ def _joined(items: tuple[str, ...]) -> str:
     return ITEM_SEPARATOR.join(items)
 
 
+def _entry(context: str, value: object) -> Entry:
+    if isinstance(value, Plural):
+        return Entry(context, value.forms[0], value.forms[-1])
+    if isinstance(value, tuple):
+        return Entry(context, _joined(value))
+    return Entry(context, str(value))
+
+
 def entries() -> list[Entry]:
     """Every translatable entry, in the order ``dialogs/messages.py`` defines them."""
     found: list[Entry] = []
     for name, value in _constants().items():
-        if isinstance(value, str):
-            found.append(Entry(name, value))
-        elif isinstance(value, tuple):
-            found.append(Entry(name, _joined(value)))
-        elif isinstance(value, dict):
-            found.extend(Entry(f"{name}.{key}", text) for key, text in value.items())
+        if isinstance(value, dict):
+            found.extend(_entry(f"{name}.{key}", text) for key, text in value.items())
+        else:
+            found.append(_entry(name, value))
     return found
 
 
@@ -90,25 +103,31 @@ def placeholders(text: str) -> set[str]:
 ENGLISH = Catalog(DEFAULT_LANGUAGE, _constants())
 
 
-def build_catalog(language: str, translated: dict[str, str]) -> Catalog:
-    """A catalog from translations keyed by entry context; what is missing stays English."""
+def build_catalog(
+    language: str, translated: Mapping[str, str | tuple[str, ...]], plural_rule: str = ENGLISH_RULE
+) -> Catalog:
+    """A catalog from translations keyed by entry context (a plural entry's value is its
+    forms, in the order of ``plural_rule``); what is missing stays English."""
     values: dict[str, object] = {}
     missing: list[Entry] = []
 
-    def pick(entry: Entry) -> str:
-        text = translated.get(entry.context, "").strip()
-        if not text:
-            missing.append(entry)
-            return entry.msgid
-        return text
+    def pick(context: str, english: object) -> object:
+        text = translated.get(context, "")
+        forms = tuple(form.strip() for form in text) if isinstance(text, tuple) else (text.strip(),)
+        if not all(forms) or isinstance(english, Plural) != isinstance(text, tuple):
+            missing.append(_entry(context, english))
+            return english
+        if isinstance(english, Plural):
+            return Plural(forms, plural_rule)
+        if isinstance(english, tuple):
+            return tuple(item.strip() for item in forms[0].split("|"))
+        return forms[0]
 
     for name, value in _constants().items():
-        if isinstance(value, str):
-            values[name] = pick(Entry(name, value))
-        elif isinstance(value, tuple):
-            values[name] = tuple(item.strip() for item in pick(Entry(name, _joined(value))).split("|"))
-        elif isinstance(value, dict):
-            values[name] = {key: pick(Entry(f"{name}.{key}", text)) for key, text in value.items()}
+        if isinstance(value, dict):
+            values[name] = {key: pick(f"{name}.{key}", text) for key, text in value.items()}
+        else:
+            values[name] = pick(name, value)
     return Catalog(language, values, tuple(missing))
 
 
@@ -125,24 +144,34 @@ def load_catalog(path: Path, language: str) -> Catalog:
             po = read_po(source, locale=None, ignore_obsolete=True)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise CatalogError(f"{path}:1:1: cannot read the catalog ({exc}), expected a .po file") from None
+    rule = po.plural_expr
+    if not valid_rule(rule):
+        raise CatalogError(f"{path}:1:1: gettext cannot read the Plural-Forms expression {rule}")
     known = {entry.context: entry for entry in entries()}
-    translated: dict[str, str] = {}
+    translated: dict[str, str | tuple[str, ...]] = {}
     for message in po:
-        if not message.id or message.fuzzy or not isinstance(message.string, str):
+        if not message.id or message.fuzzy:
             continue
         context = message.context or ""
         entry = known.get(context)
         if entry is None:
             continue  # an entry the English no longer has: harmless, check names it
-        if message.string and placeholders(message.string) != placeholders(entry.msgid):
-            found = ", ".join(sorted(placeholders(message.string))) or "none"
-            wanted = ", ".join(sorted(placeholders(entry.msgid))) or "none"
-            raise CatalogError(
-                f"{path}:{message.lineno}:1: the translation of {context} has the placeholders "
-                f"{found}, expected the English ones: {wanted}"
-            )
-        translated[context] = message.string
-    return build_catalog(language, translated)
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        forms = tuple(str(form or "") for form in strings)
+        wanted_fields = placeholders(entry.msgid) | placeholders(entry.plural)
+        for form in forms:
+            # A plural form may leave the count out ("1 question"), never add a field.
+            found_fields = placeholders(form)
+            fits = found_fields <= wanted_fields if entry.plural else found_fields == wanted_fields
+            if form and not fits:
+                found = ", ".join(sorted(found_fields)) or "none"
+                wanted = ", ".join(sorted(wanted_fields)) or "none"
+                raise CatalogError(
+                    f"{path}:{message.lineno}:1: the translation of {context} has the placeholders "
+                    f"{found}, expected the English ones: {wanted}"
+                )
+        translated[context] = forms if entry.plural else forms[0]
+    return build_catalog(language, translated, rule)
 
 
 _speaking: ContextVar[Catalog] = ContextVar("careerbot_language", default=ENGLISH)

@@ -3,9 +3,13 @@
 Rules:
 - Text a person reads lives here or in the dialog YAML, never inline in engine code.
 - Templates use ``str.format`` fields named after what they hold.
+- A sentence about a count is a ``Plural`` (English: one, other), so each language gives
+  as many forms as its plural rule has.
 """
 
 from __future__ import annotations
+
+from dialogs.plurals import Plural
 
 WELCOME_BACK = 'Welcome back to "{title}"! You have answered {answered} of {total} questions; here is question {position}. Carry on below, or start over.'
 QUESTION_PROGRESS = "Question {position} of {total}"
@@ -38,26 +42,38 @@ SKIPPED = 'Skipped "{title}".'
 UNKNOWN_COMMAND = "I do not know the command {command}. Send /help to see what I understand."
 SUMMARY_SO_FAR = "Your answers so far ({answered} of {total}):"
 SUMMARY_NOTHING_YET = "You have not answered any question yet."
-SUMMARY_REMAINING_ONE = "1 question to go; your profile comes at the end."
-SUMMARY_REMAINING_MANY = "{remaining} questions to go; your profile comes at the end."
-# The profile's headline, by the lean that won and how many answers share it.
+SUMMARY_REMAINING = Plural(
+    ("1 question to go; your profile comes at the end.", "{remaining} questions to go; your profile comes at the end.")
+)
+# The profile's headline, by the lean that won and how many answers share it: some of them
+# (by that count's plural form), all of them, or the only one.
+HEADLINE_COUNTS = {
+    "job": Plural(
+        ("1 of your {answered} answers leans towards a job.", "{count} of your {answered} answers lean towards a job.")
+    ),
+    "mixed": Plural(
+        (
+            "1 of your {answered} answers sits between a job and a career.",
+            "{count} of your {answered} answers sit between a job and a career.",
+        )
+    ),
+    "career": Plural(
+        (
+            "1 of your {answered} answers leans towards a career.",
+            "{count} of your {answered} answers lean towards a career.",
+        )
+    ),
+}
 HEADLINES = {
-    "job-many": "{count} of your {answered} answers lean towards a job.",
-    "job-one": "1 of your {answered} answers leans towards a job.",
     "job-all": "All {answered} of your answers lean towards a job.",
     "job-only": "Your one answer leans towards a job.",
-    "mixed-many": "{count} of your {answered} answers sit between a job and a career.",
-    "mixed-one": "1 of your {answered} answers sits between a job and a career.",
     "mixed-all": "All {answered} of your answers sit between a job and a career.",
     "mixed-only": "Your one answer sits between a job and a career.",
-    "career-many": "{count} of your {answered} answers lean towards a career.",
-    "career-one": "1 of your {answered} answers leans towards a career.",
     "career-all": "All {answered} of your answers lean towards a career.",
     "career-only": "Your one answer leans towards a career.",
 }
 HEADLINE_SPLIT = "Your {answered} answers are split evenly between the job side and the career side."
-HEADLINE_SKIPPED_ONE = "You skipped one question."
-HEADLINE_SKIPPED_MANY = "You skipped {skipped} questions."
+HEADLINE_SKIPPED = Plural(("You skipped one question.", "You skipped {skipped} questions."))
 # How a profile line names an answer's lean.
 PROFILE_LEANS = {"job": "leans towards a job", "mixed": "in between", "career": "leans towards a career"}
 LOOK_NEXT_HEADING = "Where to look if you want more from your work one day:"
@@ -116,21 +132,23 @@ GOODBYE_NOTHING_STORED = "Goodbye! Nothing about you is stored here now."
 # one line, "<EDITED_PARTS>" built from the parts that apply, in this order.
 EDITED = "The questions changed since your last visit."
 EDITED_PARTS = "The questions changed since your last visit: {parts}."
-EDITED_NEW = ("one is new", "{count} are new")
-EDITED_DROPPED = ("one you answered was removed", "{count} you answered were removed")
-EDITED_REASKED = (
-    "one you answered has new choices, so I ask it again",
-    "{count} you answered have new choices, so I ask them again",
+EDITED_NEW = Plural(("one is new", "{count} are new"))
+EDITED_DROPPED = Plural(("one you answered was removed", "{count} you answered were removed"))
+EDITED_REASKED = Plural(
+    (
+        "one you answered has new choices, so I ask it again",
+        "{count} you answered have new choices, so I ask them again",
+    )
 )
-EDITED_GONE = ("one you had not reached was removed", "{count} you had not reached were removed")
+EDITED_GONE = Plural(("one you had not reached was removed", "{count} you had not reached were removed"))
 EDITED_ALL_KEPT = "your answers are kept"
 EDITED_OTHERS_KEPT = "your other answers are kept"
 # The same for a running workshop, said to the whole group.
 WORKSHOP_EDITED = "The questions of this workshop changed since it began."
 WORKSHOP_EDITED_PARTS = "The questions of this workshop changed since it began: {parts}."
 WORKSHOP_EDITED_CURRENT = "the current one was removed, so the group moves on"
-WORKSHOP_EDITED_DROPPED = ("one the group answered was removed", "{count} the group answered were removed")
-WORKSHOP_EDITED_GONE = ("one not asked yet was removed", "{count} not asked yet were removed")
+WORKSHOP_EDITED_DROPPED = Plural(("one the group answered was removed", "{count} the group answered were removed"))
+WORKSHOP_EDITED_GONE = Plural(("one not asked yet was removed", "{count} not asked yet were removed"))
 WORKSHOP_EDITED_KEPT = "the group's answers so far are kept"
 DAMAGED_RESTARTED = "I could not read where you were in this conversation, so we are starting again from the beginning. Sorry about that."
 STALE_TEXT = "That answer was for an earlier question, so I did not record it. Here is where you are now:"
@@ -188,8 +206,7 @@ VOTE_OLD_WORKSHOP = "That button belongs to an earlier workshop, so nothing was 
 VOTE_NO_WORKSHOP = "No workshop is running here, so nothing was recorded."
 VOTE_UNKNOWN_CHOICE = "That is not one of the choices, so nothing was recorded."
 VOTE_COUNT_NONE = "Nobody has answered yet."
-VOTE_COUNT_ONE = "1 person has answered."
-VOTE_COUNT_MANY = "{voters} people have answered."
+VOTE_COUNT = Plural(("1 person has answered.", "{voters} people have answered."))
 
 # Discord adapter (bot/discord/). Button labels are at most 80 characters; a modal's title
 # and an input's label at most 45; command descriptions at most 100.

@@ -35,10 +35,12 @@ def headline(counts: dict[Lean, int], skipped: int) -> str:
         text = messages.HEADLINE_SPLIT
     else:
         count = counts[lean]
-        form = "only" if answered == 1 else "all" if count == answered else "one" if count == 1 else "many"
-        text = messages.HEADLINES[f"{lean.value}-{form}"]
+        if answered == 1 or count == answered:
+            text = messages.HEADLINES[f"{lean.value}-{'only' if answered == 1 else 'all'}"]
+        else:
+            text = messages.HEADLINE_COUNTS[lean.value].form(count)
     if skipped:
-        text += " " + (messages.HEADLINE_SKIPPED_ONE if skipped == 1 else messages.HEADLINE_SKIPPED_MANY)
+        text += " " + messages.HEADLINE_SKIPPED.form(skipped)
     return text.format(count=counts[lean], answered=answered, skipped=skipped)
 
 

@@ -121,9 +121,7 @@ def may_steer(state: WorkshopState, event: WorkshopEvent) -> bool:
 def count_text(voters: int) -> str:
     if voters == 0:
         return messages.VOTE_COUNT_NONE
-    if voters == 1:
-        return messages.VOTE_COUNT_ONE
-    return messages.VOTE_COUNT_MANY.format(voters=voters)
+    return messages.VOTE_COUNT.say(voters, voters=voters)
 
 
 def current_of(dialog: Dialog, state: WorkshopState) -> Distinction | None:

@@ -20,6 +20,7 @@ from dialogs.events import Choose, FreeText, Start
 from dialogs.i18n import ENGLISH, entries, messages, speaking
 from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID, DialogError, load_dialogs
 from dialogs.replies import Confirmation, Explanation, Question
+from dialogs.workshop import count_text
 from tests.languages import add_language
 
 SPANISH = BUILTIN_CONTENT / "es" / "job_vs_career.yaml"
@@ -216,3 +217,80 @@ def test_a_language_folder_without_a_catalog_is_refused(content: Path) -> None:
     (content / "es" / "messages.po").unlink()
     po = content / "es" / "messages.po"
     assert error_of(content) == f"{po}:1:1: missing, expected the bot's sentences in es (a gettext catalog)"
+
+
+POLISH_PLURALS = (
+    "nplurals=3; plural=(n == 1 ? 0 : n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 10 || n % 100 >= 20) ? 1 : 2);"
+)
+POLISH_VOTE_COUNT = (
+    'msgstr[0] "Odpowiedziała 1 osoba."\n'
+    'msgstr[1] "Odpowiedziały {voters} osoby."\n'
+    'msgstr[2] "Odpowiedziało {voters} osób."\n'
+)
+
+
+def add_polish(content: Path) -> Path:
+    """A language with three plural forms, as a translator would write it: its own
+    Plural-Forms header and three forms of the vote count."""
+    folder = add_language(content, "pl", "Kiedy opisujesz swoją pracę?", "Pytanie {position} z {total}")
+    po = folder / "messages.po"
+    header = f'"Plural-Forms: {POLISH_PLURALS}\\\\n"'
+    catalog = re.sub(r'"Plural-Forms: [^"]*\\n"', header, po.read_text("utf-8"))
+    spanish_count = re.search(r'msgctxt "VOTE_COUNT"\n(?:msgid.*\n)+((?:msgstr\[\d\] .*\n)+)', catalog)
+    assert spanish_count is not None
+    po.write_text(catalog.replace(spanish_count.group(1), POLISH_VOTE_COUNT), encoding="utf-8")
+    return po
+
+
+def test_a_count_takes_the_plural_form_of_the_catalogs_rule(content: Path) -> None:
+    """Polish has three forms (1 osoba, 2 osoby, 5 osób): the .po's Plural-Forms picks one."""
+    add_polish(content)
+    polish = load_dialogs(content)[DEFAULT_DIALOG_ID].in_language("pl")
+    with speaking(polish.messages):
+        said = [count_text(n) for n in (1, 2, 5, 22, 25)]
+    assert said == [
+        "Odpowiedziała 1 osoba.",
+        "Odpowiedziały 2 osoby.",
+        "Odpowiedziało 5 osób.",
+        "Odpowiedziały 22 osoby.",
+        "Odpowiedziało 25 osób.",
+    ]
+    # English and Spanish keep their two sentences (Spanish's rule has a third form, for millions).
+    assert [count_text(n) for n in (1, 2, 5)] == [
+        "1 person has answered.",
+        "2 people have answered.",
+        "5 people have answered.",
+    ]
+    spanish = load_dialogs(content)[DEFAULT_DIALOG_ID].in_language("es")
+    with speaking(spanish.messages):
+        assert [count_text(n) for n in (1, 2)] == ["Ha respondido 1 persona.", "Han respondido 2 personas."]
+
+
+def test_check_and_translate_keep_every_plural_form(content: Path) -> None:
+    po = add_polish(content)
+    made = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "translate", "pl", str(content)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0 and f"{len(entries())} sentences translated, 0 to translate" in made.stdout
+    assert POLISH_VOTE_COUNT in po.read_text(encoding="utf-8")
+    # A form left empty is a missing sentence, named by check; the others still fall back whole.
+    po.write_text(po.read_text(encoding="utf-8").replace('"Odpowiedziało {voters} osób."', '""'))
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "check", str(content)], capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 1
+    assert f"{po}:1:1: no translation of VOTE_COUNT ('1 person has answered.')" in run.stderr
+
+
+def test_a_plural_form_with_a_field_the_english_lacks_is_refused(content: Path) -> None:
+    po = add_polish(content)
+    catalog = po.read_text(encoding="utf-8")
+    po.write_text(catalog.replace("{voters} osoby.", "{osoby} osoby."), encoding="utf-8")
+    where = line_col(po, 'msgctxt "VOTE_COUNT"')
+    assert error_of(content) == (
+        f"{po}:{int(where.split(':')[0]) + 1}:1: the translation of VOTE_COUNT has the placeholders "
+        "osoby, expected the English ones: voters"
+    )

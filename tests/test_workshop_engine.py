@@ -225,8 +225,8 @@ def test_a_workshop_whose_content_is_gone_ends_instead_of_crashing(dialog: Dialo
 def test_vote_count_texts() -> None:
     state = WorkshopState(1, "d", FACILITATOR, WorkshopPhase.ASKING, 0)
     assert vote_count(state, "x", 0) == VoteCount(1, "x", 0, messages.VOTE_COUNT_NONE)
-    assert vote_count(state, "x", 1).text == messages.VOTE_COUNT_ONE
-    assert vote_count(state, "x", 42).text == messages.VOTE_COUNT_MANY.format(voters=42)
+    assert vote_count(state, "x", 1).text == messages.VOTE_COUNT.say(1, voters=1)
+    assert vote_count(state, "x", 42).text == messages.VOTE_COUNT.say(42, voters=42)
 
 
 class Room:

@@ -30,7 +30,7 @@ def test_the_count_edit_changes_only_the_count_line(dialog: Dialog) -> None:
     before = workshop_reply_text(question, PLAIN)
     after = workshop_reply_text(with_count(question, vote_count(state, question.distinction, 7)), PLAIN)
     assert before.splitlines()[:-1] == after.splitlines()[:-1]
-    assert after.splitlines()[-1] == messages.VOTE_COUNT_MANY.format(voters=7)
+    assert after.splitlines()[-1] == messages.VOTE_COUNT.say(7, voters=7)
     other = vote_count(state, "another-question", 9)
     assert with_count(question, other) == question
 

@@ -129,7 +129,7 @@ async def test_a_restart_keeps_the_workshop_and_its_buttons(
         d = dialogs[DEFAULT_DIALOG_ID].distinctions[0]
         turn = await service.vote(GROUP, Vote("ben", state.number, d.id, d.choices[1].id))
         assert isinstance(turn.replies[0], VoteRecorded)
-        assert turn.replies[1] == VoteCount(1, d.id, 2, messages.VOTE_COUNT_MANY.format(voters=2))
+        assert turn.replies[1] == VoteCount(1, d.id, 2, messages.VOTE_COUNT.say(2, voters=2))
         refused = await service.next(GROUP, Next("ana"))
         assert refused.replies == (Text(messages.WORKSHOP_ONLY_STEERER),)  # the facilitator survived too
     finally:

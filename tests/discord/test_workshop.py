@@ -90,7 +90,7 @@ async def test_a_facilitator_takes_the_channel_through_a_workshop(
             assert callbacks(fake)[-1] == {"type": DEFERRED_MESSAGE, "data": {"flags": EPHEMERAL}}
         await settle(bot)
         shown = fake.messages[int(question["id"])]
-        assert messages.VOTE_COUNT_MANY.format(voters=3) in shown["content"]
+        assert messages.VOTE_COUNT.say(3, voters=3) in shown["content"]
         assert "Ben" not in shown["content"] and str(BEN.id) not in shown["content"]
 
         await workshop(bot, ANA, "reveal")
@@ -101,7 +101,7 @@ async def test_a_facilitator_takes_the_channel_through_a_workshop(
             assert member.name not in tally["content"] and str(member.id) not in tally["content"]
         assert distinction.why[:30] in tally["content"]  # the difference, explained
         closed = fake.messages[int(question["id"])]
-        assert closed["components"] == [] and messages.VOTE_COUNT_MANY.format(voters=3) in closed["content"]
+        assert closed["components"] == [] and messages.VOTE_COUNT.say(3, voters=3) in closed["content"]
         assert private_reply(fake) == messages.DISCORD_WORKSHOP_POSTED
         await workshop(bot, ANA, "next")
 
@@ -138,7 +138,7 @@ async def test_count_edits_keep_the_intro(fake: FakeDiscord, launch: Any, dialog
     await vote(bot, BEN, 0)
     await settle(bot)
     question = fake.messages[int(question_message(fake)["id"])]
-    assert messages.VOTE_COUNT_ONE in question["content"]  # the count was edited in
+    assert messages.VOTE_COUNT.say(1, voters=1) in question["content"]  # the count was edited in
     # The intro the workshop opened with still reads in the channel.
     shown = [m["content"] for m in fake.messages.values() if public(m)]
     assert any(dialog.intro.split(".")[0] in content for content in shown)
@@ -156,7 +156,7 @@ async def test_a_member_changes_their_answer_before_the_reveal(
     await vote(bot, BEN, 2)  # Ben thinks again
     assert private_reply(fake) == messages.VOTE_RECORDED.format(label=first.choices[2].label)
     await settle(bot)
-    assert messages.VOTE_COUNT_MANY.format(voters=2) in question_message(fake)["content"]
+    assert messages.VOTE_COUNT.say(2, voters=2) in question_message(fake)["content"]
 
     await workshop(bot, ANA, "reveal")
     tally = latest(fake, lambda m: public(m) and "%" in m["content"])
@@ -258,7 +258,7 @@ async def test_an_old_vote_button_counts_after_a_restart(
     await settle(second)
     # The count of the message posted before the restart is edited by the new process.
     assert len(fake.edits_of(question["id"])) == edits_before + 1
-    assert messages.VOTE_COUNT_MANY.format(voters=2) in fake.messages[int(question["id"])]["content"]
+    assert messages.VOTE_COUNT.say(2, voters=2) in fake.messages[int(question["id"])]["content"]
 
     await workshop(second, ANA, "reveal")  # the facilitator survived the restart too
     assert "(2 answered)" in latest(fake, lambda m: public(m) and "%" in m["content"])["content"]
@@ -290,7 +290,7 @@ async def test_next_before_a_reveal_shows_the_results_first(
     assert dialog.distinctions[0].title in tally["content"] and "(1 answered)" in tally["content"]
     assert dialog.distinctions[1].title in question_message(fake)["content"]
     closed = fake.messages[int(first["id"])]
-    assert closed["components"] == [] and messages.VOTE_COUNT_ONE in closed["content"]
+    assert closed["components"] == [] and messages.VOTE_COUNT.say(1, voters=1) in closed["content"]
     await vote(bot, CLEO, 0, first)  # the first question's button, after it closed
     assert private_reply(fake) == messages.VOTE_CLOSED
 

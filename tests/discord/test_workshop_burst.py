@@ -74,5 +74,5 @@ async def test_300_presses_are_each_recorded_once_and_edit_the_count_a_few_times
     # The public count was edited only a few times, as the bot, and shows everyone.
     assert 1 <= len(edits) <= MAX_EDITS, len(edits)
     assert all(e.path.startswith("/channels/") for e in edits)
-    assert messages.VOTE_COUNT_MANY.format(voters=300) in fake.messages[int(question["id"])]["content"]
+    assert messages.VOTE_COUNT.say(300, voters=300) in fake.messages[int(question["id"])]["content"]
     assert fake.unexpected == []
