@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from dialogs.content import Lean
 from dialogs.i18n import messages
+from dialogs.i18n import percent as percent_text
 from dialogs.replies import ProfileLine
 
 if TYPE_CHECKING:
@@ -243,7 +244,7 @@ def _bar(draw: ImageDraw.ImageDraw, shares: tuple[float, float, float], y: int) 
             continue
         end = min(x + width, WIDTH - MARGIN)
         draw.rectangle((x, y - BAR // 2, end - 1, y + BAR // 2), fill=COLOURS[lean])
-        text = messages.CHART_SHARE.format(percent=percent)
+        text = messages.CHART_SHARE.format(percent=percent_text(percent))
         if font.getlength(text) + 16 <= end - x:  # a number only where it fits inside its part
             draw.text(((x + end) // 2, y), text, font=font, fill=_ink_on(COLOURS[lean]), anchor="mm")
         x = end

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dialogs.content import Lean
-from dialogs.i18n import messages
+from dialogs.i18n import messages, percent
 from dialogs.replies import (
     Answered,
     Confirmation,
@@ -125,10 +125,11 @@ def profile_text(p: Profile, style: Style) -> str:
 def tally_text(t: Tally, style: Style, width: int = 10) -> str:
     e = style.escape
     lines = [style.bold(e(t.title)) + e(messages.TALLY_ANSWERED.format(voters=t.voters))]
+    column = len(percent(100))  # the percentages right-aligned, as wide as the widest
     for row in t.rows:
         filled = round(row.percent * width / 100)
         bar = "█" * filled + "░" * (width - filled)
-        lines.append(f"{bar} {row.percent:3d}% ({row.count}) {e(row.label)}")
+        lines.append(f"{bar} {percent(row.percent):>{column}} ({row.count}) {e(row.label)}")
     return "\n".join(lines)
 
 

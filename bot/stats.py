@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from dialogs.content import Dialog
-from dialogs.i18n import messages
+from dialogs.i18n import messages, percent
 from dialogs.state import Phase
 from dialogs.stats import SMALL_GROUP, Conversation, DialogStats, Share, Shown, all_stats
 from storage.contract import StatsContract
@@ -61,10 +61,10 @@ def render(stats: Sequence[DialogStats], form: str) -> str:
     return as_table(stats)
 
 
-def _share_text(share: Share) -> str:
+def share_text(share: Share) -> str:
     if share.percent is None:
         return people(share.people)
-    return messages.STATS_PERCENT.format(people=people(share.people), percent=share.percent)
+    return messages.STATS_PERCENT.format(people=people(share.people), percent=percent(share.percent))
 
 
 def as_table(stats: Sequence[DialogStats]) -> str:
@@ -90,10 +90,10 @@ def as_table(stats: Sequence[DialogStats]) -> str:
             )
             lines.append(f"   {funnel}")
             lines += [
-                f"   {messages.STATS_SHARE.format(label=c.label, people=_share_text(c))}" for c in q.choices
+                f"   {messages.STATS_SHARE.format(label=c.label, people=share_text(c))}" for c in q.choices
             ]
             leans = ", ".join(
-                messages.STATS_LEAN.format(label=s.label, people=_share_text(s)) for s in q.leans
+                messages.STATS_LEAN.format(label=s.label, people=share_text(s)) for s in q.leans
             )
             lines.append(f"   {messages.STATS_LEANS.format(leans=leans)}")
         lines.append("")

@@ -21,6 +21,8 @@ Rules:
   (the engines speak their dialog's language for one step), ``speak(catalog)`` for the rest
   of the current task (an adapter's update, after ``Conversations`` chose the language).
   asyncio gives every task its own copy of the context, so two people never mix.
+- A percentage is written by ``percent``: CLDR's pattern for the language spoken, read with
+  Babel ("45%" in English, "45 %" in Spanish), not by each template.
 - Nothing here reads files at import; ``load_catalog`` reads one when asked (at start).
 """
 
@@ -31,6 +33,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -205,6 +208,23 @@ def speaking(catalog: Catalog) -> Iterator[Catalog]:
         yield catalog
     finally:
         _speaking.reset(token)
+
+
+@cache
+def _percent_locale(language: str) -> str:
+    from babel import Locale, UnknownLocaleError  # only when a percentage is written
+
+    try:
+        return str(Locale.parse(language.replace("-", "_")))
+    except (UnknownLocaleError, ValueError):
+        return DEFAULT_LANGUAGE  # a language CLDR does not know is written the English way
+
+
+def percent(whole: int) -> str:
+    """``whole`` percent (0 to 100) as the language being spoken writes a percentage."""
+    from babel.numbers import format_percent
+
+    return format_percent(whole / 100, locale=_percent_locale(_speaking.get().language))
 
 
 class _Spoken:

@@ -317,7 +317,7 @@ BUT_WORDS = ("but", "though", "although", "except", "however", "unless")
 CHART_SCALE = ("Job", "In between", "Career")
 CHART_SKIPPED = "skipped"
 # A group chart's share of one lean, written inside its part of the bar.
-CHART_SHARE = "{percent}%"
+CHART_SHARE = "{percent}"
 
 # --- the counsellor's commands (careerbot stats, export, workshops, report) -----------------
 STATS_FEWER = "fewer than {limit}"
@@ -331,7 +331,7 @@ STATS_NONE_MOST = "no question by {limit} or more people"
 STATS_QUESTION = "{number}. {title}"
 STATS_FUNNEL = "reached {reached}, answered {answered}, skipped {skipped}, stopped here {left}"
 STATS_SHARE = "{label}: {people}"
-STATS_PERCENT = "{people} ({percent}%)"
+STATS_PERCENT = "{people} ({percent})"
 STATS_LEANS = "Leans: {leans}"
 STATS_LEAN = "{label} {people}"
 STATS_SMALL_GROUP_NOTE = 'Any group of fewer than {limit} people is shown as "fewer than {limit}".'

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from bot.render import PLAIN, TELEGRAM_HTML
+from bot.stats import share_text
 from bot.workshop_render import with_count, workshop_reply_text
 from dialogs import messages
-from dialogs.content import Dialog
+from dialogs.content import Dialog, Lean
 from dialogs.events import End, Next, Open, Reveal
-from dialogs.replies import Difference, GroupProfile, VoteQuestion
+from dialogs.i18n import percent, speaking
+from dialogs.replies import Difference, GroupProfile, Tally, TallyRow, VoteQuestion
+from dialogs.stats import Share
 from dialogs.workshop import WorkshopPhase, WorkshopState, in_order, step, vote_count, vote_question
 
 
@@ -54,3 +57,18 @@ def test_content_is_escaped(dialog: Dialog) -> None:
     ).replies[1]
     assert isinstance(profile, GroupProfile)
     assert messages.WORKSHOP_ROW_NOBODY in workshop_reply_text(profile, PLAIN)
+
+
+def test_percentages_are_written_as_the_language_writes_them(dialog: Dialog) -> None:
+    """CLDR through Babel: "45%" in English, "45 %" (a no-break space) in Spanish, in the
+    tally bars and in the counsellor's statistics."""
+    tally = Tally("x", "Pay", (TallyRow("More", Lean.JOB, 9, 45), TallyRow("Less", Lean.CAREER, 11, 55)), 20)
+    share = Share("more", "More", Lean.JOB, 9, 45)
+    english = workshop_reply_text(tally, PLAIN).splitlines()[1:]
+    assert english == ["████░░░░░░  45% (9) More", "██████░░░░  55% (11) Less"]
+    assert share_text(share) == "9 (45%)"
+    with speaking(dialog.in_language("es").messages):
+        spanish = workshop_reply_text(tally, PLAIN).splitlines()[1:]
+        assert spanish == ["████░░░░░░  45\xa0% (9) More", "██████░░░░  55\xa0% (11) Less"]
+        assert share_text(share) == "9 (45\xa0%)"
+        assert percent(100) == "100\xa0%"
