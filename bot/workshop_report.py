@@ -99,8 +99,8 @@ def csv_of(dialog: Dialog, tallies: Mapping[str, Mapping[str, int]]) -> str:
 
 
 def text_of(dialog: Dialog, number: int, participants: int) -> str:
-    template = messages.REPORT_TEXT_ONE if participants == 1 else messages.REPORT_TEXT
-    return template.format(number=number, title=dialog.title, participants=participants)
+    fields = {"number": number, "title": dialog.title, "participants": participants}
+    return messages.REPORT_TEXT.say(participants, **fields)
 
 
 async def build(

@@ -383,13 +383,13 @@ MYDATA_TIME = "%Y-%m-%d %H:%M UTC"
 REPORT_TITLE = "Workshop {number}: {title}"
 REPORT_ROW_VOTERS = "{voters} answered"
 REPORT_ROW_NOBODY = "nobody answered"
-REPORT_TEXT = (
-    'Your report on workshop {number} ("{title}"): {participants} people took part. '
-    "The chart shows how the group leaned on each question; the CSV has every answer's count."
-)
-REPORT_TEXT_ONE = (
-    'Your report on workshop {number} ("{title}"): 1 person took part. '
-    "The chart shows how they leaned on each question; the CSV has every answer's count."
+REPORT_TEXT = Plural(
+    (
+        'Your report on workshop {number} ("{title}"): 1 person took part. '
+        "The chart shows how they leaned on each question; the CSV has every answer's count.",
+        'Your report on workshop {number} ("{title}"): {participants} people took part. '
+        "The chart shows how the group leaned on each question; the CSV has every answer's count.",
+    )
 )
 REPORT_LINK = "Your report on workshop {number} is ready. Telegram lets me write to you only once you have opened a chat with me: press the button to get it there."
 REPORT_LINK_BUTTON = "📊 Get my workshop report"

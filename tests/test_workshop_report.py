@@ -13,7 +13,7 @@ from PIL import Image
 
 from bot import cli
 from bot.conversations import Conversations
-from bot.workshop_report import ended_by
+from bot.workshop_report import ended_by, text_of
 from bot.workshops import Workshops, open_workshops
 from dialogs import messages
 from dialogs.content import Dialog
@@ -56,7 +56,7 @@ async def test_the_report_counts_the_group_and_only_its_facilitator_or_an_admin_
         assert await workshops.report(GROUP, 1, "a", admin=True) == report
         assert await workshops.report(GROUP, 1, "fac") == report
         assert await workshops.report(GROUP, 2) is None
-    assert report.text == messages.REPORT_TEXT.format(number=1, title=dialog.title, participants=5)
+    assert report.text == messages.REPORT_TEXT.say(5, number=1, title=dialog.title, participants=5)
     with Image.open(io.BytesIO(report.png)) as image:
         assert image.format == "PNG" and image.width == 1080
     rows = list(csv.DictReader(io.StringIO(report.csv)))
@@ -95,3 +95,9 @@ def test_the_counsellor_lists_workshops_and_redraws_one(
     assert table.read_text().startswith("question,title,choice,label,lean,votes,percent")
     assert cli.main(["report", "7", "--out", str(out), "--db", str(db_path)]) == 2
     assert messages.REPORT_UNKNOWN.format(id=7) in capsys.readouterr().err
+
+
+def test_the_report_text_takes_the_plural_form_of_its_count(dialog: Dialog) -> None:
+    one, many = text_of(dialog, 4, 1), text_of(dialog, 4, 2)
+    assert one.startswith(f'Your report on workshop 4 ("{dialog.title}"): 1 person took part. ')
+    assert many.startswith(f'Your report on workshop 4 ("{dialog.title}"): 2 people took part. ')

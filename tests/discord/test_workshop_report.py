@@ -27,7 +27,7 @@ async def test_the_facilitator_gets_the_report_privately(
     await workshop(bot, ANA, "end")
     report = fake.messages[max(fake.messages)]
     assert report["flags"] & EPHEMERAL and not public(report)
-    expected = messages.REPORT_TEXT.format(number=1, title=dialog.title, participants=3)
+    expected = messages.REPORT_TEXT.say(3, number=1, title=dialog.title, participants=3)
     assert report["content"] == expected
     names = [a["filename"] for a in report["attachments"]]
     assert names == ["workshop-1.png", "workshop-1.csv"]

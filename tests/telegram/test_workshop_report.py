@@ -45,7 +45,8 @@ async def run_workshop(tg: FakeTelegram, bot: Bot, dialog: Dialog) -> None:
 
 def check_report(tg: FakeTelegram, chat_id: int, dialog: Dialog) -> None:
     text, photo, document = tg.chat_messages(chat_id)[-3:]
-    expected = messages.REPORT_TEXT.format(number=1, title=dialog.title, participants=len(MEMBERS))
+    people = len(MEMBERS)
+    expected = messages.REPORT_TEXT.say(people, number=1, title=dialog.title, participants=people)
     assert visible(text["text"]) == expected
     with Image.open(io.BytesIO(tg.photo(photo))) as image:
         assert image.format == "PNG" and image.width == 1080
