@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import StartupError, core_settings, open_service
-from bot.export import LANGUAGE, export
+from bot.export import export
 from bot.stats import FORMATS, gather, render
 from bot.workshop_report import build
 from dialogs.i18n import messages
@@ -119,6 +119,11 @@ async def run(args: argparse.Namespace, env: dict[str, str]) -> None:
         async with open_service(settings, db_named) as services:
             store = services.conversations.store.stats()
             written = await export(
-                store, services.conversations.dialogs, Filters(since_of(args.since)), args.path
+                store,
+                services.conversations.dialogs,
+                Filters(since_of(args.since)),
+                args.path,
+                services.conversations.store.language,
+                settings.language,
             )
-        print(messages.EXPORT_DONE.format(rows=written, path=args.path, language=LANGUAGE))
+        print(messages.EXPORT_DONE.format(rows=written, path=args.path, language=settings.language))

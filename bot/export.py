@@ -7,8 +7,9 @@ Rules:
   nobody can go from an id back to a platform account (nor test a guess).
 - Nothing else about a person is written: no name, no chat, no platform user id.
 - Columns: person, dialog, language, distinction, choice, lean, answered_at (UTC, ISO 8601).
-  A skipped question has no choice and the lean "skipped". Dialogs have no language yet;
-  every answer was given in the default, English, so the column reads ``en``.
+  A skipped question has no choice and the lean "skipped". The language is the one the
+  person chose (``/language``, ``--lang``), else the default (``CAREERBOT_LANGUAGE``): the
+  language of an app's hint is never stored, so it cannot be written.
 - The file is written beside its final name and renamed into place, readable by its owner
   only: an interrupted export leaves no half file.
 """
@@ -20,7 +21,7 @@ import hashlib
 import hmac
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from dialogs.content import Dialog
 from storage.contract import StatsContract
 from storage.stats import AnswerRecord, Filters
 
-LANGUAGE = "en"
+LanguageOf = Callable[[str, str], Awaitable[str | None]]  # (platform, user) -> their choice
 SKIPPED = "skipped"
 HEADER = ("person", "dialog", "language", "distinction", "choice", "lean", "answered_at")
 _PSEUDONYM_CHARS = 20  # 80 bits: no two people of a database collide in practice
@@ -50,12 +51,28 @@ def _lean(dialogs: Mapping[str, Dialog], answer: AnswerRecord) -> str:
     return choice.leans.value if choice else ""
 
 
-def rows(key: bytes, dialogs: Mapping[str, Dialog], answers: Iterable[AnswerRecord]) -> list[tuple[str, ...]]:
+async def languages_of(
+    answers: Iterable[AnswerRecord], language_of: LanguageOf, default: str
+) -> dict[tuple[str, str], str]:
+    """Each person's language, read once per person."""
+    found: dict[tuple[str, str], str] = {}
+    for a in answers:
+        if (a.platform, a.user) not in found:
+            found[a.platform, a.user] = await language_of(a.platform, a.user) or default
+    return found
+
+
+def rows(
+    key: bytes,
+    dialogs: Mapping[str, Dialog],
+    answers: Iterable[AnswerRecord],
+    languages: Mapping[tuple[str, str], str],
+) -> list[tuple[str, ...]]:
     return [
         (
             pseudonym(key, a.platform, a.user),
             a.dialog,
-            LANGUAGE,
+            languages[a.platform, a.user],
             a.distinction,
             a.choice or "",
             _lean(dialogs, a),
@@ -79,8 +96,17 @@ def write_csv(path: Path, table: Iterable[tuple[str, ...]]) -> None:
         raise
 
 
-async def export(store: StatsContract, dialogs: Mapping[str, Dialog], filters: Filters, path: Path) -> int:
+async def export(
+    store: StatsContract,
+    dialogs: Mapping[str, Dialog],
+    filters: Filters,
+    path: Path,
+    language_of: LanguageOf,
+    default_language: str,
+) -> int:
     """Write the anonymous export; returns how many answers it holds."""
-    table = rows(await store.pseudonym_key(), dialogs, await store.answers(filters))
+    answers = await store.answers(filters)
+    languages = await languages_of(answers, language_of, default_language)
+    table = rows(await store.pseudonym_key(), dialogs, answers, languages)
     write_csv(path, table)
     return len(table)

@@ -14,7 +14,7 @@ import pytest
 
 from bot import cli
 from bot.conversations import Conversations
-from bot.export import HEADER, LANGUAGE, export
+from bot.export import HEADER, export, pseudonym
 from bot.stats import as_csv, as_json, as_table, gather
 from dialogs import messages
 from dialogs.content import Dialog
@@ -142,9 +142,14 @@ async def test_the_export_is_anonymous_and_its_pseudonyms_stable(
     played: Conversations, dialogs: dict[str, Dialog], dialog: Dialog, tmp_path: Path, db_path: Path
 ) -> None:
     store = StatsStore.on(played.store)
+    with sqlite3.connect(db_path) as raw:
+        chose = raw.execute(
+            "SELECT platform, user FROM sessions JOIN answers ON answers.session_id = sessions.id LIMIT 1"
+        ).fetchone()
+    await played.store.choose_language(chose[0], chose[1], "es")  # the others chose nothing
     first, second = tmp_path / "first.csv", tmp_path / "second.csv"
-    written = await export(store, dialogs, Filters(), first)
-    await export(store, dialogs, Filters(), second)
+    written = await export(store, dialogs, Filters(), first, played.store.language, "en")
+    await export(store, dialogs, Filters(), second, played.store.language, "en")
     with sqlite3.connect(db_path) as raw:
         stored = raw.execute("SELECT count(*) FROM answers").fetchone()[0]
         chats, users = zip(*raw.execute("SELECT chat, user FROM sessions").fetchall(), strict=True)
@@ -153,7 +158,10 @@ async def test_the_export_is_anonymous_and_its_pseudonyms_stable(
     for identifier in {*chats, *users}:
         assert identifier.lstrip("-") not in text
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert tuple(rows[0]) == HEADER and {r["language"] for r in rows} == {LANGUAGE}
+    assert tuple(rows[0]) == HEADER
+    spanish = pseudonym(await store.pseudonym_key(), chose[0], chose[1])
+    assert {r["language"] for r in rows if r["person"] == spanish} == {"es"}
+    assert {r["language"] for r in rows if r["person"] != spanish} == {"en"}
     assert second.read_text() == text  # the same people get the same ids in a new export
     people = {r["person"] for r in rows}
     assert len(people) == 6 + 5  # 777000's two conversations are one person; lookers answered nothing
@@ -168,9 +176,9 @@ async def test_a_new_person_gets_a_new_pseudonym_and_old_ones_stay(
 ) -> None:
     store = StatsStore.on(played.store)
     before, after = tmp_path / "before.csv", tmp_path / "after.csv"
-    await export(store, dialogs, Filters(), before)
+    await export(store, dialogs, Filters(), before, played.store.language, "en")
     await play(played, SessionKey("console", "terminal", "ana"), [2])
-    await export(store, dialogs, Filters(), after)
+    await export(store, dialogs, Filters(), after, played.store.language, "en")
     old = {r["person"] for r in csv.DictReader(before.open())}
     new = {r["person"] for r in csv.DictReader(after.open())}
     assert old < new and len(new - old) == 1
