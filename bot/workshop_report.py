@@ -111,6 +111,7 @@ async def build(
     dialog = dialogs.get(record.dialog) if record else None
     if record is None or dialog is None:
         return None
+    dialog = dialog.in_language(record.language or None)  # its titles as the group saw them
     tallies = await stats.tallies(workshop_id)
     png = await asyncio.to_thread(render_png, chart_of(dialog, record.number, tallies))
     return WorkshopReport(

@@ -140,6 +140,9 @@ class Workshops:
     async def member_profile(self, key: WorkshopKey, number: int, user: str) -> Profile | Text:
         """One member's own profile for workshop ``number``, for a private reply."""
         dialog = self.dialogs.get(await self.store.dialog_of(key, number) or "")
+        state = await self.current(key)
+        if dialog is not None and state.number == number:
+            dialog = dialog.in_language(state.language or None)  # the titles the group saw
         votes = await self.store.member_votes(key, number, user)
         profile = member_profile(dialog, number, votes) if dialog is not None else None
         return profile or Text(messages.WORKSHOP_MEMBER_NO_VOTES)

@@ -56,7 +56,7 @@ _READ_SECRET = "SELECT value FROM secrets WHERE name = ?"
 _MAKE_SECRET = "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING"
 _WORKSHOPS = """
     SELECT w.id, w.platform, w.number, w.dialog, w.phase, w.opened_at, w.updated_at,
-           (SELECT count(DISTINCT member) FROM workshop_votes WHERE workshop_id = w.id)
+           (SELECT count(DISTINCT member) FROM workshop_votes WHERE workshop_id = w.id), w.language
       FROM workshops AS w
      WHERE (:id IS NULL OR w.id = :id)
      ORDER BY w.opened_at, w.id
@@ -110,6 +110,7 @@ class WorkshopRecord:
     opened_at: float
     updated_at: float
     participants: int  # members who voted at least once
+    language: str = ""  # the language the workshop spoke; "" for the default
 
 
 Rows = Iterable[Sequence[Any]]
@@ -144,8 +145,8 @@ def answers_from(rows: Rows) -> list[AnswerRecord]:
 
 def workshops_from(rows: Rows) -> list[WorkshopRecord]:
     return [
-        WorkshopRecord(int(i), str(p), int(n), str(d), str(ph), float(o), float(u), int(c))
-        for i, p, n, d, ph, o, u, c in rows
+        WorkshopRecord(int(i), str(p), int(n), str(d), str(ph), float(o), float(u), int(c), str(lang or ""))
+        for i, p, n, d, ph, o, u, c, lang in rows
     ]
 
 

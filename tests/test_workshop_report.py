@@ -18,6 +18,7 @@ from bot.workshops import Workshops, open_workshops
 from dialogs import messages
 from dialogs.content import Dialog
 from dialogs.events import End, Next, Open, Vote
+from dialogs.replies import Profile
 from dialogs.workshop import WorkshopPhase, WorkshopState
 from storage.keys import WorkshopKey
 from storage.sessions import SessionStore
@@ -101,3 +102,21 @@ def test_the_report_text_takes_the_plural_form_of_its_count(dialog: Dialog) -> N
     one, many = text_of(dialog, 4, 1), text_of(dialog, 4, 2)
     assert one.startswith(f'Your report on workshop 4 ("{dialog.title}"): 1 person took part. ')
     assert many.startswith(f'Your report on workshop 4 ("{dialog.title}"): 2 people took part. ')
+
+
+async def test_a_spanish_workshop_reports_and_profiles_with_its_spanish_titles(
+    conversations: Conversations, dialog: Dialog
+) -> None:
+    spanish = dialog.in_language("es")
+    async with open_workshops(conversations) as workshops:
+        await workshops.open(GROUP, Open("fac", language="es"))
+        first = dialog.distinctions[0]
+        await workshops.vote(GROUP, Vote("a", 1, first.id, first.choices[0].id))
+        mine = await workshops.member_profile(GROUP, 1, "a")
+        await workshops.end(GROUP, End("fac"))
+        report = await workshops.report(GROUP, 1)
+    assert isinstance(mine, Profile) and mine.title == spanish.title
+    assert mine.lines[0].title == spanish.distinctions[0].title != first.title
+    assert report is not None and f'(«{spanish.title}»)' in report.text
+    titles = {row["title"] for row in csv.DictReader(io.StringIO(report.csv))}
+    assert spanish.distinctions[0].title in titles and first.title not in titles

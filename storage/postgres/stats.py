@@ -46,7 +46,7 @@ _READ_SECRET = "SELECT value FROM secrets WHERE name = $1"
 _MAKE_SECRET = "INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING"
 _WORKSHOPS = """
     SELECT w.id, w.platform, w.number, w.dialog, w.phase, w.opened_at, w.updated_at,
-           (SELECT count(DISTINCT member) FROM workshop_votes WHERE workshop_id = w.id)
+           (SELECT count(DISTINCT member) FROM workshop_votes WHERE workshop_id = w.id), w.language
       FROM workshops AS w
      WHERE ($1::bigint IS NULL OR w.id = $1)
      ORDER BY w.opened_at, w.id
