@@ -63,6 +63,8 @@ SETTINGS = (
     "DISCORD_EPHEMERAL",
     "DISCORD_API_BASE_URL",
     "DISCORD_GATEWAY_URL",
+    "DISCORD_SHARD_COUNT",
+    "DISCORD_SHARD_IDS",
 )
 _OUR_PREFIXES = ("CAREERBOT_", "TELEGRAM_", "DISCORD_")
 
@@ -280,6 +282,8 @@ class DiscordSettings:
     ephemeral: bool
     api_base_url: str | None
     gateway_url: str | None
+    shard_count: int | None = None  # None: one unsharded connection
+    shard_ids: tuple[int, ...] | None = None  # None with a count: every shard in this process
 
     def __repr__(self) -> str:  # never print the token
         return f"DiscordSettings(guild_id={self.guild_id!r}, ephemeral={self.ephemeral!r})"
@@ -293,10 +297,33 @@ class DiscordSettings:
             )
         if not _DISCORD_TOKEN.match(token):
             raise ConfigError("DISCORD_BOT_TOKEN is malformed, expected three dot-separated parts")
+        shard_count, shard_ids = _shards(env)
         return cls(
             token=token,
             guild_id=_integer(env, "DISCORD_GUILD_ID", None),
             ephemeral=_flag(env, "DISCORD_EPHEMERAL", True),
             api_base_url=_url(env, "DISCORD_API_BASE_URL", ("https", "http")),
             gateway_url=_url(env, "DISCORD_GATEWAY_URL", ("wss", "ws")),
+            shard_count=shard_count,
+            shard_ids=shard_ids,
         )
+
+
+def _shards(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | None]:
+    """``DISCORD_SHARD_COUNT`` and ``DISCORD_SHARD_IDS``, checked together: the ids this
+    process runs must be shards of that count (Discord closes an IDENTIFY with any other)."""
+    count = _integer(env, "DISCORD_SHARD_COUNT", None)
+    text = _optional(env, "DISCORD_SHARD_IDS")
+    if count is not None and count < 1:
+        raise ConfigError(f"DISCORD_SHARD_COUNT={count!r} is out of range, expected a whole number from 1")
+    if text is None:
+        return count, None
+    if count is None:
+        raise ConfigError("DISCORD_SHARD_IDS is set without DISCORD_SHARD_COUNT, expected both or neither")
+    parts = [part.strip() for part in text.split(",")]
+    if not all(part.isdigit() and int(part) < count for part in parts):
+        raise ConfigError(
+            f"DISCORD_SHARD_IDS={text!r} is not a list of shard ids, "
+            f"expected comma-separated whole numbers from 0 to {count - 1}"
+        )
+    return count, tuple(sorted({int(part) for part in parts}))

@@ -61,6 +61,13 @@ def test_telegram_errors_name_the_variable(env: dict[str, str], variable: str) -
         ({"DISCORD_BOT_TOKEN": DC_TOKEN, "DISCORD_EPHEMERAL": "maybe"}, "DISCORD_EPHEMERAL"),
         ({"DISCORD_BOT_TOKEN": DC_TOKEN, "DISCORD_GUILD_ID": "guild"}, "DISCORD_GUILD_ID"),
         ({"DISCORD_BOT_TOKEN": DC_TOKEN, "DISCORD_GATEWAY_URL": "https://x"}, "DISCORD_GATEWAY_URL"),
+        ({"DISCORD_BOT_TOKEN": DC_TOKEN, "DISCORD_SHARD_COUNT": "two"}, "DISCORD_SHARD_COUNT"),
+        ({"DISCORD_BOT_TOKEN": DC_TOKEN, "DISCORD_SHARD_COUNT": "0"}, "DISCORD_SHARD_COUNT"),
+        ({"DISCORD_BOT_TOKEN": DC_TOKEN, "DISCORD_SHARD_IDS": "0"}, "DISCORD_SHARD_IDS"),
+        (
+            {"DISCORD_BOT_TOKEN": DC_TOKEN, "DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "0,2"},
+            "DISCORD_SHARD_IDS",
+        ),
     ],
 )
 def test_discord_errors_name_the_variable(env: dict[str, str], variable: str) -> None:

@@ -32,7 +32,7 @@ from discord.http import Route
 
 from bot.app import Services, StartupError
 from bot.config import DiscordSettings
-from bot.discord.client import CareerClient
+from bot.discord.client import CareerClient, career_client
 from bot.discord.endpoints import pointed_at
 from bot.discord.sync import marker_for
 from bot.redact import redact_loggers
@@ -61,7 +61,7 @@ async def serve(
     redact_loggers(_LOGGERS, secrets=(settings.token,), patterns=_TOKENS_IN_TEXT)
     with pointed_at(settings.api_base_url, settings.gateway_url):
         if client is None:
-            client = CareerClient(services, settings, sync_marker=marker_for(services.settings.db_path))
+            client = career_client(services, settings, sync_marker=marker_for(services.settings.db_path))
         async with client:
             running = asyncio.create_task(
                 _run(client, settings.token, stop, pause or _pause), name="careerbot-discord"

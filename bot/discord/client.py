@@ -17,6 +17,9 @@ Rules:
 - No option of ours suggests values as one types (a dialog is picked from fixed choices),
   so an autocomplete request, which only a stale command registration can cause, is
   answered with no suggestions and goes no further (``_Tree``), quietly.
+- ``DISCORD_SHARD_COUNT`` makes it an auto-sharded client running ``DISCORD_SHARD_IDS``
+  (or every shard): Discord then sends each process only its shards' servers
+  (``career_client`` picks the class; everything else is the same client).
 - Each handled interaction is announced as the ``careerbot_handled`` event (its id), which
   lets a caller wait for a turn to finish without sleeping.
 """
@@ -122,6 +125,23 @@ class CareerClient(discord.Client):
 
     def _handled(self, interaction_id: int) -> None:
         self.dispatch(HANDLED, interaction_id)
+
+
+class ShardedCareerClient(CareerClient, discord.AutoShardedClient):
+    """The same client on an auto-sharded connection: ``DISCORD_SHARD_COUNT`` shards in all,
+    this process running ``DISCORD_SHARD_IDS`` of them, so shards spread over processes."""
+
+
+def career_client(
+    services: Services, settings: DiscordSettings, *, sync_marker: Path | None, **options: Any
+) -> CareerClient:
+    """The client ``settings`` ask for: sharded when ``DISCORD_SHARD_COUNT`` is set."""
+    if settings.shard_count is None:
+        return CareerClient(services, settings, sync_marker=sync_marker, **options)
+    options["shard_count"] = settings.shard_count
+    if settings.shard_ids is not None:
+        options["shard_ids"] = list(settings.shard_ids)
+    return ShardedCareerClient(services, settings, sync_marker=sync_marker, **options)
 
 
 class _Tree(app_commands.CommandTree[CareerClient]):

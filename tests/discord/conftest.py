@@ -20,7 +20,7 @@ from bot.app import Services
 from bot.config import CoreSettings, DiscordSettings
 from bot.conversations import Conversations
 from bot.discord.adapter import serve
-from bot.discord.client import HANDLED, CareerClient
+from bot.discord.client import HANDLED, CareerClient, career_client
 from bot.discord.sync import marker_for
 from bot.workshops import Workshops
 from dialogs.content import Dialog
@@ -153,7 +153,7 @@ async def launch(
             options["clock"] = clock
         if vote_sleep is not None:
             options["vote_sleep"] = vote_sleep
-        client = CareerClient(services, settings, sync_marker=marker_for(db_path), **options)
+        client = career_client(services, settings, sync_marker=marker_for(db_path), **options)
         stop = asyncio.Event()
         task = asyncio.create_task(serve(services, settings, stop, client=client, pause=pause))
         for _ in range(1000):

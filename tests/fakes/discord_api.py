@@ -7,6 +7,13 @@ Rules:
   edits, channel messages (create, and edit as the bot) and DM channel creation; and a
   gateway websocket speaking HELLO, HEARTBEAT/ACK, IDENTIFY -> READY + GUILD_CREATE, then
   whatever dispatches a test injects.
+- Shards as on Discord: a connection that identifies with ``shard: [id, count]`` gets a
+  READY carrying that ``shard`` and listing, like its GUILD_CREATEs, only the guilds on it;
+  a guild's events and interactions go only to the connection(s) of shard
+  ``(guild_id >> 22) % count``, DMs to shard 0; an unsharded connection gets everything.
+  A shard id outside ``0..count-1`` is a violation, and closes with 4010 as on Discord.
+  ``other_guilds`` adds guilds beside the default one (guild id -> its text channel id);
+  ``/gateway/bot`` answers ``recommended_shards``.
 - Every REST call is recorded (``calls``), and every message the bot made or edited is
   kept (``messages``), so tests assert on what a person saw. A route the fake does not know
   is recorded in ``unexpected`` and answered 404, so tests can assert it stayed empty.
@@ -22,7 +29,7 @@ Rules:
 - Builders (``slash``, ``autocomplete``, ``press``, ``submit``) make INTERACTION_CREATE
   payloads the way Discord does; an interaction takes one callback, a second is refused
   with 40060 as on Discord (so a duplicate delivery can be tested); ``interact``
-  dispatches one to every connected gateway. A guild member has Send Messages; the ids in
+  dispatches one to the gateway connections of its shard. A guild member has Send Messages; the ids in
   ``managers`` also have Manage Server. A channel id in ``read_only`` refuses the bot's
   channel messages (403), as without Send Messages.
 """
@@ -110,14 +117,18 @@ class FakeDiscord:
     files: dict[str, bytes] = field(default_factory=dict)  # attachment id -> its bytes
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # "global" or guild id
+    other_guilds: dict[int, int] = field(default_factory=dict)  # more guilds: guild id -> channel id
+    recommended_shards: int = 1  # what /gateway/bot answers
     identified_tokens: list[str] = field(default_factory=list)
+    identified_shards: list[list[int] | None] = field(default_factory=list)  # [id, count] per IDENTIFY
+    delivered: list[tuple[str, list[int] | None]] = field(default_factory=list)  # (event, shard) per send
     gateway_queries: list[dict[str, str]] = field(default_factory=list)  # discord.py appends ?v=...
     managers: set[int] = field(default_factory=set)  # members with Manage Server
     read_only: set[int] = field(default_factory=set)  # channels where the bot may not post
     close_on_identify: int | None = None  # a close code to answer IDENTIFY with (4014: intents)
     _last_id: int = 0
     _pending: dict[str, _Pending] = field(default_factory=dict)
-    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _sockets: dict[web.WebSocketResponse, list[int] | None] = field(default_factory=dict)  # -> its shard
     _sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _attachment_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_001))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -194,24 +205,46 @@ class FakeDiscord:
                 elif data["op"] == 2 and self.close_on_identify is not None:
                     await ws.close(code=self.close_on_identify)
                 elif data["op"] == 2:
+                    shard = data["d"].get("shard")
                     self.identified_tokens.append(data["d"]["token"])
-                    self._sockets.append(ws)
-                    await self._send(ws, "READY", self._ready())
-                    await self._send(ws, "GUILD_CREATE", self._guild())
+                    self.identified_shards.append(shard)
+                    if shard is not None and not 0 <= shard[0] < shard[1]:
+                        self.violations.append(f"IDENTIFY with shard {shard}: Invalid shard")
+                        await self._notify()
+                        await ws.close(code=4010)
+                        continue
+                    self._sockets[ws] = shard
+                    guilds = [g for g in self.guild_channels if self._on_shard(g, shard)]
+                    await self._send(ws, "READY", self._ready(guilds, shard))
+                    for guild_id in guilds:
+                        await self._send(ws, "GUILD_CREATE", self._guild(guild_id))
                     await self._notify()
         finally:
-            if ws in self._sockets:
-                self._sockets.remove(ws)
+            self._sockets.pop(ws, None)
         return ws
+
+    @property
+    def guild_channels(self) -> dict[int, int]:
+        """Every guild the bot is in, with its one text channel."""
+        return {self.guild_id: self.guild_channel_id, **self.other_guilds}
+
+    @staticmethod
+    def _on_shard(guild_id: int | None, shard: list[int] | None) -> bool:
+        """Whether Discord sends a guild's events (``None``: a DM's) to a connection on ``shard``."""
+        if shard is None:
+            return True
+        shard_id, count = shard
+        return (0 if guild_id is None else (guild_id >> 22) % count) == shard_id
 
     async def _send(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
         await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._sequence), "d": data}))
 
-    def _ready(self) -> dict[str, Any]:
+    def _ready(self, guilds: list[int], shard: list[int] | None) -> dict[str, Any]:
         return {
             "v": 10,
             "user": {**self.bot.payload(), "bot": True},
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "guilds": [{"id": str(guild_id), "unavailable": True} for guild_id in guilds],
+            **({"shard": shard} if shard is not None else {}),
             "session_id": "fake-session",
             "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.application_id), "flags": 0},
@@ -219,14 +252,14 @@ class FakeDiscord:
             "relationships": [],
         }
 
-    def _guild(self) -> dict[str, Any]:
+    def _guild(self, guild_id: int) -> dict[str, Any]:
         return {
-            "id": str(self.guild_id),
+            "id": str(guild_id),
             "name": "Careers club",
             "owner_id": "1",
             "roles": [
                 {
-                    "id": str(self.guild_id),
+                    "id": str(guild_id),
                     "name": "@everyone",
                     "permissions": "0",
                     "position": 0,
@@ -241,7 +274,7 @@ class FakeDiscord:
             "features": [],
             "channels": [
                 {
-                    "id": str(self.guild_channel_id),
+                    "id": str(self.guild_channels[guild_id]),
                     "type": 0,
                     "name": "general",
                     "position": 0,
@@ -259,13 +292,16 @@ class FakeDiscord:
         return len(self._sockets)
 
     async def interact(self, payload: dict[str, Any]) -> None:
-        """Dispatch one INTERACTION_CREATE to every identified gateway connection."""
+        """Dispatch one INTERACTION_CREATE to the gateway connections of its shard."""
         await self.dispatch("INTERACTION_CREATE", payload)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send one gateway event to every identified connection."""
-        for ws in list(self._sockets):
-            await self._send(ws, event, data)
+        """Send one gateway event to every identified connection of its guild's shard."""
+        guild_id = int(data["guild_id"]) if "guild_id" in data else None
+        for ws, shard in list(self._sockets.items()):
+            if self._on_shard(guild_id, shard):
+                self.delivered.append((event, shard))
+                await self._send(ws, event, data)
 
     # --- interaction builders ----------------------------------------------------------
 
@@ -278,8 +314,9 @@ class FakeDiscord:
         message: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         interaction_id, token = self.next_id(), f"itoken-{self.next_id()}"
-        in_guild = channel_id is None or channel_id == self.guild_channel_id
         channel = channel_id or self.guild_channel_id
+        guild_id = next((g for g, c in self.guild_channels.items() if c == channel), None)
+        in_guild = guild_id is not None
         payload: dict[str, Any] = {
             "id": str(interaction_id),
             "application_id": str(self.application_id),
@@ -292,17 +329,17 @@ class FakeDiscord:
             "locale": user.locale,
             "entitlements": [],
             "attachment_size_limit": 10_000_000,
-            "authorizing_integration_owners": {"0": str(self.guild_id)} if in_guild else {"1": str(user.id)},
+            "authorizing_integration_owners": {"0": str(guild_id)} if in_guild else {"1": str(user.id)},
         }
         if in_guild:
             payload |= {
-                "guild_id": str(self.guild_id),
+                "guild_id": str(guild_id),
                 "guild_locale": "en-US",
                 "context": 0,
                 "channel": {
                     "id": str(channel),
                     "type": 0,
-                    "guild_id": str(self.guild_id),
+                    "guild_id": str(guild_id),
                     "name": "general",
                     "position": 0,
                     "permission_overwrites": [],
@@ -437,7 +474,7 @@ class FakeDiscord:
             return _json(
                 {
                     "url": self.gateway_url,
-                    "shards": 1,
+                    "shards": self.recommended_shards,
                     "session_start_limit": {
                         "total": 1000,
                         "remaining": 1000,
