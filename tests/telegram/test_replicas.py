@@ -1,7 +1,8 @@
 """Two ``careerbot telegram`` processes in webhook mode on one PostgreSQL database, the test
 standing in for the load balancer: one person's updates alternate between them, one is
 killed with SIGKILL half-way (between turns), and the other carries on. Every answer is stored once, every
-reply sent once and in order per chat."""
+reply sent once and in order per chat. A group workshop's votes spread over both processes
+(one press delivered to both) are each stored once, and the reveal counts all of them."""
 
 from __future__ import annotations
 
@@ -15,12 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 
+from bot.render import TELEGRAM_HTML
+from bot.workshop_render import workshop_reply_text
+from dialogs import messages
 from dialogs.content import Dialog
+from dialogs.workshop import count_text, tally
 from storage.contract import open_store
 from storage.keys import SessionKey
-from tests.fakes.telegram_api import TOKEN, FakeTelegram, User, private
-from tests.telegram.helpers import answer_buttons, asked, question
+from tests.fakes.telegram_api import BOT_USERNAME, TOKEN, Chat, FakeTelegram, User, private, visible
+from tests.telegram.helpers import answer_buttons, answers_to, asked, question, vote_buttons, vote_question
 from tests.telegram.test_running import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,3 +173,65 @@ async def test_two_replicas_on_one_database_store_and_send_everything_once(
         assert await store.outbox().count("telegram") == 0
     finally:
         await store.close()
+
+
+async def test_a_workshop_voted_through_two_replicas_counts_each_vote_once(
+    tg: FakeTelegram, pg_uri: str, tmp_path: Path, dialog: Dialog
+) -> None:
+    facilitator, members = User(4201, "Fay"), [User(4211 + i, f"M{i}") for i in range(5)]
+    group = Chat(-100800, "supergroup", title="Replicated workshop")
+    first = dialog.distinctions[0]
+    chosen: dict[int, str] = {}  # member -> the choice id of their last press
+
+    def results() -> list[dict[str, Any]]:
+        """The group's messages holding a tally (its bars)."""
+        return [m for m in tg.chat_messages(group.id) if "█" in m["text"] or "░" in m["text"]]
+
+    async with AsyncExitStack() as stack, aiohttp.ClientSession() as http:
+        replicas = [await stack.enter_async_context(replica(tg, pg_uri, tmp_path)) for _ in range(2)]
+        await replicas[0].post(http, tg.message_update(group, facilitator, f"/workshop@{BOT_USERNAME}"))
+        await until(lambda: bool([m for m in tg.chat_messages(group.id) if vote_buttons(m)]))
+        shown = vote_question(tg, group.id)
+
+        def answered(update: dict[str, Any]) -> Callable[[], bool]:
+            query = update["callback_query"]["id"]
+            return lambda: any(a["callback_query_id"] == query for a in answers_to(tg))
+
+        async def vote(to: list[Replica], member: User, choice: int) -> None:
+            update = tg.press_update(member, shown, first.choices[choice].label)
+            await asyncio.gather(*(r.post(http, update) for r in to))
+            await until(answered(update))
+            chosen[member.id] = first.choices[choice].id
+
+        # Each member's presses alternate between the processes, all members at once; the
+        # first two change their vote through the other process, and the last member's
+        # second press is delivered to both processes at once (a balancer's retry).
+        async def member_votes(index: int, member: User) -> None:
+            here, there = replicas[index % 2], replicas[(index + 1) % 2]
+            await vote([here], member, index % 2)
+            if index < 2:
+                await vote([there], member, 2)
+            if index == len(members) - 1:
+                await vote([here, there], member, 1)
+
+        await asyncio.gather(*(member_votes(i, m) for i, m in enumerate(members)))
+        reveal = messages.TELEGRAM_WORKSHOP_BUTTONS["reveal"]
+        await replicas[1].post(http, tg.press_update(facilitator, shown, reveal))
+        await until(lambda: bool(results()))
+        await until_delivered(pg_uri)
+
+    conn = await asyncpg.connect(pg_uri)
+    try:
+        rows = await conn.fetch("SELECT distinction, member, choice FROM workshop_votes ORDER BY member")
+    finally:
+        await conn.close()
+    assert [tuple(r) for r in rows] == [(first.id, str(m.id), chosen[m.id]) for m in members]
+    counts: dict[str, int] = {}
+    for choice in chosen.values():
+        counts[choice] = counts.get(choice, 0) + 1
+    [revealed] = results()  # revealed once, by one process
+    assert revealed["text"].startswith(workshop_reply_text(tally(first, counts), TELEGRAM_HTML))
+    # The question closes with every member counted, whichever process edited it last.
+    closed = tg.messages[(group.id, shown["message_id"])]
+    assert "reply_markup" not in closed
+    assert visible(closed["text"]).endswith(count_text(len(members)))
