@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import chart, compare, core, crash, flush, languages, memory, postgres, startup, wire, workshop
+from bench import chart, compare, core, crash, flush, languages, memory, outbox, postgres, startup, wire, workshop
 from bench.procinfo import machine
 from bench.report import Section, Target, render
 from bench.scale import FULL, SMOKE, Scale
@@ -29,6 +29,7 @@ PARTS: dict[str, tuple[str, Part]] = {
     "e": ("e. Crash loss", crash.measure),
     "f": ("f. Workshop burst", workshop.measure),
     "g": ("g. Profile chart", chart.measure),
+    "h": ("h. Replies owed (outbox)", outbox.measure),
     "l": ("l. Languages", languages.measure),
     "m": ("m. Several processes on PostgreSQL", postgres.measure),
     "p": ("p. PicklePersistence flush", flush.measure),

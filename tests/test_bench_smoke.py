@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import chart, core, crash, flush, languages, memory, ptb, startup, wire, workshop
+from bench import chart, core, crash, flush, languages, memory, outbox, ptb, startup, wire, workshop
 from bench.__main__ import PARTS, run
 from bench.report import render
 from bench.scale import SMOKE
@@ -146,7 +146,7 @@ def test_report_has_every_part_and_the_targets(tmp_path: Path) -> None:
     assert [s.title[:2] for s in sections] == ["a.", "c."]
     assert all("not measured" not in cell for s in sections for row in s.rows for cell in row)
     assert "## Targets" in text and "core CPU per turn" in text
-    assert set(PARTS) == {"a", "b", "c", "d", "e", "f", "g", "l", "m", "p", "w"}
+    assert set(PARTS) == {"a", "b", "c", "d", "e", "f", "g", "h", "l", "m", "p", "w"}
 
 
 def test_chart_part_draws_the_real_profile_and_a_group_chart(tmp_path: Path) -> None:
@@ -180,3 +180,15 @@ def test_percentile_by_nearest_rank() -> None:
     assert percentile(values, 50) == 50.0
     assert percentile(values, 99) == 99.0
     assert percentile([], 99) == 0.0
+
+
+async def test_outbox_part_loses_and_repeats_nothing_and_stops_with_the_backlog_owed(tmp_path: Path) -> None:
+    outage = await outbox.outage_run(SMOKE.outbox_people, SMOKE.outbox_outage_s, tmp_path)
+    assert outage["failed_attempts"] > 0  # the outage did hit sends
+    assert outage["lost"] == outage["duplicated"] == outage["waiting"] == 0
+    latencies, waiting = await outbox.press_latency(SMOKE.outbox_people, 1, tmp_path)
+    assert len(latencies) == SMOKE.outbox_people and waiting == 0
+    _, per_answer = await outbox.messages_of_one(tmp_path)
+    assert 2 <= per_answer < 3  # the edit, then the explanation with the next question
+    _, owed = await outbox.stop_time(SMOKE.outbox_people, tmp_path)
+    assert owed == 2 * SMOKE.outbox_people

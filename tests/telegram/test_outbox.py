@@ -6,14 +6,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
 from bot.app import Services
 from bot.telegram.adapter import sender_of
 from dialogs.content import Dialog
-from tests.fakes.telegram_api import FakeTelegram, User, private
-from tests.telegram.conftest import DEADLINE, Bot
+from tests.fakes.telegram_api import FakeTelegram, User, private, visible
+from tests.telegram.conftest import DEADLINE, Bot, relaxed_limiter, running, settings_for
 from tests.telegram.helpers import asked, question
 
 ANA = User(3101, "Ana")
@@ -104,3 +105,20 @@ async def test_a_press_is_acknowledged_before_the_previous_replies_finish(
     tg.release("sendMessage")
     await bot.delivered()
     assert asked(question(tg, chat.id)).distinction == dialog.distinctions[1].id
+
+
+async def test_a_reply_older_than_the_ttl_is_given_up_not_sent_out_of_context(
+    tg: FakeTelegram, services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    short = replace(services, settings=replace(services.settings, reply_ttl=0.3))
+    async with running(short, settings_for(tg), rate_limiter=relaxed_limiter()) as bot:
+        tg.fail_all(502, "Bad Gateway")
+        sender = sender_of(bot.app)
+        with caplog.at_level(logging.WARNING, logger="bot.outbox"):
+            await bot.do(tg.say(private(ANA), ANA, "/start"), delivered=False)
+            await until(lambda: sender.dropped == 2)  # the intro and the question
+        tg.heal()
+        await bot.do(tg.say(private(ANA), ANA, "/help"))
+    assert tg.texts(private(ANA).id) == [visible(tg.called("sendMessage")[-1]["text"])]
+    assert await services.outbox.count("telegram") == 0
+    assert sum("not delivered within" in r.getMessage() for r in caplog.records) == 2

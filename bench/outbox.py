@@ -1,0 +1,277 @@
+"""Part h: replies owed in the outbox, through our Telegram adapter on an in-process Bot API.
+
+Rules:
+- Outage: every person goes through the whole conversation at once, with no rate limiter;
+  once a fifth of the messages are out, the Bot API refuses every send (``NetworkError``,
+  as a refused connection reaches PTB) for ``outage_s`` seconds. Afterwards each chat's messages (sends
+  and edits) are compared with a person's who met no outage: fewer are lost, more are
+  duplicated.
+- Press latency: every person starts, then answers ``outbox_questions`` questions, with
+  the adapter's own rate limiter, against a Bot API that also answers 429 beyond 30
+  messages in any second; measured from feeding a press to the call answering it.
+- Messages per answered question: the Bot API messages (sends and edits) one answer costs.
+- Stop: with every person's replies hanging (the Bot API never answers a send), from
+  ``stop`` being set to ``run_application`` returning, as SIGTERM does it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from telegram.error import NetworkError
+from telegram.request import RequestData
+
+from bench import ptb
+from bench.core import the_dialog
+from bench.fakeapi import ChatLog, FakeBotApi
+from bench.report import Section, Target
+from bench.scale import Scale
+from bench.stats import percentile
+
+SENDS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendPhoto"})
+LIMIT_PER_S = 30
+WAIT_S = 300.0  # a person stuck longer than this counts as left waiting
+
+
+class TroubledApi(FakeBotApi):
+    """The in-process Bot API, with an outage, a 30 messages/s limit, or hanging sends."""
+
+    def __init__(self, on_call: Callable[..., None] | None = None) -> None:
+        super().__init__(on_call)
+        self.down_until = 0.0
+        self.outage_s = 0.0  # an outage this long begins at the ``outage_at``-th message
+        self.outage_at = 0
+        self.limited = False
+        self.hang = False
+        self._recent: deque[float] = deque()
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        if name in SENDS:
+            if self.outage_s and sum(self.calls[m] for m in SENDS) >= self.outage_at:
+                self.down_until, self.outage_s = time.monotonic() + self.outage_s, 0.0
+            if time.monotonic() < self.down_until:
+                raise NetworkError("httpx.ConnectError: All connection attempts failed")
+            if self.hang:
+                await asyncio.Event().wait()
+            if self.limited and self._over_limit():
+                body = b'{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1",'
+                return 429, body + b'"parameters":{"retry_after":1}}'
+        return await super().do_request(url, method, request_data, *args, **kwargs)
+
+    def _over_limit(self) -> bool:
+        now = time.monotonic()
+        while self._recent and self._recent[0] <= now - 1:
+            self._recent.popleft()
+        if len(self._recent) >= LIMIT_PER_S:
+            return True
+        self._recent.append(now)
+        return False
+
+
+@asynccontextmanager
+async def _running(workdir: Path, api: FakeBotApi, limiter: Any) -> AsyncIterator[ptb.AnyApp]:
+    """Our adapter, started; on the way out its outbox is delivered, then it stops."""
+    from bot.telegram.adapter import sender_of
+
+    # A database of its own for every run: a person who finished cannot answer again.
+    async with ptb.open_ours(Path(tempfile.mkdtemp(dir=workdir)), api, limiter) as app:
+        await app.initialize()
+        await app.start()
+        try:
+            yield app
+            await asyncio.wait_for(sender_of(app).idle(), WAIT_S)
+        finally:
+            await sender_of(app).stop()
+            await app.stop()
+            await app.shutdown()
+
+
+async def _wait(log: ChatLog, done: Callable[[], bool]) -> None:
+    async def wait() -> None:
+        while not done():
+            log.changed.clear()
+            if not done():
+                await log.changed.wait()
+
+    await asyncio.wait_for(wait(), WAIT_S)
+
+
+def _asked(log: ChatLog, after: int) -> Callable[[], bool]:
+    """Whether a question newer than the ``after``-th keyboard has arrived."""
+    return lambda: log.keyboards > after and any(ptb.is_answer(b) for b in log.buttons)
+
+
+async def _start(app: ptb.AnyApp, api: FakeBotApi, p: int) -> None:
+    log = api.chat(ptb.USER_BASE + p)
+    before = log.keyboards
+    await ptb.feed(app, ptb.command_update(ptb.USER_BASE + p, "/start"))
+    await _wait(log, _asked(log, before))
+
+
+async def _answer(
+    app: ptb.AnyApp, api: FakeBotApi, p: int, questions: int, on_press: Callable[[str], None] | None = None
+) -> None:
+    """Answer ``questions`` questions, each once the previous reply has arrived."""
+    uid = ptb.USER_BASE + p
+    log = api.chat(uid)
+    for position in range(questions):
+        data = [b for b in log.buttons if ptb.is_answer(b)][p % 3]
+        before, sent = log.keyboards, log.sent
+        update = ptb.press_update(uid, log, data)
+        if on_press is not None:
+            on_press(str(update["update_id"]))
+        await ptb.feed(app, update)
+        last = position + 1 == questions
+        await _wait(log, (lambda: log.sent >= sent + 2) if last else _asked(log, before))  # noqa: B023
+
+
+async def _converse(
+    app: ptb.AnyApp, api: FakeBotApi, p: int, questions: int, on_press: Callable[[str], None] | None = None
+) -> bool:
+    """One person: /start, then ``questions`` answers; False if a reply never came."""
+    try:
+        await _start(app, api, p)
+        await _answer(app, api, p, questions, on_press)
+    except TimeoutError:
+        return False
+    return True
+
+
+async def messages_of_one(workdir: Path) -> tuple[int, float]:
+    """A person's whole conversation with nothing in the way: the messages their chat
+    gets, and the Bot API messages per answered question."""
+    api = TroubledApi()
+    total = the_dialog().total
+    async with _running(workdir, api, ptb.NoRateLimit()) as app:
+        await _start(app, api, 0)
+        before = sum(api.calls[m] for m in SENDS)
+        await _answer(app, api, 0, total)
+    per_answer = (sum(api.calls[m] for m in SENDS) - before) / total
+    return api.chat(ptb.USER_BASE).sent, per_answer
+
+
+async def outage_run(people: int, outage_s: float, workdir: Path) -> dict[str, float]:
+    from bot.telegram.adapter import sender_of
+
+    expected, _ = await messages_of_one(workdir)
+    api = TroubledApi()
+    total = the_dialog().total
+    async with _running(workdir, api, ptb.NoRateLimit()) as app:
+        api.outage_s, api.outage_at = outage_s, expected * people // 5
+        started = time.perf_counter()
+        done = await asyncio.gather(*(_converse(app, api, p, total) for p in range(people)))
+        await asyncio.wait_for(sender_of(app).idle(), WAIT_S)
+        wall = time.perf_counter() - started
+        failures = sender_of(app).failures
+    got = [api.chat(ptb.USER_BASE + p).sent for p in range(people)]
+    return {
+        "lost": float(sum(max(0, expected - n) for n in got)),
+        "duplicated": float(sum(max(0, n - expected) for n in got)),
+        "waiting": float(done.count(False)),
+        "messages": float(expected * people),
+        "failed_attempts": float(failures),
+        "wall_s": wall,
+    }
+
+
+async def press_latency(people: int, questions: int, workdir: Path) -> tuple[list[float], int]:
+    """Seconds from feeding each press to the call that answers it, and how many people
+    were left waiting for a reply (``WAIT_S``) before they could press."""
+    pressed: dict[str, float] = {}
+    latencies: list[float] = []
+
+    def on_call(call: Any) -> None:
+        if call.method == "answerCallbackQuery":
+            started = pressed.pop(call.params.get("callback_query_id", ""), None)
+            if started is not None:
+                latencies.append(time.perf_counter() - started)
+
+    def on_press(query_id: str) -> None:
+        pressed[query_id] = time.perf_counter()
+
+    api = TroubledApi(on_call)
+    api.limited = True
+    async with _running(workdir, api, None) as app:
+        done = await asyncio.gather(*(_converse(app, api, p, questions, on_press) for p in range(people)))
+    return latencies, done.count(False)
+
+
+async def stop_time(people: int, workdir: Path) -> tuple[float, int]:
+    """Seconds from ``stop`` to ``run_application`` returning with every reply hanging,
+    and how many replies were still owed after it."""
+    from bot.app import open_service
+    from bot.config import CoreSettings
+    from bot.telegram.adapter import build_application, run_application
+    from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID
+
+    api = TroubledApi()
+    api.hang = True
+    settings = CoreSettings(workdir / "stop.db", BUILTIN_CONTENT, DEFAULT_DIALOG_ID, "WARNING")
+    async with open_service(settings) as services:
+        app = build_application(
+            services, ptb.telegram_settings(), request=api, get_updates_request=FakeBotApi()
+        )
+        stop = asyncio.Event()
+        running = asyncio.create_task(run_application(app, ptb.telegram_settings(), stop))
+        while not app.running:
+            await asyncio.sleep(0.01)
+        for p in range(people):
+            await ptb.feed(app, ptb.command_update(ptb.USER_BASE + p, "/start"))
+        while await services.outbox.count("telegram") < 2 * people:
+            await asyncio.sleep(0.01)
+        started = time.perf_counter()
+        stop.set()
+        await running
+        seconds = time.perf_counter() - started
+        owed = await services.outbox.count("telegram")
+    return seconds, owed
+
+
+def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
+    people = scale.outbox_people
+    section = Section("h. Replies owed (outbox)", ["Case", "Result", "Detail"])
+    outage = asyncio.run(outage_run(people, scale.outbox_outage_s, workdir))
+    section.add(
+        f"outage: {people:,} people, Bot API refusing connections for {scale.outbox_outage_s:g} s",
+        f"{outage['lost']:.0f} lost, {outage['duplicated']:.0f} duplicated",
+        f"of {outage['messages']:,.0f} messages; {outage['waiting']:.0f} people left waiting; "
+        f"{outage['failed_attempts']:,.0f} attempts retried; all delivered after {outage['wall_s']:.1f} s",
+    )
+    latencies, waiting = asyncio.run(press_latency(people, scale.outbox_questions, workdir))
+    p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+    section.add(
+        f"press → callback answer, {people:,} people, {LIMIT_PER_S} messages/s limit",
+        f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms",
+        f"{len(latencies):,} presses; {waiting:,} people waited over {WAIT_S:.0f} s for a question",
+    )
+    _, per_answer = asyncio.run(messages_of_one(workdir))
+    section.add("Bot API messages per answered question", per_answer, "sends and edits")
+    seconds, owed = asyncio.run(stop_time(people, workdir))
+    section.add(
+        f"stop with {people:,} people's replies hanging", f"{seconds:.2f} s", f"{owed:,} replies still owed"
+    )
+    targets = [
+        Target("outage: replies lost", "0", f"{outage['lost']:.0f}", outage["lost"] == 0),
+        Target("outage: replies duplicated", "0", f"{outage['duplicated']:.0f}", outage["duplicated"] == 0),
+        Target("press → callback answer p99, 30 msg/s", "< 2 s", f"{p99:.3f} s", p99 < 2),
+        Target(
+            "messages per answered question",
+            "≤ 1.5",
+            f"{per_answer:.2f}",
+            per_answer <= 1.5,
+            "an answer edits its question (the choice shown, the buttons gone) and sends the "
+            "explanation with the next question; fewer would leave live buttons on answered questions",
+        ),
+        Target("stop → exit", "< 5 s", f"{seconds:.2f} s", seconds < 5),
+    ]
+    return section, targets
