@@ -15,7 +15,20 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import chart, compare, core, crash, flush, languages, memory, outbox, postgres, startup, wire, workshop
+from bench import (
+    chart,
+    compare,
+    core,
+    crash,
+    flush,
+    languages,
+    memory,
+    outbox,
+    postgres,
+    startup,
+    wire,
+    workshop,
+)
 from bench.procinfo import machine
 from bench.report import Section, Target, render
 from bench.scale import FULL, SMOKE, Scale
