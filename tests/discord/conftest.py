@@ -59,11 +59,6 @@ class Bot:
         await asyncio.sleep(0)  # let the waiter register before the interaction can arrive
         await self.fake.interact(payload)
         await waiter
-        await self.delivered()
-
-    async def delivered(self) -> None:
-        """Wait until the outbox has delivered (or given up) everything it owes."""
-        await asyncio.wait_for(self.client.sender.idle(), 10)
 
     async def act_all(self, payloads: list[dict[str, Any]]) -> None:
         """Inject every interaction at once, then wait until each one was handled."""
@@ -84,7 +79,6 @@ class Bot:
             await asyncio.wait_for(done.wait(), 60)
         finally:
             waiter.cancel()
-        await self.delivered()
 
     def workshop_key(self) -> WorkshopKey:
         return WorkshopKey("discord", str(self.fake.guild_channel_id))
