@@ -16,7 +16,8 @@ Rules:
   (``services.settings.db_path``); this module reads no environment.
 - discord.py logs request URLs and raw gateway events at DEBUG, and interactions carry a
   token that can post as the bot for 15 minutes: those tokens, and the bot token, are
-  redacted from its loggers.
+  redacted from its loggers, and from aiosqlite's, which logs the outbox rows (they carry
+  the interaction token their reply is delivered with) at DEBUG.
 """
 
 from __future__ import annotations
@@ -41,10 +42,10 @@ _log = logging.getLogger(__name__)
 MAX_PAUSE = 60.0  # seconds between two attempts to connect the gateway, at most
 # Loggers that print request URLs or raw gateway events, and where a token stands in them:
 # the path of an interaction or webhook URL, and the "token" field of an interaction event.
-_LOGGERS = ("discord.http", "discord.webhook.async_", "discord.gateway")
+_LOGGERS = ("discord.http", "discord.webhook.async_", "discord.gateway", "aiosqlite")
 _TOKENS_IN_TEXT = (
     re.compile(r"(/(?:interactions|webhooks)/\d+/)[A-Za-z0-9._-]+"),
-    re.compile(r"(['\"]token['\"]: ['\"])[^'\"]+"),
+    re.compile(r"(['\"]token['\"]: ?['\"])[^'\"\\]+"),
 )
 
 

@@ -9,6 +9,9 @@ Rules:
   when the command set changed.
 - Workshop buttons and ``/workshop`` go to the ``WorkshopRouter`` (``workshop_router``); its
   count-edit coalescer is closed when the client closes.
+- Replies of conversation turns are delivered by the outbox ``sender`` (``bot.outbox`` with
+  ``courier``): it resumes what was owed before, once the client is set up, and stops where
+  it stands (what it had not delivered stays owed) when the client closes.
 - Modal submissions are routed here, from the raw custom_id and values, and not by the
   ``Modal`` object kept in memory, so a form opened before a restart still counts.
 - A component or a modal submit whose custom_id none of our templates match gets an
@@ -41,11 +44,13 @@ from bot.coalesce import DISCORD_INTERVAL
 from bot.config import DiscordSettings
 from bot.discord.commands import career_group, workshop_group
 from bot.discord.components import DYNAMIC_ITEMS, submitted_text
+from bot.discord.courier import DiscordCourier
 from bot.discord.custom_ids import is_ours, parse_modal
 from bot.discord.router import Router
 from bot.discord.sync import sync_if_changed
 from bot.discord.translator import CatalogTranslator
 from bot.discord.workshop_router import WorkshopRouter
+from bot.outbox import Sender
 
 HANDLED = "careerbot_handled"
 
@@ -75,9 +80,11 @@ class CareerClient(discord.Client):
         self.guild_id = settings.guild_id
         self.sync_marker = sync_marker
         self.synced: bool | None = None  # None until setup; then whether commands were synced
+        self.sender = Sender(services.outbox, DiscordCourier(self.http, clock), services.settings.reply_ttl)
         self.router = Router(
             services.conversations,
             services.workshops,
+            self.sender,
             ephemeral_in_guilds=settings.ephemeral,
             clock=clock,
             on_done=self._handled,
@@ -100,8 +107,10 @@ class CareerClient(discord.Client):
         if self.application_id is None:
             raise RuntimeError("Discord did not tell the application id at login")
         self.synced = await sync_if_changed(self.tree, self.application_id, self.guild_id, self.sync_marker)
+        await self.sender.start()
 
     async def close(self) -> None:
+        await self.sender.stop()
         await self.workshop_router.close()
         await super().close()
 

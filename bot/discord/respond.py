@@ -29,6 +29,11 @@ NO_PINGS = discord.AllowedMentions.none()
 _log = logging.getLogger(__name__)
 
 
+def fresh_for(made_at: float, now: float) -> bool:
+    """Whether the token of an interaction made at ``made_at`` can still be trusted."""
+    return now - made_at < TOKEN_LIFETIME - _MARGIN
+
+
 @dataclass(slots=True)
 class Responder:
     interaction: discord.Interaction[Any]
@@ -37,8 +42,7 @@ class Responder:
     placeholder: bool = False  # a "thinking" defer is waiting to be replaced
 
     def fresh(self) -> bool:
-        age = self.clock() - self.interaction.created_at.timestamp()
-        return age < TOKEN_LIFETIME - _MARGIN
+        return fresh_for(self.interaction.created_at.timestamp(), self.clock())
 
     async def edit_pressed(self, content: str | None) -> None:
         """Take the buttons off the message that was pressed, and replace its text if given."""

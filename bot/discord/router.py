@@ -11,6 +11,9 @@ Rules:
   engine shows the current question instead).
 - A press that leads to new buttons takes the buttons off the pressed message (and shows
   the recorded answer there), so only the current question has live buttons.
+- A turn's replies are not sent here: they are rendered into interaction responses
+  (``courier``) and committed with the turn, and the outbox sender (``bot.outbox``)
+  delivers them, in order per channel, retried through outages, resumed after a restart.
 - A free answer from the modal carries the turn of the question it was opened for; the
   engine records it only if that is still the current turn, else shows the current question.
 - ``/career forget`` erases the person's conversations and their workshop votes;
@@ -41,19 +44,22 @@ from bot.buttons import (
     language_button,
     language_of,
 )
-from bot.conversations import Conversations
+from bot.conversations import Conversations, Render, Turn
+from bot.discord import courier
 from bot.discord.components import CommandItem, OwnWordsModal
 from bot.discord.custom_ids import OwnWords
 from bot.discord.layout import Outgoing, lay_out, messages_of, on_discord, text_of
 from bot.discord.respond import NO_PINGS, Responder
 from bot.language import hint, own_name
 from bot.mydata import mydata_for
+from bot.outbox import Sender
 from bot.render import DISCORD_MARKDOWN
 from bot.workshops import Workshops
 from dialogs.events import Back, Choose, Confirm, Event, FreeText, Restart, Resume, Skip, Summary, Why
 from dialogs.i18n import messages
 from dialogs.replies import Action, Answered, Reply
 from storage.keys import SessionKey
+from storage.outbox import Owed
 
 PLATFORM = "discord"
 ACTION_EVENTS: dict[str, Event] = {
@@ -79,6 +85,7 @@ class Router:
         self,
         conversations: Conversations,
         workshops: Workshops,
+        sender: Sender,
         *,
         ephemeral_in_guilds: bool,
         clock: Callable[[], float] = time.time,
@@ -86,6 +93,7 @@ class Router:
     ) -> None:
         self.conversations = conversations
         self.workshops = workshops
+        self.sender = sender
         self.ephemeral_in_guilds = ephemeral_in_guilds
         self.clock = clock
         self.on_done = on_done
@@ -99,9 +107,9 @@ class Router:
         async with handling(interaction, self.on_done, self.conversations):
             ephemeral = self.ephemeral(interaction)
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-            turn = await self.conversations.handle(session_key(interaction), event)
-            responder = Responder(interaction, ephemeral, self.clock, placeholder=True)
-            await self._send(responder, turn.replies, str(interaction.user.id))
+            via = courier.Via.of(interaction, ephemeral)
+            render = _renderer(via, str(interaction.user.id), placeholder=True)
+            await self._turn(interaction, event, render)
 
     async def language(self, interaction: discord.Interaction[Any], language: str | None) -> None:
         """/career language: with a language, speak it from now on and show where the person
@@ -118,9 +126,9 @@ class Router:
                 )
                 return
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-            turn = await self.conversations.choose_language(session_key(interaction), language)
-            responder = Responder(interaction, ephemeral, self.clock, placeholder=True)
-            await self._send(responder, turn.replies, str(interaction.user.id))
+            via = courier.Via.of(interaction, ephemeral)
+            render = _renderer(via, str(interaction.user.id), placeholder=True)
+            await self._turn(interaction, Resume(), render, language=language)
 
     async def forget_prompt(self, interaction: discord.Interaction[Any]) -> None:
         async with handling(interaction, self.on_done, self.conversations):
@@ -157,28 +165,18 @@ class Router:
                 return
             await interaction.response.defer()
             event = Choose(data.distinction, data.choice, data.turn)
-            turn = await self.conversations.handle(session_key(interaction), event)
-            responder = Responder(interaction, self.ephemeral(interaction), self.clock)
-            replies = turn.replies
-            first = replies[0] if replies else None
-            recorded = isinstance(first, Answered) and (first.distinction, first.turn) == (
-                data.distinction,
-                data.turn,
-            )
-            if recorded:
-                # The pressed question now shows the answer given, without buttons.
-                await responder.edit_pressed(text_of(replies[0]))
-                replies = replies[1:]
-            await self._send(responder, replies, data.owner, strip_pressed=not recorded)
+            via = courier.Via.of(interaction, self.ephemeral(interaction))
+            await self._turn(interaction, event, _renderer(via, data.owner, answered=data))
 
     async def confirm(self, interaction: discord.Interaction[Any], data: ConfirmButton) -> None:
         async with handling(interaction, self.on_done, self.conversations):
             if await self._foreign(interaction, data.owner):
                 return
             await interaction.response.defer()
-            turn = await self.conversations.handle(session_key(interaction), Confirm(data.yes, data.turn))
-            responder = Responder(interaction, self.ephemeral(interaction), self.clock)
-            await self._send(responder, turn.replies, data.owner, strip_pressed=True)
+            via = courier.Via.of(interaction, self.ephemeral(interaction))
+            await self._turn(
+                interaction, Confirm(data.yes, data.turn), _renderer(via, data.owner, strip=True)
+            )
 
     async def command(self, interaction: discord.Interaction[Any], data: CommandButton) -> None:
         async with handling(interaction, self.on_done, self.conversations):
@@ -195,18 +193,18 @@ class Router:
             chosen = language_of(data)
             if chosen is not None and chosen in self.conversations.languages:
                 await interaction.response.defer()
-                turn = await self.conversations.choose_language(session_key(interaction), chosen)
-                responder = Responder(interaction, self.ephemeral(interaction), self.clock)
-                await self._send(responder, turn.replies, data.owner, strip_pressed=True)
+                via = courier.Via.of(interaction, self.ephemeral(interaction))
+                await self._turn(
+                    interaction, Resume(), _renderer(via, data.owner, strip=True), language=chosen
+                )
                 return
             event = ACTION_EVENTS.get(data.action)
             if event is None:
                 await self.expired(interaction)
                 return
             await interaction.response.defer()
-            turn = await self.conversations.handle(session_key(interaction), event)
-            responder = Responder(interaction, self.ephemeral(interaction), self.clock)
-            await self._send(responder, turn.replies, data.owner, strip_pressed=True)
+            via = courier.Via.of(interaction, self.ephemeral(interaction))
+            await self._turn(interaction, event, _renderer(via, data.owner, strip=True))
 
     async def own_words(self, interaction: discord.Interaction[Any], data: OwnWords) -> None:
         async with handling(interaction, self.on_done, self.conversations):
@@ -223,10 +221,9 @@ class Router:
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
             # The form's turn travels with the words, so the engine judges staleness under
             # the session's lock: an answer cannot land on a question it was not meant for.
-            turn = await self.conversations.handle(session_key(interaction), FreeText(text, data.turn))
-            replies = turn.replies
-            responder = Responder(interaction, ephemeral, self.clock, placeholder=True)
-            await self._send(responder, replies, data.owner)
+            via = courier.Via.of(interaction, ephemeral)
+            render = _renderer(via, data.owner, placeholder=True)
+            await self._turn(interaction, FreeText(text, data.turn), render)
 
     async def expired(self, interaction: discord.Interaction[Any]) -> None:
         """A component whose custom_id none of our formats parses (an older version's)."""
@@ -248,18 +245,65 @@ class Router:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
         return True
 
-    async def _send(
-        self, responder: Responder, replies: tuple[Reply, ...], owner: str, strip_pressed: bool = False
+    async def _turn(
+        self, interaction: discord.Interaction[Any], event: Event, render: Render, language: str | None = None
     ) -> None:
+        """Run one turn (``language``: choosing it, which resumes) whose replies ``render``
+        makes into responses owed to the channel (the ordering key ``_renderer`` uses),
+        then deliver them."""
+        key = session_key(interaction)
+        if language is None:
+            turn: Turn = await self.conversations.handle(key, event, render)
+        else:
+            turn = await self.conversations.choose_language(key, language, render)
+        if turn.saved:
+            self.sender.wake(_channel(interaction))
+        else:  # nothing could be stored, not even the reply saying so: send it once, now
+            await self.sender.deliver_now(turn.owed)
+
+
+def _channel(interaction: discord.Interaction[Any]) -> str:
+    return str(interaction.channel_id or 0)
+
+
+def _renderer(
+    via: courier.Via,
+    owner: str,
+    *,
+    placeholder: bool = False,
+    answered: AnswerButton | None = None,
+    strip: bool = False,
+) -> Render:
+    """How a turn's replies become responses to ``via``'s interaction. ``placeholder``: the
+    first replaces the "thinking" defer; ``answered``: the pressed question shows the answer
+    when it was recorded; ``strip``: the pressed message loses its buttons when new ones come."""
+
+    async def render(replies: tuple[Reply, ...]) -> tuple[Owed, ...]:
+        calls: list[courier.Call] = []
+        strip_pressed = strip
+        if answered is not None:
+            first = replies[0] if replies else None
+            recorded = isinstance(first, Answered) and (first.distinction, first.turn) == (
+                answered.distinction,
+                answered.turn,
+            )
+            if recorded:
+                # The pressed question now shows the answer given, without buttons.
+                calls.append(courier.pressed(via, text_of(replies[0])))
+                replies = replies[1:]
+            strip_pressed = not recorded
         outgoing = lay_out(replies, owner)
         if strip_pressed and any(out.buttons for out in outgoing):
-            await responder.edit_pressed(None)
-        for out in outgoing:
-            await responder.send(out)
+            calls.append(courier.pressed(via, None))
+        for n, out in enumerate(outgoing):
+            calls.append(courier.original(via, out) if placeholder and n == 0 else courier.followup(via, out))
         for reply in replies:
-            picture = await pictures.picture_of(reply)
-            if picture is not None:
-                await responder.send_file(picture, pictures.FILENAME)
+            png = await pictures.picture_of(reply)
+            if png is not None:
+                calls.append(courier.picture(via, png))
+        return courier.owed(str(via.channel), calls)  # the same key as ``_channel``
+
+    return render
 
 
 _NO_BUTTONS: tuple[discord.ui.Item[Any], ...] = ()

@@ -59,6 +59,11 @@ class Bot:
         await asyncio.sleep(0)  # let the waiter register before the interaction can arrive
         await self.fake.interact(payload)
         await waiter
+        await self.delivered()
+
+    async def delivered(self) -> None:
+        """Wait until the outbox has delivered (or given up) everything it owes."""
+        await asyncio.wait_for(self.client.sender.idle(), 10)
 
     async def act_all(self, payloads: list[dict[str, Any]]) -> None:
         """Inject every interaction at once, then wait until each one was handled."""
@@ -79,6 +84,7 @@ class Bot:
             await asyncio.wait_for(done.wait(), 60)
         finally:
             waiter.cancel()
+        await self.delivered()
 
     def workshop_key(self) -> WorkshopKey:
         return WorkshopKey("discord", str(self.fake.guild_channel_id))
@@ -161,6 +167,9 @@ async def launch(
                 break
             await asyncio.sleep(0.01)
         if task.done():
+            # A start that failed still opened the database: close it, or its connection's
+            # worker thread (not a daemon) would keep the test process from exiting.
+            await store.close()
             task.result()  # raise whatever stopped it
         assert client.is_ready()
         bot = Bot(client, conversations, workshops, store, fake, stop, task, outbox)

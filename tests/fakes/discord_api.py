@@ -32,6 +32,7 @@ Rules:
   dispatches one to the gateway connections of its shard. A guild member has Send Messages; the ids in
   ``managers`` also have Manage Server. A channel id in ``read_only`` refuses the bot's
   channel messages (403), as without Send Messages.
+- ``webhooks_down`` answers every followup and ``@original`` edit 503, as during an outage.
 """
 
 from __future__ import annotations
@@ -126,6 +127,7 @@ class FakeDiscord:
     managers: set[int] = field(default_factory=set)  # members with Manage Server
     read_only: set[int] = field(default_factory=set)  # channels where the bot may not post
     close_on_identify: int | None = None  # a close code to answer IDENTIFY with (4014: intents)
+    webhooks_down: bool = False  # interaction followups and edits answered 503 (an outage)
     _last_id: int = 0
     _pending: dict[str, _Pending] = field(default_factory=dict)
     _sockets: dict[web.WebSocketResponse, list[int] | None] = field(default_factory=dict)  # -> its shard
@@ -434,6 +436,9 @@ class FakeDiscord:
             # The routes read the call's body: it carries the files as attachments.
             call = Call(request.method, path, self._attach(body, uploads), dict(request.query))
             self.calls[-1] = call
+        if self.webhooks_down and path.startswith("/webhooks/"):
+            await self._notify()
+            return _json({"message": "503: Service Unavailable", "code": 0}, status=503)
         # Interaction callbacks and webhooks authenticate by their token in the path; every
         # other route needs the bot token, as on Discord.
         if (
