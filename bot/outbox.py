@@ -12,6 +12,8 @@ Rules:
   it is given up: the platform will never accept it (``Drop``: blocked by the person, chat
   gone, a request it refuses), or it is older than ``ttl`` (sent that late it would be out
   of context). Each give-up is one log line.
+- A row that names a receipt (``OwedRow.receipt``) has the platform's reference to the
+  message it made noted with its removal, so later rows can edit that message.
 - ``Retry`` (network errors, timeouts, 5xx) tries again after a capped exponential backoff
   with jitter, for as long as the message is younger than ``ttl``; ``WaitOut`` (a 429)
   waits as long as the platform asked, without counting as a failure.
@@ -39,7 +41,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from storage.contract import OutboxContract
-from storage.outbox import Owed, OwedRow
+from storage.outbox import Owed, OwedRow, Receipt
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,10 @@ _BATCH = 20  # owed rows read per query
 
 @dataclass(frozen=True, slots=True)
 class Delivered:
-    """The platform accepted the message."""
+    """The platform accepted the message; ``reference`` is its id for the message it made,
+    noted under the row's receipt name when the row has one."""
+
+    reference: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +221,7 @@ class Sender:
                     log.warning("gave up a reply to %s %s: %s", self.platform, row.chat, outcome.reason)
                 else:
                     self.delivered += 1
-                await self._outbox.remove(row.id)
+                await self._outbox.remove(row.id, self._receipt(row, outcome))
                 return
             if isinstance(outcome, WaitOut):
                 await asyncio.sleep(outcome.seconds)
@@ -232,3 +237,10 @@ class Sender:
                 wait,
             )
             await asyncio.sleep(wait)
+
+    def _receipt(self, row: OwedRow, outcome: Delivered | Drop) -> Receipt | None:
+        """What to note with the row's removal: the platform's reference to the message a
+        delivered row made, when the row asked for it."""
+        if isinstance(outcome, Drop) or row.receipt is None or outcome.reference is None:
+            return None
+        return Receipt(self.platform, row.receipt, outcome.reference)

@@ -23,6 +23,9 @@ Rules:
 - Facilitator actions (open, reveal, next, end) take the chat's lock, then run the pure
   engine inside one storage transaction (``WorkshopStore.steer``), so the tally a reveal
   shows is exactly the votes stored before voting closed. Replies return after the commit.
+  With the adapter's ``render``, the group posts it makes of them are owed in that same
+  transaction (``storage.outbox``): a committed step always owes its posts, in order with
+  everything else owed to that chat, and delivered by the outbox sender (``bot.outbox``).
 - Votes never take the chat lock: the engine checks the vote against the cached state
   (loaded from SQLite on a miss, e.g. after a restart), and storage re-checks the round in
   the group-committed transaction. A vote that lost a race with a reveal is answered as
@@ -36,7 +39,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
@@ -51,12 +54,19 @@ from dialogs.replies import Audience, Profile, Text, WorkshopReply
 from dialogs.workshop import WorkshopState, WorkshopStep, member_profile, step, vote_count
 from storage.contract import TallyCounts, WorkshopContract
 from storage.keys import SessionKey, WorkshopKey
+from storage.outbox import Owed
+
+# An adapter's renderer of a steering turn: the state before it, the tallies it was decided
+# on and the engine's step in, the group posts (and edits) it owes out. It runs inside the
+# steer's transaction, so it must be quick and touch nothing but its arguments.
+Render = Callable[[WorkshopState, TallyCounts, WorkshopStep], tuple[Owed, ...]]
 
 
 @dataclass(frozen=True, slots=True)
 class WorkshopTurn:
     replies: tuple[WorkshopReply, ...]
     state: WorkshopState  # after the event; adapters read ``number`` and ``facilitator``
+    owed: tuple[Owed, ...] = ()  # what ``render`` made of it, committed with it
 
 
 class Workshops:
@@ -82,25 +92,34 @@ class Workshops:
         """The languages a workshop can speak, by code."""
         return tuple(sorted(self.dialogs[self.default_dialog].translations))
 
-    async def handle(self, key: WorkshopKey, event: WorkshopEvent) -> WorkshopTurn:
+    async def handle(
+        self, key: WorkshopKey, event: WorkshopEvent, render: Render | None = None
+    ) -> WorkshopTurn:
         """Dispatch any workshop event to the method below that handles it (``open`` too:
-        its guard against an unknown dialog must not be skipped)."""
+        its guard against an unknown dialog must not be skipped). With ``render``, what a
+        steering turn says is owed in the same transaction as the turn (``storage.outbox``);
+        a vote's replies are the voter's alone and are never owed."""
         if isinstance(event, Vote):
             return await self.vote(key, event)
         if isinstance(event, Open):
-            return await self.open(key, event)
-        return await self._steer(key, event)
+            return await self.open(key, event, render)
+        return await self._steer(key, event, render)
 
-    async def open(self, key: WorkshopKey, event: Open) -> WorkshopTurn:
+    async def open(self, key: WorkshopKey, event: Open, render: Render | None = None) -> WorkshopTurn:
         if event.dialog is not None and event.dialog not in self.dialogs:
             known = ", ".join(sorted(self.dialogs))
             text = messages.UNKNOWN_DIALOG.format(dialog=event.dialog, known=known)
-            return WorkshopTurn((Text(text, audience=Audience.PERSON),), await self.current(key))
+            state = await self.current(key)
+            refusal = WorkshopStep(state, (Text(text, audience=Audience.PERSON),))
+            owed = render(state, {}, refusal) if render is not None else ()
+            # Nothing changed, so only the refusal is owed: to its sender, whose /forget erases it.
+            await self.store.sessions.owe(SessionKey(key.platform, key.chat, event.user), owed)
+            return WorkshopTurn(refusal.replies, state, owed)
         if event.language is None and self.conversations is not None:
             # The facilitator's language: their /language choice, else their app's.
             facilitator = SessionKey(key.platform, "", event.user)
             event = replace(event, language=await self.conversations.language_for(facilitator))
-        return await self._steer(key, event)
+        return await self._steer(key, event, render)
 
     async def reveal(self, key: WorkshopKey, event: Reveal) -> WorkshopTurn:
         return await self._steer(key, event)
@@ -153,13 +172,14 @@ class Workshops:
         tallies = await self.store.tallies(key, number)
         return sum(tallies.get(distinction, {}).values())
 
-    async def remember_message(self, key: WorkshopKey, number: int, message: str) -> None:
-        """Let an adapter store its reference to the current question message, so it can
-        still edit the count after a restart (read it back with ``message``)."""
-        await self.store.remember_message(key, number, message)
+    async def remember_message(self, key: WorkshopKey, number: int, distinction: str, message: str) -> None:
+        """Let an adapter store its reference to the message asking ``distinction``, so it
+        can still edit the count after a restart (read it back with ``message``). An adapter
+        whose posts go through the outbox has it noted there instead (``question_post``)."""
+        await self.store.remember_message(key, number, distinction, message)
 
-    async def message(self, key: WorkshopKey, number: int) -> str | None:
-        return await self.store.message(key, number)
+    async def message(self, key: WorkshopKey, number: int, distinction: str) -> str | None:
+        return await self.store.message(key, number, distinction)
 
     async def forget_member(self, platform: str, user: str) -> int:
         """Erase every workshop vote of this person on this platform (part of /forget)."""
@@ -234,7 +254,9 @@ class Workshops:
             return None
         return await self.store.sessions.structure(state.content_hash)
 
-    async def _steer(self, key: WorkshopKey, event: WorkshopEvent) -> WorkshopTurn:
+    async def _steer(
+        self, key: WorkshopKey, event: WorkshopEvent, render: Render | None = None
+    ) -> WorkshopTurn:
         async with self._locks.hold(key):
             seen = await self.current(key)
             before = await self._before(seen)
@@ -243,15 +265,19 @@ class Workshops:
                 if dialog is not None:
                     await self.store.sessions.remember(dialog)
 
-            def decide(state: WorkshopState, tallies: TallyCounts) -> tuple[WorkshopState, WorkshopStep]:
+            def decide(
+                state: WorkshopState, tallies: TallyCounts
+            ) -> tuple[WorkshopState, tuple[WorkshopStep, tuple[Owed, ...]], tuple[Owed, ...]]:
                 known = before if state.content_hash == seen.content_hash else None
                 result = self._step(state, event, tallies, known)
-                return result.state, result
+                self._speak(result.state)  # the posts are rendered in the workshop's language
+                owed = render(state, tallies, result) if render is not None else ()
+                return result.state, (result, owed), owed
 
-            result = await self.store.steer(key, decide)
+            result, owed = await self.store.steer(key, decide)
             self._cache[key] = result.state
         self._speak(result.state)
-        return WorkshopTurn(result.replies, result.state)
+        return WorkshopTurn(result.replies, result.state, owed)
 
     def _speak(self, state: WorkshopState) -> None:
         """What the adapter says about this workshop is said in its language."""

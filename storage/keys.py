@@ -25,3 +25,8 @@ class WorkshopKey:
 
     platform: str
     chat: str
+
+    def question_post(self, number: int, distinction: str) -> str:
+        """The receipt name of workshop ``number``'s public message asking ``distinction``
+        (the outbox notes the platform's reference to it under this name once it is sent)."""
+        return f"workshop {self.chat} {number} {distinction}"

@@ -9,8 +9,10 @@ Rules:
   time, so an old workshop with a recent vote stays until that vote is old too); and
   replies owed to a chat (the outbox) since before it, which a sender has failed to
   deliver for that long. A sender holding such a row in memory may still send it; its
-  removal afterwards finds nothing, which is no error. A language chosen before it
-  goes too.
+  removal afterwards finds nothing, which is no error. Owed rows of every kind go
+  alike: a member's replies and a group's workshop posts. A language chosen before it
+  goes too, and so do receipts noted before it (the reference to an old workshop
+  question post: its count is no longer edited).
 - "Older than" is strict: something changed exactly at the cut-off stays.
 - Nothing else is touched: the pseudonym key stays, so exports keep their ids.
 """
@@ -29,6 +31,7 @@ _ERASE_SESSIONS = "DELETE FROM sessions WHERE updated_at < ?"  # answers go with
 _ERASE_VOTES = "DELETE FROM workshop_votes WHERE voted_at < ?"
 _ERASE_OWED = "DELETE FROM outbox WHERE created_at < ?"
 _ERASE_LANGUAGES = "DELETE FROM languages WHERE chosen_at < ?"
+_ERASE_RECEIPTS = "DELETE FROM receipts WHERE noted_at < ?"
 # After the old votes: a workshop goes once it is old and no newer vote keeps it.
 _ERASE_WORKSHOPS = """
     DELETE FROM workshops
@@ -63,6 +66,7 @@ async def erase_older_than(store: SessionStore, cutoff: float) -> Erased:
             workshops = (await conn.execute(_ERASE_WORKSHOPS, (cutoff,))).rowcount
             owed = (await conn.execute(_ERASE_OWED, (cutoff,))).rowcount
             await conn.execute(_ERASE_LANGUAGES, (cutoff,))
+            await conn.execute(_ERASE_RECEIPTS, (cutoff,))
             await conn.commit()
         except BaseException:
             await conn.rollback()

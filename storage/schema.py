@@ -137,6 +137,28 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 9: the language a workshop speaks (its facilitator's, or the one /workshop named);
     # '' is the default language
     ("ALTER TABLE workshops ADD COLUMN language TEXT NOT NULL DEFAULT ''",),
+    # 10: whom an owed reply is for ('' for a group's workshop posts), so /forget erases it,
+    # and the name under which its delivery is noted; receipts, the platform's reference to
+    # a message a delivered row sent, by that name (a workshop's question post, which later
+    # edits refer to), taking over workshops.message
+    (
+        "ALTER TABLE outbox ADD COLUMN user TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE outbox ADD COLUMN receipt TEXT",
+        """
+        CREATE TABLE receipts (
+            platform TEXT NOT NULL,
+            name TEXT NOT NULL,
+            reference TEXT NOT NULL,
+            noted_at REAL NOT NULL,
+            PRIMARY KEY (platform, name)
+        ) WITHOUT ROWID
+        """,
+        """
+        INSERT INTO receipts (platform, name, reference, noted_at)
+        SELECT platform, 'workshop ' || chat || ' ' || number || ' ' || distinction, message, updated_at
+          FROM workshops WHERE message IS NOT NULL
+        """,
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -121,6 +121,7 @@ _RECORD_ANSWER = f"""
 """
 _FORGET = "DELETE FROM sessions WHERE platform = ? AND user = ?"
 _FORGET_LANGUAGE = "DELETE FROM languages WHERE platform = ? AND user = ?"
+_FORGET_OWED = "DELETE FROM outbox WHERE platform = ? AND user = ?"
 _LANGUAGE = "SELECT language FROM languages WHERE platform = ? AND user = ?"
 _CHOOSE_LANGUAGE = """
     INSERT INTO languages (platform, user, language, chosen_at) VALUES (?, ?, ?, ?)
@@ -386,13 +387,15 @@ class SessionStore:
                 raise
 
     async def forget(self, platform: str, user: str) -> int:
-        """Erase every session (and so every answer) of ``user``; returns how many."""
+        """Erase every session (and so every answer) of ``user``, their language and the
+        replies still owed to them; returns how many sessions."""
         async with self._write_lock:
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
                 cursor = await self._conn.execute(_FORGET, (platform, user))
                 erased = cursor.rowcount
                 await self._conn.execute(_FORGET_LANGUAGE, (platform, user))
+                await self._conn.execute(_FORGET_OWED, (platform, user))
                 await self._conn.commit()
             except BaseException:
                 await self._conn.rollback()
@@ -432,9 +435,9 @@ class SessionStore:
         """Apply turns in one transaction; all or nothing."""
         now = self._clock()
         inserts, updates, clears, records = [], [], [], []
-        owed: list[tuple[str, str, str, float]] = []
+        owed: list[tuple[object, ...]] = []
         for turn in turns:
-            owed.extend((turn.key.platform, o.chat, o.payload, now) for o in turn.owed)
+            owed.extend(o.params(turn.key.platform, turn.key.user, now) for o in turn.owed)
             s = turn.state
             if s is None:
                 continue

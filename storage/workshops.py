@@ -34,11 +34,14 @@ from typing import Any, TypeVar
 from dialogs.workshop import RecordVote, WorkshopPhase, WorkshopState
 from storage.groupcommit import GroupCommit
 from storage.keys import WorkshopKey
+from storage.outbox import NOTE_RECEIPT, OWE, RECEIPT, Owed
 from storage.sessions import SessionStore, StorageError
 from storage.stats import tallies_from
 
 T = TypeVar("T")
 TallyCounts = dict[str, dict[str, int]]  # distinction id -> choice id -> votes
+# A steer's decision: the new state, what to return, and the group posts it owes.
+Decide = Callable[[WorkshopState, TallyCounts], tuple[WorkshopState, T, tuple[Owed, ...]]]
 
 _LOAD = """
     SELECT id, number, dialog, facilitator, phase, position, distinction, done, content_version,
@@ -82,9 +85,7 @@ _RUNNING = """
     SELECT id, number, dialog, facilitator, phase, position, distinction, done, content_version,
            content_hash, version, language FROM workshops WHERE phase IN ('asking', 'revealed')
 """
-_REMEMBER_MESSAGE = "UPDATE workshops SET message = ? WHERE platform = ? AND chat = ? AND number = ?"
 _DIALOG_OF = "SELECT dialog FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
-_MESSAGE = "SELECT message FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
 _FACILITATOR_OF = "SELECT facilitator FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
 _FORGET_VOTES = """
     DELETE FROM workshop_votes
@@ -199,20 +200,23 @@ class WorkshopStore:
         rows = await self._conn.execute_fetchall(_FACILITATOR_OF, (key.platform, key.chat, number))
         return next((str(r[0]) for r in rows), None)
 
-    async def message(self, key: WorkshopKey, number: int) -> str | None:
-        """The adapter's reference to the workshop's public question message, if remembered."""
-        rows = await self._conn.execute_fetchall(_MESSAGE, (key.platform, key.chat, number))
-        return next((str(r[0]) for r in rows if r[0] is not None), None)
+    async def message(self, key: WorkshopKey, number: int, distinction: str) -> str | None:
+        """The adapter's reference to the workshop's public question message, if remembered
+        (or noted by the outbox when it delivered the post)."""
+        rows = await self._conn.execute_fetchall(
+            RECEIPT, (key.platform, key.question_post(number, distinction))
+        )
+        return next((str(r[0]) for r in rows), None)
 
     # --- writes -------------------------------------------------------------------------
 
-    async def steer(
-        self, key: WorkshopKey, decide: Callable[[WorkshopState, TallyCounts], tuple[WorkshopState, T]]
-    ) -> T:
-        """Load the state and tallies, ``decide`` the new state, save it; one transaction.
+    async def steer(self, key: WorkshopKey, decide: Decide[T]) -> T:
+        """Load the state and tallies, ``decide`` the new state, save it with the group posts
+        it owes (the outbox, owed to nobody in particular); one transaction.
 
         ``decide`` must be pure and quick (it runs with the write lock held): the service
-        passes the workshop engine's ``step``. Returns what ``decide`` returned beside the state.
+        passes the workshop engine's ``step`` and the adapter's rendering. Returns what
+        ``decide`` returned beside the state and the posts.
         """
         conn = self._conn
         async with self._lock:
@@ -220,9 +224,11 @@ class WorkshopStore:
             try:
                 row = await self._load_row(key)
                 tallies = await self._tallies(row.id) if row.id else {}
-                new, result = decide(row.state, tallies)
+                new, result, owed = decide(row.state, tallies)
                 if new != row.state:
                     await self._save(key, row, new)
+                if owed:
+                    await conn.executemany(OWE, [o.params(key.platform, "", self._clock()) for o in owed])
                 await conn.commit()
             except BaseException:
                 await conn.rollback()
@@ -236,8 +242,9 @@ class WorkshopStore:
             raise StorageError("the database is closed")
         return await self._votes.submit(_PendingVote(key, vote))
 
-    async def remember_message(self, key: WorkshopKey, number: int, message: str) -> None:
-        await self._write(_REMEMBER_MESSAGE, (message, key.platform, key.chat, number))
+    async def remember_message(self, key: WorkshopKey, number: int, distinction: str, message: str) -> None:
+        params = (key.platform, key.question_post(number, distinction), message, self._clock())
+        await self._write(NOTE_RECEIPT, params)
 
     async def forget_member(self, platform: str, user: str) -> int:
         """Erase every vote of ``user`` on ``platform`` and their name as facilitator;

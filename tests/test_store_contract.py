@@ -49,9 +49,11 @@ async def workshops(any_store: Store) -> AsyncIterator[WorkshopContract]:
 
 
 async def send(store: WorkshopContract, dialog: Dialog, event: WorkshopEvent) -> WorkshopStep:
-    def decide(state: WorkshopState, tallies: TallyCounts) -> tuple[WorkshopState, WorkshopStep]:
+    def decide(
+        state: WorkshopState, tallies: TallyCounts
+    ) -> tuple[WorkshopState, WorkshopStep, tuple[Owed, ...]]:
         result = step(dialog, state, event, tallies)
-        return result.state, result
+        return result.state, result, ()
 
     return await store.steer(GROUP, decide)
 
@@ -230,8 +232,8 @@ async def test_votes_are_upserted_and_the_reveal_counts_them(
     assert await workshops.record_vote(GROUP, ballot(dialog, state, "cy", 0)) is None
     assert await workshops.tallies(GROUP, 1) == {d.id: {d.choices[1].id: 2}}
     assert (await send(workshops, dialog, Next("fac"))).state.position == 1
-    await workshops.remember_message(GROUP, 1, "msg-9")
-    assert await workshops.message(GROUP, 1) == "msg-9"
+    await workshops.remember_message(GROUP, 1, "d", "msg-9")
+    assert await workshops.message(GROUP, 1, "d") == "msg-9"
     assert await workshops.dialog_of(GROUP, 1) == dialog.id
     assert await workshops.facilitator_of(GROUP, 1) == "fac"
     assert await workshops.forget_member("telegram", "ana") == 1

@@ -14,6 +14,7 @@ from dialogs.events import End, Next, Open, Reveal, WorkshopEvent
 from dialogs.state import Phase
 from dialogs.workshop import RecordVote, WorkshopPhase, WorkshopState, WorkshopStep, in_order, step
 from storage.keys import SessionKey, WorkshopKey
+from storage.outbox import Owed
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
 from storage.sessions import SessionStore, StorageError
 from storage.workshops import TallyCounts, WorkshopStore
@@ -34,9 +35,11 @@ async def workshops(store: SessionStore) -> AsyncIterator[WorkshopStore]:
 async def send(
     store: WorkshopStore, dialog: Dialog, event: WorkshopEvent, key: WorkshopKey = GROUP
 ) -> WorkshopStep:
-    def decide(state: WorkshopState, tallies: TallyCounts) -> tuple[WorkshopState, WorkshopStep]:
+    def decide(
+        state: WorkshopState, tallies: TallyCounts
+    ) -> tuple[WorkshopState, WorkshopStep, tuple[Owed, ...]]:
         result = step(dialog, state, event, tallies)
-        return result.state, result
+        return result.state, result, ()
 
     return await store.steer(key, decide)
 
@@ -129,7 +132,7 @@ async def test_a_restart_mid_workshop_loses_nothing(db_path: Path, dialog: Dialo
     await send(workshops, dialog, Reveal("fac"))
     state = (await send(workshops, dialog, Next("fac"))).state
     await asyncio.gather(*(workshops.record_vote(GROUP, ballot(dialog, state, m)) for m in ("ana", "ben")))
-    await workshops.remember_message(GROUP, 1, "msg-42")
+    await workshops.remember_message(GROUP, 1, "d", "msg-42")
     await workshops.close()
     await sessions.close()
 
@@ -139,7 +142,7 @@ async def test_a_restart_mid_workshop_loses_nothing(db_path: Path, dialog: Dialo
         assert await workshops.load(GROUP) == state
         d = dialog.distinctions[1]
         assert await workshops.tallies(GROUP, 1) == {d.id: {d.choices[0].id: 2}}
-        assert await workshops.message(GROUP, 1) == "msg-42"
+        assert await workshops.message(GROUP, 1, "d") == "msg-42"
         # A button posted before the restart still records.
         assert await workshops.record_vote(GROUP, ballot(dialog, state, "cy")) == 3
     finally:

@@ -207,7 +207,9 @@ class WorkshopRouter:
                     message = await channel.send(post.out.content, view=view, allowed_mentions=NO_PINGS)
                 if post.question is not None:
                     ref = message_ref(post.question.distinction, message.id)
-                    await self.workshops.remember_message(key, post.question.workshop, ref)
+                    await self.workshops.remember_message(
+                        key, post.question.workshop, post.question.distinction, ref
+                    )
         except discord.Forbidden:
             _log.warning("not allowed to post in channel %s", key.chat)
             return False
@@ -243,7 +245,7 @@ class WorkshopRouter:
             return
         tallies = [r for r in turn.replies if isinstance(r, Tally)]
         async with self._edits.hold(key):
-            ref = parse_message_ref(await self.workshops.message(key, before.number))
+            ref = parse_message_ref(await self.workshops.message(key, before.number, before.distinction))
             dialog = self.workshops.dialog_of(before)
             if ref is None or dialog is None or current_of(dialog, before) is None:
                 return
@@ -273,7 +275,7 @@ class WorkshopRouter:
                 or state.distinction != count.distinction
             ):
                 return  # the round closed; its closing edit showed the final count
-            ref = parse_message_ref(await self.workshops.message(key, count.workshop))
+            ref = parse_message_ref(await self.workshops.message(key, count.workshop, count.distinction))
             if ref is None or ref[0] != count.distinction:
                 return
             question = vote_question(dialog, state, count.voters)

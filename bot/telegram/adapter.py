@@ -122,11 +122,12 @@ def build_application(
     # database and the pool.
     app: App = Application.builder().bot(bot).concurrent_updates(settings.concurrent_updates).build()
     app.add_handler(TypeHandler(Update, Once().check), group=-1)
-    workshops = WorkshopHandlers(services.workshops, app.bot, count_interval, count_sleep)
+    courier = TelegramCourier(app.bot, services.outbox)
+    sender = Sender(services.outbox, courier, services.settings.reply_ttl)
+    app.bot_data[_SENDER] = sender
+    workshops = WorkshopHandlers(services.workshops, app.bot, sender, count_interval, count_sleep)
     app.bot_data[_WORKSHOPS] = workshops
     workshops.install(app)
-    sender = Sender(services.outbox, TelegramCourier(app.bot), services.settings.reply_ttl)
-    app.bot_data[_SENDER] = sender
     Handlers(services.conversations, services.workshops, sender).install(app)
     app.bot_data[_CONVERSATIONS] = services.conversations
     app.add_error_handler(_log_error)

@@ -6,6 +6,11 @@ Rules:
   ``editMessageText`` (with the ``sendMessage`` to make instead when Telegram refuses the
   edit, e.g. the message is too old to edit), ``editMessageReplyMarkup`` (taking the buttons
   off a message; refused is fine) and ``sendPhoto`` (the PNG in base64).
+- A row may ask to be noted (``noted``: the sent message's id is kept under a receipt
+  name, see ``storage.outbox``), and an edit may name its message by such a name instead
+  of an id (``edit_noted``: a workshop's question post, whose id is known only once it
+  is sent). The name is read back just before the edit is delivered; when nothing was
+  noted under it (the post was given up), there is nothing to edit and the row is done.
 - Delivering a row twice is harmless for edits (Telegram answers "message is not modified",
   which counts as delivered); a send delivered twice shows twice, which is why the outbox
   removes a row as soon as Telegram accepted it.
@@ -20,7 +25,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Bot
 from telegram.constants import ParseMode
@@ -72,6 +77,23 @@ def edit_message(chat_id: int, message_id: int, message: Outgoing, otherwise: Pl
     return {"method": "editMessageText", "params": params, "otherwise": send_message(otherwise, message)}
 
 
+def noted(call: Call, receipt: str) -> Call:
+    """``call``, whose message id is to be noted as ``receipt`` once Telegram accepts it."""
+    return call | {"receipt": receipt}
+
+
+def edit_noted(chat_id: int, receipt: str, message: Outgoing) -> Call:
+    """Edit the message that was noted as ``receipt`` (``noted``), once it has been sent."""
+    params = {"chat_id": chat_id} | _message_params(message)
+    return {"method": "editMessageText", "params": params, "message_of": receipt}
+
+
+def chat_of(place: Place) -> str:
+    """The outbox's ordering key for a place: the chat, or "<chat>/<topic>" in a forum
+    topic, so a topic's messages keep their order and other topics do not wait."""
+    return str(place.chat_id) if place.thread_id is None else f"{place.chat_id}/{place.thread_id}"
+
+
 def clear_keyboard(chat_id: int, message_id: int) -> Call:
     return {"method": "editMessageReplyMarkup", "params": {"chat_id": chat_id, "message_id": message_id}}
 
@@ -82,7 +104,13 @@ def send_photo(place: Place, png: bytes) -> Call:
 
 def owed(chat: str, calls: Iterable[Call]) -> tuple[Owed, ...]:
     """The calls as rows owed to ``chat`` (the outbox's ordering key), in order."""
-    return tuple(Owed(chat, json.dumps(call, separators=(",", ":"))) for call in calls)
+    return tuple(Owed(chat, json.dumps(call, separators=(",", ":")), call.get("receipt")) for call in calls)
+
+
+class Receipts(Protocol):
+    """Where noted message ids are read back (the outbox store)."""
+
+    async def receipt(self, platform: str, name: str) -> str | None: ...
 
 
 class TelegramCourier:
@@ -90,30 +118,38 @@ class TelegramCourier:
 
     platform = PLATFORM
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, receipts: Receipts | None = None) -> None:
         self._bot = bot
+        self._receipts = receipts
 
     async def deliver(self, row: OwedRow) -> Outcome:
         call: Call = json.loads(row.payload)
-        await self.call(call)
-        return Delivered()
+        receipt = call.get("message_of")
+        if receipt is not None:
+            noted = await self._receipts.receipt(PLATFORM, receipt) if self._receipts else None
+            if noted is None or not noted.isdigit():
+                return Delivered()  # the message was never sent: there is nothing to edit
+            call["params"]["message_id"] = int(noted)
+        sent = await self.call(call)
+        return Delivered(None if sent is None else str(sent))
 
-    async def call(self, call: Call) -> None:
+    async def call(self, call: Call) -> int | None:
+        """Make the call; returns the id of the message it sent, if it sent one."""
         method, params = call["method"], call["params"]
         if method == "sendPhoto":
             photo = base64.b64decode(call["photo"])
-            await self._bot.send_photo(photo=photo, **params)
-            return
+            return (await self._bot.send_photo(photo=photo, **params)).message_id
         try:
             # The raw call: PTB would otherwise parse Telegram's answer into a full
             # ``Message`` that nobody reads, the costliest step of a turn here.
-            await self._bot.do_api_request(method, params)
+            answer = await self._bot.do_api_request(method, params)
         except BadRequest as exc:
             if harmless(exc) or method == "editMessageReplyMarkup":
-                return  # already so, or the buttons are gone with the message
+                return None  # already so, or the buttons are gone with the message
             if "otherwise" not in call:
                 raise
-            await self.call(call["otherwise"])
+            return await self.call(call["otherwise"])
+        return int(answer["message_id"]) if isinstance(answer, dict) and "message_id" in answer else None
 
     def classify(self, error: Exception) -> Outcome:
         if isinstance(error, RetryAfter):

@@ -39,7 +39,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Bot, CallbackQuery, Update, User
+from telegram import Bot, CallbackQuery, MaybeInaccessibleMessage, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
@@ -48,19 +48,18 @@ from bot import buttons
 from bot.coalesce import TELEGRAM_GROUP_INTERVAL, Coalescer
 from bot.language import negotiate
 from bot.locks import KeyedLocks
-from bot.telegram import view, workshop_view
+from bot.outbox import Sender
+from bot.telegram import courier, view, workshop_view
 from bot.telegram.delivery import (
     Place,
     answer,
-    clear_keyboard,
-    edit,
     edit_by_id,
     notify,
-    send,
     send_document,
     send_photo,
     send_private,
 )
+from bot.telegram.view import Outgoing
 from bot.workshop_report import WorkshopReport, ended_by
 from bot.workshops import Workshops, WorkshopTurn
 from dialogs.content import Dialog
@@ -77,8 +76,10 @@ from dialogs.replies import (
     VoteRecorded,
     WorkshopRunning,
 )
-from dialogs.workshop import WorkshopPhase, WorkshopState, current_of, vote_question
-from storage.keys import WorkshopKey
+from dialogs.workshop import WorkshopPhase, WorkshopState, WorkshopStep, current_of, vote_question
+from storage.contract import TallyCounts
+from storage.keys import SessionKey, WorkshopKey
+from storage.outbox import Owed
 
 PLATFORM = "telegram"
 OPEN = "workshop"
@@ -111,11 +112,13 @@ class WorkshopHandlers:
         self,
         workshops: Workshops,
         bot: Bot,
+        sender: Sender,
         interval: float = TELEGRAM_GROUP_INTERVAL,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.workshops = workshops
         self.bot = bot
+        self.sender = sender
         self.counts: Coalescer[WorkshopKey, VoteCount] = Coalescer(self._refresh, interval, sleep)
         self._locks = KeyedLocks()
 
@@ -137,7 +140,7 @@ class WorkshopHandlers:
             return
         place = Place.of(message)
         if message.chat.type == ChatType.PRIVATE:
-            await send(context.bot, place, view.plain(messages.TELEGRAM_WORKSHOP_PRIVATE))
+            await self._owe(place, user, [view.plain(messages.TELEGRAM_WORKSHOP_PRIVATE)])
             return
         name = message.text.split(maxsplit=1)[0][1:].partition("@")[0].lower()
         key = key_of(message.chat.id)
@@ -161,13 +164,13 @@ class WorkshopHandlers:
             workshop_view.read_payload(context.args[0], workshop_view.REPORT_PREFIX) if context.args else None
         )
         if target is None:
-            await send(context.bot, place, view.plain(messages.TELEGRAM_WORKSHOP_BAD_LINK))
+            await self._owe(place, user, [view.plain(messages.TELEGRAM_WORKSHOP_BAD_LINK)])
             return
         chat_id, number = target
         admin = await self._is_admin(chat_id, user.id)
         report = await self.workshops.report(key_of(chat_id), number, str(user.id), admin)
         if report is None:
-            await send(context.bot, place, view.plain(messages.REPORT_NOT_YOURS))
+            await self._owe(place, user, [view.plain(messages.REPORT_NOT_YOURS)])
             return
         await self._send_report(user.id, report)
 
@@ -178,12 +181,11 @@ class WorkshopHandlers:
         place = Place.of(message)
         target = workshop_view.read_payload(context.args[0]) if context.args else None
         if target is None:
-            await send(context.bot, place, view.plain(messages.TELEGRAM_WORKSHOP_BAD_LINK))
+            await self._owe(place, user, [view.plain(messages.TELEGRAM_WORKSHOP_BAD_LINK)])
             return
         chat_id, number = target
         profile = await self.workshops.member_profile(key_of(chat_id), number, str(user.id))
-        for outgoing in workshop_view.reply_messages(profile):
-            await send(context.bot, place, outgoing)
+        await self._owe(place, user, workshop_view.reply_messages(profile))
 
     # --- buttons ------------------------------------------------------------------------
 
@@ -233,17 +235,19 @@ class WorkshopHandlers:
                     return
                 await answer(query)
                 kept = view.plain(messages.TELEGRAM_WORKSHOP_KEPT, view.mention(user))
-                if not await edit(self.bot, pressed, kept):
-                    await send(self.bot, Place.of(pressed), kept)
+                place = Place.of(pressed)
+                edit = courier.edit_message(pressed.chat.id, pressed.message_id, kept, place)
+                await self._owe_calls(place, user, [edit])
                 return
             event: WorkshopEvent
+            # The replace prompt loses its buttons once a new workshop has replaced the old.
+            prompt = None
             if button.action == workshop_view.REPLACE:
                 event = Open(str(user.id), admin, force=True)
+                prompt = pressed
             else:
                 event = _STEER_EVENTS[button.action](str(user.id), admin)
-            turn = await self._steer(key, event, Place.of(pressed), user, query)
-            if button.action == workshop_view.REPLACE and turn.state.number != state.number:
-                await clear_keyboard(self.bot, pressed)
+            await self._steer(key, event, Place.of(pressed), user, query, prompt)
 
     # --- showing a facilitator's turn ---------------------------------------------------
 
@@ -254,51 +258,90 @@ class WorkshopHandlers:
         place: Place,
         user: User,
         query: CallbackQuery | None = None,
+        prompt: MaybeInaccessibleMessage | None = None,
     ) -> WorkshopTurn:
-        """Run one facilitator event and show it; the caller holds the chat's lock."""
+        """Run one facilitator event; its posts are owed with it, in the group's order. A
+        press (``query``) is answered once it is committed. The caller holds the chat's lock."""
         before = await self.workshops.current(key)
-        turn = await self.workshops.handle(key, event)
-        after = turn.state
+        chat = courier.chat_of(place)
+        mention = view.mention(user)
+
+        def render(seen: WorkshopState, tallies: TallyCounts, result: WorkshopStep) -> tuple[Owed, ...]:
+            calls = self._calls(key, seen, tallies, result, place, mention, answered=query is not None)
+            if prompt is not None and result.state.number != seen.number:
+                calls.insert(0, courier.clear_keyboard(prompt.chat.id, prompt.message_id))
+            return courier.owed(chat, calls)
+
+        turn = await self.workshops.handle(key, event, render)
+        self.sender.wake(chat)
         person = [r.text for r in turn.replies if isinstance(r, Text) and r.audience is Audience.PERSON]
         if query is not None:
             await answer(query, person[0] if person else None)
+        ended = ended_by(before, turn.state)
+        if ended is not None:
+            await self._report(key, ended, user, place)
+        return turn
+
+    def _calls(
+        self,
+        key: WorkshopKey,
+        before: WorkshopState,
+        tallies: TallyCounts,
+        result: WorkshopStep,
+        place: Place,
+        mention: str,
+        answered: bool,
+    ) -> list[courier.Call]:
+        """The Bot API calls that show a steering step to the group: the closing edit of the
+        question whose voting it ended, then its replies in order. ``answered``: a refusal
+        meant for the presser went in the press's answer, not the group."""
+        after = result.state
+        calls: list[courier.Call] = []
         if before.phase is WorkshopPhase.ASKING and _moved(before, after):
-            await self._show_question(key, before, open_=False)
-        mention = view.mention(user)
-        replies = list(turn.replies)
+            closing = self._closing_edit(key, before, tallies)
+            if closing is not None:
+                calls.append(closing)
+        replies = list(result.replies)
         for i, reply in enumerate(replies):
+            outgoing: list[Outgoing] = []
             if isinstance(reply, VoteQuestion):
-                sent = await send(self.bot, place, workshop_view.question_message(reply))
-                await self.workshops.remember_message(key, reply.workshop, str(sent))
+                post = courier.send_message(place, workshop_view.question_message(reply))
+                calls.append(courier.noted(post, key.question_post(reply.workshop, reply.distinction)))
             elif isinstance(reply, Tally):
                 following = replies[i + 1] if i + 1 < len(replies) else None
                 difference = following if isinstance(following, Difference) else None
                 steer_at = (after.number, after.position) if after.phase is WorkshopPhase.REVEALED else None
-                for outgoing in workshop_view.results_messages(reply, difference, steer_at):
-                    await send(self.bot, place, outgoing)
+                outgoing = workshop_view.results_messages(reply, difference, steer_at)
             elif isinstance(reply, Difference):
                 if i == 0 or not isinstance(replies[i - 1], Tally):
-                    for outgoing in workshop_view.reply_messages(reply):
-                        await send(self.bot, place, outgoing)
+                    outgoing = workshop_view.reply_messages(reply)
             elif isinstance(reply, MemberProfileOffer):
-                await send(
-                    self.bot, place, workshop_view.profile_offer(reply, int(key.chat), self.bot.username)
-                )
+                outgoing = [workshop_view.profile_offer(reply, int(key.chat), self.bot.username)]
             elif isinstance(reply, WorkshopRunning):
-                prompt = workshop_view.running_prompt(reply.text, mention, reply.workshop, before.position)
-                await send(self.bot, place, prompt)
+                outgoing = [
+                    workshop_view.running_prompt(reply.text, mention, reply.workshop, before.position)
+                ]
             elif isinstance(reply, Text) and reply.audience is Audience.PERSON:
-                if query is None:
-                    await send(self.bot, place, view.plain(reply.text, mention))
+                if not answered:
+                    outgoing = [view.plain(reply.text, mention)]
             elif isinstance(reply, Text) and reply.audience is Audience.FACILITATOR:
-                await send(self.bot, place, view.plain(reply.text, mention))
+                outgoing = [view.plain(reply.text, mention)]
             elif not isinstance(reply, VoteRecorded | VoteCount):
-                for outgoing in workshop_view.reply_messages(reply):
-                    await send(self.bot, place, outgoing)
-        ended = ended_by(before, after)
-        if ended is not None:
-            await self._report(key, ended, user, place)
-        return turn
+                outgoing = workshop_view.reply_messages(reply)
+            calls.extend(courier.send_message(place, message) for message in outgoing)
+        return calls
+
+    def _closing_edit(
+        self, key: WorkshopKey, state: WorkshopState, tallies: TallyCounts
+    ) -> courier.Call | None:
+        """The edit that shows ``state``'s question with its final count and no buttons."""
+        dialog = self._dialog_of(state)
+        distinction = current_of(dialog, state) if dialog is not None else None
+        if dialog is None or distinction is None:
+            return None
+        voters = sum(tallies.get(distinction.id, {}).values())
+        shown = workshop_view.question_message(vote_question(dialog, state, voters), open_=False)
+        return courier.edit_noted(int(key.chat), key.question_post(state.number, distinction.id), shown)
 
     async def _report(self, key: WorkshopKey, number: int, user: User, place: Place) -> None:
         """The report of a workshop ``user`` just ended, in their private chat; if they never
@@ -308,27 +351,26 @@ class WorkshopHandlers:
             return
         if not await self._send_report(user.id, report):
             link = workshop_view.report_link(view.mention(user), number, int(key.chat), self.bot.username)
-            await send(self.bot, place, link)
+            await self._owe(place, user, [link])
 
     async def _send_report(self, user_id: int, report: WorkshopReport) -> bool:
+        # Sent at once rather than owed: whether Telegram takes it (has the person opened a
+        # private chat with the bot?) decides whether the group gets the link instead.
         if not await send_private(self.bot, user_id, [view.plain(report.text)]):
             return False
         await send_photo(self.bot, Place(user_id), report.png)
         await send_document(self.bot, Place(user_id), report.csv.encode(), report.csv_name)
         return True
 
-    async def _show_question(self, key: WorkshopKey, state: WorkshopState, open_: bool) -> None:
-        """Edit the remembered question message of ``state`` to show its current count."""
-        dialog = self._dialog_of(state)
-        reference = await self.workshops.message(key, state.number)
-        if dialog is None or reference is None or not reference.isdigit():
-            return
-        distinction = current_of(dialog, state)
-        if distinction is None:
-            return
-        voters = await self.workshops.voters(key, state.number, distinction.id)
-        shown = workshop_view.question_message(vote_question(dialog, state, voters), open_)
-        await edit_by_id(self.bot, int(key.chat), int(reference), shown)
+    async def _owe(self, place: Place, user: User, outgoing: list[Outgoing]) -> None:
+        """Owe ``outgoing`` to ``place`` on behalf of ``user`` (a one-off answer to them)."""
+        await self._owe_calls(place, user, [courier.send_message(place, message) for message in outgoing])
+
+    async def _owe_calls(self, place: Place, user: User, calls: list[courier.Call]) -> None:
+        chat = courier.chat_of(place)
+        key = SessionKey(PLATFORM, chat, str(user.id))
+        await self.workshops.store.sessions.owe(key, courier.owed(chat, calls))
+        self.sender.wake(chat)
 
     async def _refresh(self, key: WorkshopKey, count: VoteCount) -> None:
         """The coalescer's callback: show the stored count while the question takes votes."""
@@ -342,7 +384,14 @@ class WorkshopHandlers:
                 or state.distinction != count.distinction
             ):
                 return
-            await self._show_question(key, state, open_=True)
+            # Best effort, sent at once: a count shown late is worth nothing. Until the outbox
+            # has delivered the question post, no id is noted for it and nothing is edited.
+            reference = await self.workshops.message(key, state.number, count.distinction)
+            if reference is None or not reference.isdigit():
+                return
+            voters = await self.workshops.voters(key, state.number, count.distinction)
+            shown = workshop_view.question_message(vote_question(dialog, state, voters))
+            await edit_by_id(self.bot, int(key.chat), int(reference), shown)
 
     def _dialog_of(self, state: WorkshopState) -> Dialog | None:
         dialog = self.workshops.dialog_of(state)

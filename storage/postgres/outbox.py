@@ -21,7 +21,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from storage.outbox import OwedRow
+from storage.outbox import OwedRow, Receipt
 
 if TYPE_CHECKING:
     from storage.postgres.sessions import PostgresStore
@@ -34,7 +34,7 @@ _CLAIM = """
      WHERE id IN (SELECT id FROM outbox WHERE platform = $1 AND chat = $2 ORDER BY id LIMIT $5)
        AND NOT EXISTS (SELECT 1 FROM outbox
                         WHERE platform = $1 AND chat = $2 AND lease_owner <> $3 AND lease_until > $6)
-    RETURNING id, chat, payload, created_at
+    RETURNING id, chat, payload, created_at, receipt
 """
 _OWED_CHATS = """
     SELECT chat FROM outbox WHERE platform = $1
@@ -44,6 +44,11 @@ _OWED_CHATS = """
 """
 _REMOVE = "DELETE FROM outbox WHERE id = $1"
 _COUNT = "SELECT count(*) FROM outbox WHERE platform = $1"
+NOTE_RECEIPT = """
+    INSERT INTO receipts (platform, name, reference, noted_at) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (platform, name) DO UPDATE SET reference = excluded.reference, noted_at = excluded.noted_at
+"""
+RECEIPT = "SELECT reference FROM receipts WHERE platform = $1 AND name = $2"
 
 
 class PostgresOutbox:
@@ -68,7 +73,7 @@ class PostgresOutbox:
         async with self._store.transaction() as conn:
             await conn.execute(_LOCK_CHAT, platform, chat)
             rows = await conn.fetch(_CLAIM, platform, chat, self.owner, now + self._lease, limit, now)
-        owed = [OwedRow(int(i), str(c), str(p), float(t)) for i, c, p, t in rows]
+        owed = [OwedRow(int(i), str(c), str(p), float(t), r) for i, c, p, t, r in rows]
         return sorted(owed, key=lambda row: row.id)
 
     async def owed_chats(self, platform: str) -> list[str]:
@@ -79,6 +84,13 @@ class PostgresOutbox:
         rows = await self._store.fetch(_COUNT, platform)
         return int(rows[0][0])
 
-    async def remove(self, row_id: int) -> None:
+    async def receipt(self, platform: str, name: str) -> str | None:
+        rows = await self._store.fetch(RECEIPT, platform, name)
+        return str(rows[0][0]) if rows else None
+
+    async def remove(self, row_id: int, receipt: Receipt | None = None) -> None:
         async with self._store.transaction() as conn:
             await conn.execute(_REMOVE, row_id)
+            if receipt is not None:
+                r = receipt
+                await conn.execute(NOTE_RECEIPT, r.platform, r.name, r.reference, self._store.clock())

@@ -38,6 +38,7 @@ _ERASE_SESSIONS = "DELETE FROM sessions WHERE updated_at < $1"
 _ERASE_VOTES = "DELETE FROM workshop_votes WHERE voted_at < $1"
 _ERASE_OWED = "DELETE FROM outbox WHERE created_at < $1"
 _ERASE_LANGUAGES = "DELETE FROM languages WHERE chosen_at < $1"
+_ERASE_RECEIPTS = "DELETE FROM receipts WHERE noted_at < $1"
 _ERASE_WORKSHOPS = """
     DELETE FROM workshops
      WHERE updated_at < $1
@@ -61,4 +62,5 @@ async def erase_older_than(store: PostgresStore, cutoff: float) -> Erased:
         workshops = affected(await conn.execute(_ERASE_WORKSHOPS, cutoff))
         owed = affected(await conn.execute(_ERASE_OWED, cutoff))
         await conn.execute(_ERASE_LANGUAGES, cutoff)
+        await conn.execute(_ERASE_RECEIPTS, cutoff)
     return Erased(sessions, answers, workshops, votes, owed)

@@ -121,6 +121,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 2: as SQLite's 9, the language a workshop speaks ('' is the default language)
     ("ALTER TABLE workshops ADD COLUMN language TEXT NOT NULL DEFAULT ''",),
+    # 3: as SQLite's 10, whom an owed reply is for, and receipts (taking over workshops.message)
+    (
+        """ALTER TABLE outbox ADD COLUMN "user" TEXT NOT NULL DEFAULT ''""",
+        "ALTER TABLE outbox ADD COLUMN receipt TEXT",
+        """
+        CREATE TABLE receipts (
+            platform TEXT NOT NULL,
+            name TEXT NOT NULL,
+            reference TEXT NOT NULL,
+            noted_at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (platform, name)
+        )
+        """,
+        """
+        INSERT INTO receipts (platform, name, reference, noted_at)
+        SELECT platform, 'workshop ' || chat || ' ' || number || ' ' || distinction, message, updated_at
+          FROM workshops WHERE message IS NOT NULL
+        """,
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

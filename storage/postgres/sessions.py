@@ -87,9 +87,12 @@ _RECORD_ANSWER = """
     ON CONFLICT (session_id, distinction)
     DO UPDATE SET choice = excluded.choice, turn = excluded.turn, answered_at = excluded.answered_at
 """
-OWE = "INSERT INTO outbox (platform, chat, payload, created_at) VALUES ($1, $2, $3, $4)"
+OWE = """
+    INSERT INTO outbox (platform, chat, payload, created_at, "user", receipt) VALUES ($1, $2, $3, $4, $5, $6)
+"""
 _FORGET = 'DELETE FROM sessions WHERE platform = $1 AND "user" = $2'
 _FORGET_LANGUAGE = 'DELETE FROM languages WHERE platform = $1 AND "user" = $2'
+_FORGET_OWED = 'DELETE FROM outbox WHERE platform = $1 AND "user" = $2'
 _LANGUAGE = 'SELECT language FROM languages WHERE platform = $1 AND "user" = $2'
 _CHOOSE_LANGUAGE = """
     INSERT INTO languages (platform, "user", language, chosen_at) VALUES ($1, $2, $3, $4)
@@ -259,7 +262,7 @@ class PostgresStore:
     @staticmethod
     async def _owe(conn: Any, key: SessionKey, owed: tuple[Owed, ...], now: float) -> None:
         if owed:
-            await conn.executemany(OWE, [(key.platform, o.chat, o.payload, now) for o in owed])
+            await conn.executemany(OWE, [o.params(key.platform, key.user, now) for o in owed])
 
     async def choose_language(self, platform: str, user: str, language: str) -> None:
         async with self.transaction() as conn:
@@ -269,6 +272,7 @@ class PostgresStore:
         async with self.transaction() as conn:
             erased = affected(await conn.execute(_FORGET, platform, user))
             await conn.execute(_FORGET_LANGUAGE, platform, user)
+            await conn.execute(_FORGET_OWED, platform, user)
         return erased
 
     # --- siblings -----------------------------------------------------------------------

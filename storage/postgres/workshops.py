@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from dialogs.workshop import RecordVote, WorkshopState
 from storage.keys import WorkshopKey
-from storage.postgres.sessions import affected
+from storage.postgres.outbox import NOTE_RECEIPT, RECEIPT
+from storage.postgres.sessions import OWE, affected
 from storage.sessions import StorageError
 from storage.stats import tallies_from
-from storage.workshops import NO_ROW, Row, TallyCounts, row_from, state_params
+from storage.workshops import NO_ROW, Decide, Row, TallyCounts, row_from, state_params
 
 if TYPE_CHECKING:
     from storage.postgres.sessions import PostgresStore
@@ -69,9 +70,7 @@ _MEMBER_VOTES = f"""
     SELECT distinction, choice FROM workshop_votes
      WHERE workshop_id = ({_WORKSHOP_ID}) AND member = $4
 """
-_REMEMBER_MESSAGE = "UPDATE workshops SET message = $1 WHERE platform = $2 AND chat = $3 AND number = $4"
 _DIALOG_OF = "SELECT dialog FROM workshops WHERE platform = $1 AND chat = $2 AND number = $3"
-_MESSAGE = "SELECT message FROM workshops WHERE platform = $1 AND chat = $2 AND number = $3"
 _FACILITATOR_OF = "SELECT facilitator FROM workshops WHERE platform = $1 AND chat = $2 AND number = $3"
 _FORGET_VOTES = """
     DELETE FROM workshop_votes
@@ -114,22 +113,23 @@ class PostgresWorkshops:
     async def facilitator_of(self, key: WorkshopKey, number: int) -> str | None:
         return await self._text(_FACILITATOR_OF, key, number)
 
-    async def message(self, key: WorkshopKey, number: int) -> str | None:
-        return await self._text(_MESSAGE, key, number)
+    async def message(self, key: WorkshopKey, number: int, distinction: str) -> str | None:
+        rows = await self.sessions.fetch(RECEIPT, key.platform, key.question_post(number, distinction))
+        return str(rows[0][0]) if rows else None
 
     # --- writes -------------------------------------------------------------------------
 
-    async def steer(
-        self, key: WorkshopKey, decide: Callable[[WorkshopState, TallyCounts], tuple[WorkshopState, T]]
-    ) -> T:
+    async def steer(self, key: WorkshopKey, decide: Decide[T]) -> T:
         async with self.sessions.transaction() as conn:
             await conn.execute(_LOCK_CHAT, key.platform, key.chat)
             rows = await conn.fetch(_LOAD_FOR_UPDATE, key.platform, key.chat)
             row = row_from(tuple(rows[0])) if rows else NO_ROW
             tallies = await self._tallies(conn, row.id) if row.id else {}
-            new, result = decide(row.state, tallies)
+            new, result, owed = decide(row.state, tallies)
             if new != row.state:
                 await self._save(conn, key, row, new)
+            if owed:
+                await conn.executemany(OWE, [o.params(key.platform, "", self._clock()) for o in owed])
         return result
 
     async def record_vote(self, key: WorkshopKey, vote: RecordVote) -> int | None:
@@ -146,9 +146,10 @@ class PostgresWorkshops:
         self._commits += 1
         return voters
 
-    async def remember_message(self, key: WorkshopKey, number: int, message: str) -> None:
+    async def remember_message(self, key: WorkshopKey, number: int, distinction: str, message: str) -> None:
         async with self.sessions.transaction() as conn:
-            await conn.execute(_REMEMBER_MESSAGE, message, key.platform, key.chat, number)
+            params = (key.platform, key.question_post(number, distinction), message, self._clock())
+            await conn.execute(NOTE_RECEIPT, *params)
 
     async def forget_member(self, platform: str, user: str) -> int:
         async with self.sessions.transaction() as conn:
