@@ -138,6 +138,7 @@ async def ptb_burst(voters: int, workdir: Path, interval: float | None = None) -
     does not hold back callback answers); ``interval`` None keeps its count interval.
     Edits of the question message are counted once the coalescer has had two intervals."""
     from bot.coalesce import TELEGRAM_GROUP_INTERVAL
+    from bot.telegram.adapter import sender_of
 
     workdir.mkdir(parents=True, exist_ok=True)  # the store refuses a folder that is not there
     more = {} if interval is None else {"count_interval": interval}
@@ -155,6 +156,7 @@ async def ptb_burst(voters: int, workdir: Path, interval: float | None = None) -
         try:
             group = api.chat(GROUP_ID)
             await feed(app, _group_update(FACILITATOR, command="/workshop"))
+            await sender_of(app).idle()  # the workshop's posts are owed, then delivered
             votes = [b for b in group.buttons if b.startswith("1:w:")]
             if not votes:
                 raise RuntimeError("/workshop in a group showed no vote buttons")
@@ -170,6 +172,7 @@ async def ptb_burst(voters: int, workdir: Path, interval: float | None = None) -
             await asyncio.sleep(settle_s)
             edits = sum(1 for m in api.edited if m == (GROUP_ID, question)) - edits_before
         finally:
+            await sender_of(app).stop()
             await app.stop()
             await app.shutdown()
     conn = sqlite3.connect(workdir / "ours.db")

@@ -16,7 +16,7 @@ from dialogs.state import Answer, ClearAnswers, Phase, RecordAnswer, SessionStat
 from dialogs.workshop import RecordVote, WorkshopPhase, WorkshopState, WorkshopStep, step
 from storage.contract import Store, TallyCounts, WorkshopContract, is_postgres, open_store
 from storage.keys import SessionKey, WorkshopKey
-from storage.outbox import Owed
+from storage.outbox import Owed, Receipt
 from storage.sessions import VersionConflict
 from storage.stats import Filters
 
@@ -211,7 +211,73 @@ async def test_replies_are_owed_with_their_turn_in_order_per_chat(any_store: Sto
         await outbox.close()
 
 
+async def test_forget_erases_the_replies_still_owed_to_that_person(any_store: Store) -> None:
+    outbox = any_store.outbox()
+    try:
+        # Ana's replies in her private chat and in a group; Ben's in the same group.
+        await any_store.commit_turn(ANA, 0, asking(1), (), (Owed("100", "a1"), Owed("-5", "a2")))
+        await any_store.commit_turn(BEN, 0, asking(1), (), (Owed("-5", "b1"),))
+        await any_store.owe(ANA, (Owed("-5", "a3"),))
+        await any_store.forget("telegram", ANA.user)
+        assert [row.payload for row in await outbox.owed("telegram", "-5")] == ["b1"]
+        assert await outbox.owed("telegram", "100") == []
+        assert await outbox.count("telegram") == 1
+    finally:
+        await outbox.close()
+
+
+async def test_a_delivered_row_notes_its_receipt_for_later_rows(any_store: Store) -> None:
+    outbox = any_store.outbox()
+    try:
+        await any_store.owe(ANA, (Owed("-5", "post", receipt="question 1"), Owed("-5", "edit")))
+        post, edit = await outbox.owed("telegram", "-5")
+        assert (post.receipt, edit.receipt) == ("question 1", None)
+        assert await outbox.receipt("telegram", "question 1") is None  # not sent yet
+        await outbox.remove(post.id, Receipt("telegram", "question 1", "812"))
+        assert await outbox.receipt("telegram", "question 1") == "812"
+        assert await outbox.receipt("discord", "question 1") is None
+        # Noted again under the same name (sent once more): the newest reference counts.
+        await outbox.remove(edit.id, Receipt("telegram", "question 1", "813"))
+        assert await outbox.receipt("telegram", "question 1") == "813"
+        assert await outbox.count("telegram") == 0
+    finally:
+        await outbox.close()
+
+
 # --- workshops -----------------------------------------------------------------------------
+
+
+async def test_a_steer_owes_its_posts_in_its_transaction_and_retention_erases_them(
+    any_store: Store, workshops: WorkshopContract, dialog: Dialog
+) -> None:
+    def decide(
+        state: WorkshopState, tallies: TallyCounts
+    ) -> tuple[WorkshopState, WorkshopStep, tuple[Owed, ...]]:
+        result = step(dialog, state, Open("fac"), tallies)
+        return result.state, result, (Owed("-5", "intro"), Owed("-5", "question", "q"))
+
+    def refuse(state: WorkshopState, tallies: TallyCounts) -> tuple[WorkshopState, None, tuple[Owed, ...]]:
+        raise RuntimeError("the rendering failed")
+
+    outbox = any_store.outbox()
+    try:
+        await workshops.steer(GROUP, decide)
+        rows = await outbox.owed("telegram", "-5")
+        assert [(row.payload, row.receipt) for row in rows] == [("intro", None), ("question", "q")]
+        # A step that fails owes nothing and changes nothing.
+        with pytest.raises(RuntimeError):
+            await workshops.steer(GROUP, refuse)
+        assert await outbox.count("telegram") == 2
+        # The group's posts are nobody's to /forget, not even the facilitator's.
+        await any_store.forget("telegram", "fac")
+        assert await outbox.count("telegram") == 2
+        await outbox.remove(rows[1].id, Receipt("telegram", "q", "77"))
+        erased = await any_store.erase_older_than(time.time() + 1)
+        assert erased.owed == 1
+        assert await outbox.count("telegram") == 0
+        assert await outbox.receipt("telegram", "q") is None
+    finally:
+        await outbox.close()
 
 
 async def test_votes_are_upserted_and_the_reveal_counts_them(

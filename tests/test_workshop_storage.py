@@ -220,6 +220,32 @@ async def test_migrating_a_version_1_file_keeps_the_sessions(db_path: Path, dial
         assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
+async def test_migrating_keeps_a_remembered_question_message_as_its_receipt(
+    db_path: Path, dialog: Dialog
+) -> None:
+    """Before version 10 the question's message id lived on the workshop row; a workshop
+    running across the upgrade still has its count edited."""
+    with sqlite3.connect(db_path) as raw:
+        for statements in MIGRATIONS[:9]:
+            for statement in statements:
+                raw.execute(statement)
+        raw.execute(
+            "INSERT INTO workshops (platform, chat, number, dialog, facilitator, phase, position,"
+            " distinction, opened_at, updated_at, version, message)"
+            " VALUES ('telegram', '-100123', 1, ?, 'fac', 'asking', 0, 'work', 0, 0, 1, '812')",
+            (dialog.id,),
+        )
+        raw.execute("PRAGMA user_version = 9")
+    sessions = await SessionStore.open(db_path)
+    workshops = WorkshopStore.on(sessions)
+    try:
+        assert await workshops.message(GROUP, 1, "work") == "812"
+        assert await workshops.message(GROUP, 1, "other") is None
+    finally:
+        await workshops.close()
+        await sessions.close()
+
+
 async def test_a_whole_workshop_through_storage(workshops: WorkshopStore, dialog: Dialog) -> None:
     state = (await send(workshops, dialog, Open("fac"))).state
     while state.phase is WorkshopPhase.ASKING:

@@ -1,6 +1,6 @@
 """``careerbot telegram`` as a real process against the fake Bot API: killed between the
-commit and the send, or stopped with SIGTERM under a backlog, it owes what it had not sent
-and delivers it after a restart."""
+commit and the send (of a person's turn, or of a workshop's step), or stopped with SIGTERM
+under a backlog, it owes what it had not sent and delivers it after a restart."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from dialogs.content import Dialog
+from dialogs.workshop import count_text
 from storage.outbox import OutboxStore
 from storage.sessions import SessionStore
-from tests.fakes.telegram_api import TOKEN, FakeTelegram, User, private
-from tests.telegram.helpers import asked, question
+from tests.fakes.telegram_api import BOT_USERNAME, TOKEN, Chat, FakeTelegram, User, private, visible
+from tests.telegram.helpers import asked, question, vote_question
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 60.0  # generous: a loaded CI machine must not turn into a false failure
@@ -117,4 +118,38 @@ async def test_sigterm_under_a_backlog_exits_0_and_the_backlog_is_delivered_afte
         await until(lambda: all(started(tg, dialog, person) for person in PEOPLE))
         bot.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(bot.wait(), WAIT) == 0
+    assert await owed(db_path) == 0
+
+
+async def test_killed_between_a_steers_commit_and_its_posts_delivers_them_after_a_restart(
+    tg: FakeTelegram, db_path: Path, dialog: Dialog
+) -> None:
+    fay, ana = PEOPLE[0], PEOPLE[1]
+    group = Chat(-100901, "supergroup", title="Workshop")
+    async with careerbot(tg, db_path) as bot:
+        tg.stall("sendMessage")
+        update = tg.say(group, fay, f"/workshop@{BOT_USERNAME}")
+        await until(lambda: tg.stalled == 1)  # the workshop is open, its first post hangs
+        await until(lambda: tg.confirmed > update)
+        bot.kill()
+        await bot.wait()
+    await until(tg.abandoned)
+    tg.release("sendMessage")
+    assert tg.texts(group.id) == []
+    assert await owed(db_path) == 3  # the intro, the question, the facilitator's lead
+
+    async with careerbot(tg, db_path) as bot:
+        await until(lambda: len(tg.texts(group.id)) == 3)
+        posted = vote_question(tg, group.id)
+        assert tg.texts(group.id)[0] == dialog.intro
+        # The question's id was noted when it was delivered: votes count, and the reveal
+        # closes that very message.
+        tg.press(ana, posted, dialog.distinctions[0].choices[0].label)
+        await until(lambda: len(tg.called("answerCallbackQuery")) == 1)
+        tg.say(group, fay, "/reveal")
+        await until(lambda: "reply_markup" not in tg.messages[(group.id, posted["message_id"])])
+        await until(lambda: len(tg.texts(group.id)) == 4)  # the results
+        bot.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(bot.wait(), WAIT) == 0
+    assert visible(tg.messages[(group.id, posted["message_id"])]["text"]).endswith(count_text(1))
     assert await owed(db_path) == 0
