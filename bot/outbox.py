@@ -15,7 +15,8 @@ Rules:
 - A row that names a receipt (``OwedRow.receipt``) has the platform's reference to the
   message it made noted with its removal, so later rows can edit that message.
 - ``Retry`` (network errors, timeouts, 5xx) tries again after a capped exponential backoff
-  with jitter, for as long as the message is younger than ``ttl``; ``WaitOut`` (a 429)
+  with jitter, for as long as the message is younger than ``ttl`` and still owed (a
+  ``/forget`` or retention may erase it meanwhile); ``WaitOut`` (a 429)
   waits as long as the platform asked, without counting as a failure.
 - ``wake(chat)`` after each commit that owed something to ``chat``: delivery begins at
   once. ``start()`` resumes every chat that was owed something before (after a restart).
@@ -193,7 +194,8 @@ class Sender:
                 if not rows and chat not in self._woken:
                     return
                 for row in rows:
-                    await self._settle(row)
+                    if not await self._settle(row):
+                        break  # rows were erased meanwhile: read again what is still owed
         except asyncio.CancelledError:
             raise
         except Exception:  # the database failed: the rows stay owed for the next wake
@@ -201,8 +203,9 @@ class Sender:
         finally:
             self._workers.pop(chat, None)
 
-    async def _settle(self, row: OwedRow) -> None:
-        """Deliver ``row`` or give it up; either way it is removed from the outbox."""
+    async def _settle(self, row: OwedRow) -> bool:
+        """Deliver ``row`` or give it up; either way it is removed from the outbox. False
+        when it was found erased between two attempts (and so not delivered)."""
         failures = 0
         while True:
             age = self._clock() - row.created_at
@@ -222,7 +225,7 @@ class Sender:
                 else:
                     self.delivered += 1
                 await self._outbox.remove(row.id, self._receipt(row, outcome))
-                return
+                return True
             if isinstance(outcome, WaitOut):
                 await asyncio.sleep(outcome.seconds)
                 continue
@@ -237,6 +240,8 @@ class Sender:
                 wait,
             )
             await asyncio.sleep(wait)
+            if not await self._outbox.holds(row.id):
+                return False  # erased while it waited (/forget, retention): owed no more
 
     def _receipt(self, row: OwedRow, outcome: Delivered | Drop) -> Receipt | None:
         """What to note with the row's removal: the platform's reference to the message a

@@ -7,7 +7,9 @@ Rules:
   inserts them with ``OWE``), so a committed turn always owes its replies and a turn that
   was not committed owes nothing.
 - Order: ``id`` grows with every insert, so within one (platform, chat) the rows read back
-  in the order they were owed. ``owed`` returns the oldest first.
+  in the order they were owed. ``owed`` returns the oldest first. An id is never reused,
+  even once the outbox empties, so a sender holding an erased row (``holds`` says so) can
+  never mistake a newer row for it.
 - ``remove`` deletes a row once it is delivered or given up; removals are group committed
   (``storage.groupcommit``), so a busy sender costs a few transactions, not one per message.
 - A row is owed to a person (``user``, the one whose turn owed it; '' for a group's
@@ -48,6 +50,7 @@ NOTE_RECEIPT = """
     ON CONFLICT (platform, name) DO UPDATE SET reference = excluded.reference, noted_at = excluded.noted_at
 """
 RECEIPT = "SELECT reference FROM receipts WHERE platform = ? AND name = ?"
+_HOLDS = "SELECT 1 FROM outbox WHERE id = ?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,10 @@ class OutboxStore:
     async def count(self, platform: str) -> int:
         rows = await self._conn.execute_fetchall(_COUNT, (platform,))
         return next((int(row[0]) for row in rows), 0)
+
+    async def holds(self, row_id: int) -> bool:
+        """Whether the row is still owed (not erased since it was read)."""
+        return bool(await self._conn.execute_fetchall(_HOLDS, (row_id,)))
 
     async def receipt(self, platform: str, name: str) -> str | None:
         """The platform's reference to the message noted as ``name``, if it was sent."""

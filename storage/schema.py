@@ -159,6 +159,29 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
           FROM workshops WHERE message IS NOT NULL
         """,
     ),
+    # 11: the outbox's ids are never reused (AUTOINCREMENT): without it an emptied outbox
+    # hands a new reply the id of one a sender still holds in memory after /forget or
+    # retention erased it, which the sender would then take for still owed, and remove
+    (
+        """
+        CREATE TABLE outbox_once (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            platform TEXT NOT NULL,
+            chat TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            user TEXT NOT NULL DEFAULT '',
+            receipt TEXT
+        )
+        """,
+        """
+        INSERT INTO outbox_once (id, platform, chat, payload, created_at, user, receipt)
+        SELECT id, platform, chat, payload, created_at, user, receipt FROM outbox
+        """,
+        "DROP TABLE outbox",
+        "ALTER TABLE outbox_once RENAME TO outbox",
+        "CREATE INDEX outbox_by_chat ON outbox (platform, chat, id)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -226,6 +226,22 @@ async def test_forget_erases_the_replies_still_owed_to_that_person(any_store: St
         await outbox.close()
 
 
+async def test_an_erased_row_is_never_mistaken_for_a_newer_one(any_store: Store) -> None:
+    outbox = any_store.outbox()
+    try:
+        await any_store.owe(ANA, (Owed("100", "old"),))
+        [old] = await outbox.owed("telegram", "100")
+        assert await outbox.holds(old.id)
+        await any_store.forget("telegram", ANA.user)  # the outbox is empty now
+        assert not await outbox.holds(old.id)
+        await any_store.owe(ANA, (Owed("100", "new"),))
+        [new] = await outbox.owed("telegram", "100")
+        assert new.id > old.id
+        assert not await outbox.holds(old.id) and await outbox.holds(new.id)
+    finally:
+        await outbox.close()
+
+
 async def test_a_delivered_row_notes_its_receipt_for_later_rows(any_store: Store) -> None:
     outbox = any_store.outbox()
     try:

@@ -14,9 +14,12 @@ Rules:
 - A turn's replies are not sent here: they are rendered into interaction responses
   (``courier``) and committed with the turn, and the outbox sender (``bot.outbox``)
   delivers them, in order per channel, retried through outages, resumed after a restart.
+  Our own messages (the /forget question and its outcome, /mydata, the language buttons)
+  are owed the same way, after a defer, so they keep their place in that order.
 - A free answer from the modal carries the turn of the question it was opened for; the
   engine records it only if that is still the current turn, else shows the current question.
-- ``/career forget`` erases the person's conversations and their workshop votes;
+- ``/career forget`` erases the person's conversations, their workshop votes and the
+  replies still owed to them;
   ``/career mydata`` shows all of it first (always privately in a server), with the same
   two buttons.
 - Whatever happens, ``on_done(interaction id)`` is called once the interaction is handled.
@@ -49,7 +52,7 @@ from bot.discord import courier
 from bot.discord.components import CommandItem, OwnWordsModal
 from bot.discord.custom_ids import OwnWords
 from bot.discord.layout import Outgoing, lay_out, messages_of, on_discord, text_of
-from bot.discord.respond import NO_PINGS, Responder
+from bot.discord.respond import NO_PINGS
 from bot.language import hint, own_name
 from bot.mydata import mydata_for
 from bot.outbox import Sender
@@ -116,28 +119,23 @@ class Router:
         is in it; without, a button per language."""
         async with handling(interaction, self.on_done, self.conversations):
             ephemeral = self.ephemeral(interaction)
-            if language is None or language not in self.conversations.languages:
-                offered = _language_buttons(str(interaction.user.id), self.conversations.languages)
-                choose = Outgoing(messages.LANGUAGE_CHOOSE, offered)
-                view = choose.view()
-                assert view is not None
-                await interaction.response.send_message(
-                    choose.content, view=view, ephemeral=ephemeral, allowed_mentions=NO_PINGS
-                )
-                return
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
             via = courier.Via.of(interaction, ephemeral)
+            if language is None or language not in self.conversations.languages:
+                offered = _language_buttons(str(interaction.user.id), self.conversations.languages)
+                await self._owe(
+                    interaction, [courier.original(via, Outgoing(messages.LANGUAGE_CHOOSE, offered))]
+                )
+                return
             render = _renderer(via, str(interaction.user.id), placeholder=True)
             await self._turn(interaction, Resume(), render, language=language)
 
     async def forget_prompt(self, interaction: discord.Interaction[Any]) -> None:
         async with handling(interaction, self.on_done, self.conversations):
+            ephemeral = self.ephemeral(interaction)
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
             confirm = Outgoing(messages.FORGET_CONFIRM, _forget_buttons(str(interaction.user.id)))
-            view = confirm.view()
-            assert view is not None
-            await interaction.response.send_message(
-                confirm.content, view=view, ephemeral=self.ephemeral(interaction), allowed_mentions=NO_PINGS
-            )
+            await self._owe(interaction, [courier.original(courier.Via.of(interaction, ephemeral), confirm)])
 
     async def mydata(self, interaction: discord.Interaction[Any]) -> None:
         """Everything stored about the member, with the /forget buttons; only they see it,
@@ -153,9 +151,11 @@ class Router:
             if shown.erasable:
                 text = on_discord(f"{text}\n\n{DISCORD_MARKDOWN.escape(messages.MYDATA_FORGET)}")
                 buttons = _forget_buttons(owner)
-            responder = Responder(interaction, private, self.clock, placeholder=True)
-            for out in messages_of(text, buttons):
-                await responder.send(out)
+            via = courier.Via.of(interaction, private)
+            first, *rest = messages_of(text, buttons)
+            await self._owe(
+                interaction, [courier.original(via, first), *(courier.followup(via, o) for o in rest)]
+            )
 
     # --- buttons and the modal ---------------------------------------------------------
 
@@ -188,7 +188,9 @@ class Router:
                     await self.conversations.forget(session_key(interaction))
                     await self.workshops.forget_member(PLATFORM, str(interaction.user.id))
                 text = messages.FORGOTTEN if data.action == FORGET_YES else messages.FORGET_CANCELLED
-                await Responder(interaction, self.ephemeral(interaction), self.clock).edit_pressed(text)
+                # Owed after the erasure, which took whatever was still owed to them.
+                via = courier.Via.of(interaction, self.ephemeral(interaction))
+                await self._owe(interaction, [courier.pressed(via, text)])
                 return
             chosen = language_of(data)
             if chosen is not None and chosen in self.conversations.languages:
@@ -260,6 +262,13 @@ class Router:
             self.sender.wake(_channel(interaction))
         else:  # nothing could be stored, not even the reply saying so: send it once, now
             await self.sender.deliver_now(turn.owed)
+
+    async def _owe(self, interaction: discord.Interaction[Any], calls: list[courier.Call]) -> None:
+        """Owe ``calls`` (our own messages, not a turn's) to the interaction's channel after
+        whatever it is owed already, on behalf of its person, whose /forget erases them."""
+        channel = _channel(interaction)
+        await self.conversations.store.owe(session_key(interaction), courier.owed(channel, calls))
+        self.sender.wake(channel)
 
 
 def _channel(interaction: discord.Interaction[Any]) -> str:

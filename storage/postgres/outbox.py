@@ -49,6 +49,7 @@ NOTE_RECEIPT = """
     ON CONFLICT (platform, name) DO UPDATE SET reference = excluded.reference, noted_at = excluded.noted_at
 """
 RECEIPT = "SELECT reference FROM receipts WHERE platform = $1 AND name = $2"
+_HOLDS = "SELECT 1 FROM outbox WHERE id = $1"
 
 
 class PostgresOutbox:
@@ -83,6 +84,9 @@ class PostgresOutbox:
     async def count(self, platform: str) -> int:
         rows = await self._store.fetch(_COUNT, platform)
         return int(rows[0][0])
+
+    async def holds(self, row_id: int) -> bool:
+        return bool(await self._store.fetch(_HOLDS, row_id))
 
     async def receipt(self, platform: str, name: str) -> str | None:
         rows = await self._store.fetch(RECEIPT, platform, name)

@@ -1,11 +1,13 @@
 """Replies owed in the outbox on Discord: an outage of the interaction webhooks in the
-middle of a conversation loses nothing, and the replies arrive once and in order."""
+middle of a conversation loses nothing, and the replies arrive once and in order; /forget
+during one erases what was still owed to that person."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+from dialogs import messages
 from dialogs.content import Dialog
 from tests.discord.conftest import ANA, BEN, Bot
 from tests.fakes.discord_api import FakeDiscord, button_labels
@@ -48,3 +50,37 @@ async def test_after_a_webhook_outage_every_reply_arrives_once_in_order(
     # The same conversation without an outage, for what the person should see.
     assert await conversation(BEN) == ana
     assert await bot.answers(ANA) == 1
+
+
+async def test_forget_erases_the_replies_still_owed_and_its_outcome_is_owed_after(
+    fake: FakeDiscord, launch: Any
+) -> None:
+    bot: Bot = await launch(fake)
+    await bot.act(fake.slash(ANA, "start"))
+    await bot.act(fake.slash(ANA, "forget"))
+    prompt = fake.messages[max(fake.messages)]
+    assert prompt["content"] == messages.FORGET_CONFIRM
+    shown = len(fake.messages)
+    fake.webhooks_down = True
+    # Ana's /career help is committed and owed; its reply cannot be delivered yet.
+    helping = asyncio.create_task(bot.act(fake.slash(ANA, "help")))
+    sender = bot.client.sender
+
+    async def failing() -> None:
+        while sender.failures < 1:
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(failing(), DEADLINE)
+    # Yes, forget me: the help still owed to her goes with her answers.
+    forgetting = asyncio.create_task(
+        bot.act(fake.press(ANA, prompt, button_labels(prompt)[messages.DISCORD_FORGET_YES]))
+    )
+    await asyncio.sleep(0.2)
+    fake.webhooks_down = False
+    await asyncio.wait_for(asyncio.gather(helping, forgetting), DEADLINE)
+    assert fake.messages[int(prompt["id"])]["content"] == messages.FORGOTTEN
+    # Only the help's "thinking" placeholder appeared, never its text.
+    new = [m for key, m in sorted(fake.messages.items())][shown:]
+    assert len(new) == 1 and new[0]["content"] == ""
+    assert await bot.answers(ANA) == -1
+    assert await bot.outbox.count("discord") == 0
