@@ -34,12 +34,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from storage.contract import OutboxContract
 from storage.outbox import Owed, OwedRow, Receipt
@@ -85,6 +86,25 @@ class Drop:
 
 
 Outcome = Delivered | Retry | WaitOut | Drop
+
+
+class Receipts(Protocol):
+    """Where a courier reads back the reference noted under a receipt name (the outbox)."""
+
+    async def receipt(self, platform: str, name: str) -> str | None: ...
+
+
+def noted(call: dict[str, Any], receipt: str) -> dict[str, Any]:
+    """A courier's ``call`` whose platform reference is to be noted as ``receipt`` once sent."""
+    return call | {"receipt": receipt}
+
+
+def owed_calls(chat: str, calls: Iterable[dict[str, Any]]) -> tuple[Owed, ...]:
+    """A courier's calls as rows owed to ``chat`` (the outbox's ordering key), in order;
+    a call made with ``noted`` names its receipt."""
+    return tuple(
+        Owed(chat, json.dumps(call, separators=(",", ":")), call.get("receipt")) for call in calls
+    )
 
 
 class Courier(Protocol):

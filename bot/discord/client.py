@@ -80,7 +80,8 @@ class CareerClient(discord.Client):
         self.guild_id = settings.guild_id
         self.sync_marker = sync_marker
         self.synced: bool | None = None  # None until setup; then whether commands were synced
-        self.sender = Sender(services.outbox, DiscordCourier(self.http, clock), services.settings.reply_ttl)
+        courier = DiscordCourier(self.http, clock, services.outbox)
+        self.sender = Sender(services.outbox, courier, services.settings.reply_ttl)
         self.router = Router(
             services.conversations,
             services.workshops,
@@ -90,7 +91,12 @@ class CareerClient(discord.Client):
             on_done=self._handled,
         )
         self.workshop_router = WorkshopRouter(
-            self, services.workshops, interval=vote_interval, sleep=vote_sleep, on_done=self._handled
+            self,
+            services.workshops,
+            self.sender,
+            interval=vote_interval,
+            sleep=vote_sleep,
+            on_done=self._handled,
         )
         dialog_ids = sorted(services.conversations.dialogs)
         self.tree: app_commands.CommandTree[CareerClient] = _Tree(self)

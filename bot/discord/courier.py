@@ -6,7 +6,14 @@ Rules:
   interaction token, when the interaction was made, its channel, whether it is private):
   ``original`` replaces the "thinking" placeholder, ``followup`` is a further message,
   ``pressed`` edits the message whose button was pressed (its text, and no buttons), and
-  ``picture`` is a followup with the profile chart (base64).
+  ``picture`` is a followup with the profile chart (base64), ``files`` a followup with
+  several attachments (a workshop report's chart and CSV).
+- A workshop's public messages are the bot's own channel messages, never sent with an
+  interaction token (so they can be edited much later): ``post`` creates one, and may be
+  noted (``noted``: its message id is kept under a receipt name, ``storage.outbox``);
+  ``edit`` changes a message named by such a receipt, read back just before it is
+  delivered (after the post, by the channel's order). Nothing noted under the name (the
+  post was given up): nothing to edit, and the row is done.
 - Discord accepts an interaction token for 15 minutes; it is trusted for 14 (as
   ``respond``). Past that a ``pressed`` edit is skipped (its buttons stay, and the engine
   recognises them as stale), a public reply becomes a new channel message, and a private
@@ -34,7 +41,7 @@ from discord.http import Route, handle_message_parameters
 from bot import pictures
 from bot.discord.layout import Outgoing
 from bot.discord.respond import TOKEN_LIFETIME, fresh_for
-from bot.outbox import Delivered, Drop, Outcome, Retry
+from bot.outbox import Delivered, Drop, Outcome, Receipts, Retry, owed_calls
 from storage.outbox import Owed, OwedRow
 
 PLATFORM = "discord"
@@ -93,9 +100,28 @@ def picture(via: Via, png: bytes) -> Call:
     return {"op": "picture", "via": asdict(via), "png": base64.b64encode(png).decode()}
 
 
+def files(via: Via, content: str, attached: Iterable[tuple[str, bytes]]) -> Call:
+    """A followup with ``content`` and the named files attached."""
+    named = [[name, base64.b64encode(data).decode()] for name, data in attached]
+    return {"op": "files", "via": asdict(via), "body": {"content": content}, "files": named}
+
+
+def post(channel: int, out: Outgoing) -> Call:
+    """A message in ``channel`` as the bot itself."""
+    return {"op": "post", "channel": channel, "body": _message(out)}
+
+
+def edit(channel: int, receipt: str, content: str | None) -> Call:
+    """Take the buttons off the bot's message noted as ``receipt``, and replace its text if given."""
+    body: dict[str, Any] = {"components": []}
+    if content is not None:
+        body |= {"content": content, "allowed_mentions": _NO_PINGS}
+    return {"op": "edit", "channel": channel, "message_of": receipt, "body": body}
+
+
 def owed(chat: str, calls: Iterable[Call]) -> tuple[Owed, ...]:
     """The calls as rows owed to ``chat`` (the outbox's ordering key), in order."""
-    return tuple(Owed(chat, json.dumps(call, separators=(",", ":"))) for call in calls)
+    return owed_calls(chat, calls)
 
 
 class DiscordCourier:
@@ -103,12 +129,20 @@ class DiscordCourier:
 
     platform = PLATFORM
 
-    def __init__(self, http: discord.http.HTTPClient, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        http: discord.http.HTTPClient,
+        clock: Callable[[], float] = time.time,
+        receipts: Receipts | None = None,
+    ) -> None:
         self._http = http
         self._clock = clock
+        self._receipts = receipts
 
     async def deliver(self, row: OwedRow) -> Outcome:
         call: Call = json.loads(row.payload)
+        if call["op"] in ("post", "edit"):
+            return await self._as_bot(call)
         via = Via(**call["via"])
         op = call["op"]
         token: dict[str, Any] = {"webhook_id": via.application, "webhook_token": via.token}
@@ -127,17 +161,40 @@ class DiscordCourier:
         await self._post(Route("POST", _CHANNEL, channel_id=via.channel), call, 0)
         return Delivered()
 
+    async def _as_bot(self, call: Call) -> Outcome:
+        """A workshop's channel message: posted (its id returned to be noted) or edited."""
+        channel = call["channel"]
+        if call["op"] == "post":
+            route = Route("POST", _CHANNEL, channel_id=channel)
+            sent = await self._http.request(route, json=call["body"])
+            return Delivered(str(sent["id"]) if isinstance(sent, dict) and "id" in sent else None)
+        noted = await self._receipts.receipt(PLATFORM, call["message_of"]) if self._receipts else None
+        # A reference remembered before receipts were noted reads "<distinction>:<id>".
+        message = (noted or "").rpartition(":")[2]
+        if not message.isdigit():
+            return Delivered()  # the message was never posted: there is nothing to edit
+        route = Route("PATCH", _CHANNEL + "/{message_id}", channel_id=channel, message_id=int(message))
+        await self._http.request(route, json=call["body"])
+        return Delivered()
+
     async def _post(self, route: Route, call: Call, flags: int, **options: Any) -> None:
-        if call["op"] != "picture":
+        if call["op"] == "picture":
+            attached = [(pictures.FILENAME, call["png"])]
+        elif call["op"] == "files":
+            attached = [(name, data) for name, data in call["files"]]
+        else:
             await self._http.request(
                 route, json=call["body"] | ({"flags": flags} if flags else {}), **options
             )
             return
-        file = discord.File(io.BytesIO(base64.b64decode(call["png"])), filename=pictures.FILENAME)
+        content = call.get("body", {}).get("content", discord.utils.MISSING)
+        uploads = [discord.File(io.BytesIO(base64.b64decode(data)), filename=name) for name, data in attached]
         if flags:
-            params = handle_message_parameters(file=file, flags=discord.MessageFlags._from_value(flags))
+            params = handle_message_parameters(
+                content, files=uploads, flags=discord.MessageFlags._from_value(flags)
+            )
         else:
-            params = handle_message_parameters(file=file)
+            params = handle_message_parameters(content, files=uploads)
         with params:
             await self._http.request(route, files=params.files, form=params.multipart, **options)
 

@@ -6,7 +6,7 @@ Rules:
   ``editMessageText`` (with the ``sendMessage`` to make instead when Telegram refuses the
   edit, e.g. the message is too old to edit), ``editMessageReplyMarkup`` (taking the buttons
   off a message; refused is fine) and ``sendPhoto`` (the PNG in base64).
-- A row may ask to be noted (``noted``: the sent message's id is kept under a receipt
+- A row may ask to be noted (``bot.outbox.noted``: the sent message's id is kept under a receipt
   name, see ``storage.outbox``), and an edit may name its message by such a name instead
   of an id (``edit_noted``: a workshop's question post, whose id is known only once it
   is sent). The name is read back just before the edit is delivered; when nothing was
@@ -25,7 +25,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any
 
 from telegram import Bot
 from telegram.constants import ParseMode
@@ -39,7 +39,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.outbox import Delivered, Drop, Outcome, Retry, WaitOut
+from bot.outbox import Delivered, Drop, Outcome, Receipts, Retry, WaitOut, owed_calls
 from bot.telegram.delivery import Place, harmless, retry_after_of
 from bot.telegram.view import Outgoing
 from storage.outbox import Owed, OwedRow
@@ -77,11 +77,6 @@ def edit_message(chat_id: int, message_id: int, message: Outgoing, otherwise: Pl
     return {"method": "editMessageText", "params": params, "otherwise": send_message(otherwise, message)}
 
 
-def noted(call: Call, receipt: str) -> Call:
-    """``call``, whose message id is to be noted as ``receipt`` once Telegram accepts it."""
-    return call | {"receipt": receipt}
-
-
 def edit_noted(chat_id: int, receipt: str, message: Outgoing) -> Call:
     """Edit the message that was noted as ``receipt`` (``noted``), once it has been sent."""
     params = {"chat_id": chat_id} | _message_params(message)
@@ -104,13 +99,7 @@ def send_photo(place: Place, png: bytes) -> Call:
 
 def owed(chat: str, calls: Iterable[Call]) -> tuple[Owed, ...]:
     """The calls as rows owed to ``chat`` (the outbox's ordering key), in order."""
-    return tuple(Owed(chat, json.dumps(call, separators=(",", ":")), call.get("receipt")) for call in calls)
-
-
-class Receipts(Protocol):
-    """Where noted message ids are read back (the outbox store)."""
-
-    async def receipt(self, platform: str, name: str) -> str | None: ...
+    return owed_calls(chat, calls)
 
 
 class TelegramCourier:

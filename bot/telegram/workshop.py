@@ -48,7 +48,7 @@ from bot import buttons
 from bot.coalesce import TELEGRAM_GROUP_INTERVAL, Coalescer
 from bot.language import negotiate
 from bot.locks import KeyedLocks
-from bot.outbox import Sender
+from bot.outbox import Sender, noted
 from bot.telegram import courier, view, workshop_view
 from bot.telegram.delivery import (
     Place,
@@ -306,7 +306,7 @@ class WorkshopHandlers:
             outgoing: list[Outgoing] = []
             if isinstance(reply, VoteQuestion):
                 post = courier.send_message(place, workshop_view.question_message(reply))
-                calls.append(courier.noted(post, key.question_post(reply.workshop, reply.distinction)))
+                calls.append(noted(post, key.question_post(reply.workshop, reply.distinction)))
             elif isinstance(reply, Tally):
                 following = replies[i + 1] if i + 1 < len(replies) else None
                 difference = following if isinstance(following, Difference) else None

@@ -51,7 +51,9 @@ class Bot:
     task: asyncio.Task[None]
     outbox: OutboxStore
 
-    async def act(self, payload: dict[str, Any]) -> None:
+    async def act(self, payload: dict[str, Any], delivered: bool = True) -> None:
+        """Wait until the bot has handled the interaction and, unless ``delivered`` is False,
+        until the outbox has delivered everything it owes."""
         interaction_id = int(payload["id"])
         waiter = asyncio.create_task(
             self.client.wait_for(HANDLED, check=lambda handled: handled == interaction_id, timeout=10)
@@ -59,7 +61,8 @@ class Bot:
         await asyncio.sleep(0)  # let the waiter register before the interaction can arrive
         await self.fake.interact(payload)
         await waiter
-        await self.delivered()
+        if delivered:
+            await self.delivered()
 
     async def delivered(self) -> None:
         """Wait until the outbox has delivered (or given up) everything it owes."""

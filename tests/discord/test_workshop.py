@@ -306,3 +306,42 @@ async def test_a_channel_the_bot_cannot_post_in_is_explained_to_the_facilitator(
     assert not [m for m in fake.messages.values() if public(m)]
     await workshop(bot, ANA, "end")  # the facilitator can still close it
     assert (await bot.workshops.current(bot.workshop_key())).phase is WorkshopPhase.ENDED
+
+
+async def test_a_workshop_through_an_outage_shows_every_post_once_in_order(
+    fake: FakeDiscord, launch: Any, dialog: Dialog
+) -> None:
+    bot: Bot = await launch(fake, vote_sleep=no_rest)
+    await workshop(bot, ANA, "start")
+    first = question_message(fake)
+    await vote(bot, BEN, 0)
+    await settle(bot)
+    fake.webhooks_down = fake.channels_down = True
+    sender = bot.client.sender
+    # Reveal, next, reveal: each committed with its posts owed; none can be delivered yet.
+    for sub in ("reveal", "next", "reveal"):
+        await bot.act(fake.slash(ANA, sub, group="workshop"), delivered=False)
+    state = await bot.workshops.current(bot.workshop_key())
+    assert (state.position, state.phase) == (1, WorkshopPhase.REVEALED)
+    failed = sender.failures
+    while sender.failures < failed + 2:
+        await asyncio.sleep(0.01)
+    fake.webhooks_down = fake.channels_down = False
+    await bot.delivered()
+
+    posted = [m for key, m in sorted(fake.messages.items()) if public(m) and key > int(first["id"])]
+    tallies = [m for m in posted if "%" in m["content"]]
+    second = next(m for m in posted if m not in tallies)
+    # Once each and in order: the first results, the second question, its results.
+    assert [m["id"] for m in posted] == [tallies[0]["id"], second["id"], tallies[1]["id"]]
+    assert dialog.distinctions[0].title in tallies[0]["content"]
+    assert (
+        dialog.distinctions[1].title in tallies[1]["content"]
+        and dialog.distinctions[1].title in second["content"]
+    )
+    assert len(channel_posts(fake)) == len([m for m in fake.messages.values() if public(m)])
+    # Each question was closed by its reveal, once it had been posted.
+    assert second["components"] == [] and messages.VOTE_COUNT_NONE in second["content"]
+    closed = fake.messages[int(first["id"])]
+    assert closed["components"] == [] and messages.VOTE_COUNT.say(1, voters=1) in closed["content"]
+    assert await bot.outbox.count("discord") == 0

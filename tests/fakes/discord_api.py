@@ -28,11 +28,13 @@ Rules:
   only then (aiohttp's ``json_response`` would add a charset).
 - Builders (``slash``, ``autocomplete``, ``press``, ``submit``) make INTERACTION_CREATE
   payloads the way Discord does; an interaction takes one callback, a second is refused
-  with 40060 as on Discord (so a duplicate delivery can be tested); ``interact``
+  with 40060 as on Discord (so a duplicate delivery can be tested); each says what the bot
+  may do in its channel (``app_permissions``); ``interact``
   dispatches one to the gateway connections of its shard. A guild member has Send Messages; the ids in
   ``managers`` also have Manage Server. A channel id in ``read_only`` refuses the bot's
   channel messages (403), as without Send Messages.
-- ``webhooks_down`` answers every followup and ``@original`` edit 503, as during an outage.
+- ``webhooks_down`` answers every followup and ``@original`` edit 503, as during an outage;
+  ``channels_down`` the bot's channel messages (posts and edits) likewise.
 """
 
 from __future__ import annotations
@@ -52,6 +54,13 @@ from tests.fakes import discord_spec
 API_PREFIX = "/api/v10"
 EPHEMERAL = 64
 MANAGE_GUILD = 1 << 5
+VIEW_CHANNEL, SEND_MESSAGES, EMBED_LINKS, ATTACH_FILES, READ_MESSAGE_HISTORY = (
+    1 << 10,
+    1 << 11,
+    1 << 14,
+    1 << 15,
+    1 << 16,
+)
 DISCORD_EPOCH_MS = 1_420_070_400_000
 TIMESTAMP = "2026-01-01T00:00:00.000000+00:00"
 
@@ -128,6 +137,7 @@ class FakeDiscord:
     read_only: set[int] = field(default_factory=set)  # channels where the bot may not post
     close_on_identify: int | None = None  # a close code to answer IDENTIFY with (4014: intents)
     webhooks_down: bool = False  # interaction followups and edits answered 503 (an outage)
+    channels_down: bool = False  # the bot's channel messages answered 503 (an outage)
     _last_id: int = 0
     _pending: dict[str, _Pending] = field(default_factory=dict)
     _sockets: dict[web.WebSocketResponse, list[int] | None] = field(default_factory=dict)  # -> its shard
@@ -307,6 +317,14 @@ class FakeDiscord:
 
     # --- interaction builders ----------------------------------------------------------
 
+    def _app_permissions(self, channel: int, in_guild: bool) -> int:
+        """What the bot may do where the interaction was made, as Discord says in each one:
+        in a server, view, read and post (not in a ``read_only`` channel), attach and embed."""
+        if not in_guild:
+            return 0
+        granted = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY
+        return granted & ~SEND_MESSAGES if channel in self.read_only else granted
+
     def _interaction(
         self,
         kind: int,
@@ -327,7 +345,7 @@ class FakeDiscord:
             "token": token,
             "version": 1,
             "channel_id": str(channel),
-            "app_permissions": "0",
+            "app_permissions": str(self._app_permissions(channel, in_guild)),
             "locale": user.locale,
             "entitlements": [],
             "attachment_size_limit": 10_000_000,
@@ -436,7 +454,9 @@ class FakeDiscord:
             # The routes read the call's body: it carries the files as attachments.
             call = Call(request.method, path, self._attach(body, uploads), dict(request.query))
             self.calls[-1] = call
-        if self.webhooks_down and path.startswith("/webhooks/"):
+        if (self.webhooks_down and path.startswith("/webhooks/")) or (
+            self.channels_down and path.startswith("/channels/")
+        ):
             await self._notify()
             return _json({"message": "503: Service Unavailable", "code": 0}, status=503)
         # Interaction callbacks and webhooks authenticate by their token in the path; every
