@@ -10,7 +10,7 @@ Rules:
 - Text never leaves the picture: long titles and labels are wrapped, then shortened with
   "…"; an answer is one line, shortened the same way. The height follows the lines used.
 - 1080 px wide and no text under 28 px, so it stays readable when a phone shows it full width.
-- Drawn with Pillow, imported only inside ``render_png``: importing this module (and so
+- Drawn with Pillow, imported only inside ``draw_chart``: importing this module (and so
   starting ``careerbot chat``) does not load it. Pillow over matplotlib: matplotlib's import
   alone takes longer than the chat's whole 0.5 s start-up budget and it is many times the
   size; a chart of dots, lines and text needs nothing it has.
@@ -62,6 +62,7 @@ DOT = 44  # diameter of an answer's dot
 TRACK_WIDTH, TICK = 6, 16
 BAR = 40  # height of a group row's stacked bar
 SUPERSAMPLE = 4  # dots are drawn this much larger, then shrunk, for smooth edges
+PNG_COMPRESS_LEVEL = 1  # zlib level: 1 is the fastest; any level keeps every pixel
 
 # Colours: Okabe-Ito hues, told apart with every common colour-vision deficiency.
 BACKGROUND = (255, 255, 255)
@@ -131,6 +132,15 @@ def x_of(lean: Lean) -> int:
 
 def render_png(chart: Chart) -> bytes:
     """The chart as PNG bytes (RGB, ``WIDTH`` wide)."""
+    out = io.BytesIO()
+    # PNG is lossless at every level: level 1 gives the same pixels in about two thirds of
+    # the default's time, for a file about a fifth larger (still far under Telegram's limit).
+    draw_chart(chart).save(out, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return out.getvalue()
+
+
+def draw_chart(chart: Chart) -> Image.Image:
+    """The chart as an image (RGB, ``WIDTH`` wide)."""
     from PIL import Image, ImageDraw
 
     title_font, label_font = _font(TITLE_SIZE), _font(LABEL_SIZE)
@@ -157,9 +167,7 @@ def render_png(chart: Chart) -> bytes:
         if row.answer:
             _answer(draw, row, y)
         y += ANSWER_LINE + ROW_GAP
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
+    return image
 
 
 def fit(text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int) -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from bot import chart
-from bot.chart import COLOURS, Chart, ChartRow, render_png
+from bot.chart import COLOURS, Chart, ChartRow, draw_chart, render_png
 from dialogs.content import Lean
 from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID, load_dialogs
 from dialogs.replies import ProfileLine
@@ -72,6 +72,15 @@ def test_output_is_a_png_1080_wide_as_tall_as_its_rows() -> None:
     assert image.size == (1080, chart.height_of(1, [1] * DIALOG.total))
     # 8 one-line rows: a phone shows it full width and scrolls a little, never a poster
     assert image.size == (1080, 1758)
+
+
+def test_the_fast_png_level_keeps_every_pixel_of_the_default_one() -> None:
+    drawn = draw_chart(profile_chart({2: Lean.CAREER, 4: None, 5: Lean.MIXED}))
+    default = io.BytesIO()
+    drawn.save(default, format="PNG")  # Pillow's default zlib level
+    png = render_png(profile_chart({2: Lean.CAREER, 4: None, 5: Lean.MIXED}))
+    assert png != default.getvalue()  # a different encoding...
+    assert decode(png).tobytes() == decode(default.getvalue()).tobytes() == drawn.tobytes()  # ...same picture
 
 
 def test_a_row_shows_its_answer_at_the_job_or_the_career_end() -> None:
