@@ -15,6 +15,7 @@ import pytest
 from bot.app import Services, StartupError
 from bot.conversations import Conversations
 from bot.telegram.adapter import build_application, run_application, serve
+from bot.telegram.http import AiohttpRequest
 from dialogs import messages
 from dialogs.content import Dialog
 from dialogs.loader import DEFAULT_DIALOG_ID
@@ -238,11 +239,13 @@ async def test_the_webhook_secret_never_reaches_a_log_line(
 async def test_updates_at_once_and_connections_follow_the_settings(
     tg: FakeTelegram, services: Services
 ) -> None:
-    # Fewer of both than PTB's 256: more costs CPU in httpx's pool bookkeeping for nothing.
+    # Fewer of both than PTB's 256: more only costs CPU in bookkeeping. (That the request
+    # class keeps to its pool size: tests/telegram/test_http.py.)
     app = build_application(services, settings_for(tg, concurrent_updates=3, connection_pool=2))
     assert app.concurrent_updates == 3
-    pool = app.bot.request._client._transport._pool  # type: ignore[attr-defined]
-    assert pool._max_connections == 2
+    assert isinstance(app.bot.request, AiohttpRequest)
+    assert app.bot.request.connection_pool_size == 2
     default = build_application(services, settings_for(tg))
     assert default.concurrent_updates == 16
-    assert default.bot.request._client._transport._pool._max_connections == 16  # type: ignore[attr-defined]
+    assert isinstance(default.bot.request, AiohttpRequest)
+    assert default.bot.request.connection_pool_size == 16
