@@ -22,7 +22,8 @@ Rules:
 from __future__ import annotations
 
 import functools
-import io
+import struct
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +63,7 @@ DOT = 44  # diameter of an answer's dot
 TRACK_WIDTH, TICK = 6, 16
 BAR = 40  # height of a group row's stacked bar
 SUPERSAMPLE = 4  # dots are drawn this much larger, then shrunk, for smooth edges
-PNG_COMPRESS_LEVEL = 1  # zlib level: 1 is the fastest; any level keeps every pixel
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 # Colours: Okabe-Ito hues, told apart with every common colour-vision deficiency.
 BACKGROUND = (255, 255, 255)
@@ -132,11 +133,35 @@ def x_of(lean: Lean) -> int:
 
 def render_png(chart: Chart) -> bytes:
     """The chart as PNG bytes (RGB, ``WIDTH`` wide)."""
-    out = io.BytesIO()
-    # PNG is lossless at every level: level 1 gives the same pixels in about two thirds of
-    # the default's time, for a file about a fifth larger (still far under Telegram's limit).
-    draw_chart(chart).save(out, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
-    return out.getvalue()
+    return encode_png(draw_chart(chart))
+
+
+def encode_png(image: Image.Image) -> bytes:
+    """An RGB ``image`` as a PNG: every row unfiltered, deflated at zlib's fastest level.
+
+    Pillow's own PNG encoder tries every PNG filter on every row to keep the best one, at
+    any compression level; for this picture (flat colour, mostly white) that costs more
+    than the compression itself and buys nothing: unfiltered rows at level 1 take about
+    half the time of Pillow's fastest setting and make a smaller file. Lossless either way
+    (a test compares the decoded pixels with Pillow's)."""
+    width, height = image.size
+    raw = image.convert("RGB").tobytes()
+    stride = width * 3
+    # Each row is its filter type (0, None) and then its pixels.
+    rows = b"".join(b"\x00" + raw[y * stride : (y + 1) * stride] for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, RGB, no interlace
+    return b"".join(
+        (
+            _PNG_SIGNATURE,
+            _chunk(b"IHDR", header),
+            _chunk(b"IDAT", zlib.compress(rows, 1)),
+            _chunk(b"IEND", b""),
+        )
+    )
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def draw_chart(chart: Chart) -> Image.Image:
