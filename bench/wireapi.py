@@ -18,6 +18,10 @@ Rules:
 - A turn runs from the moment its update is queued until the next question's keyboard
   arrives in that chat (for the last answer: until two messages have arrived for it). A
   press is acknowledged when its ``answerCallbackQuery`` arrives.
+- An answer's messages: every message sent or edited in a person's chat while the turn in
+  flight there is an answer (not /start), so messages per answer can be read in a window
+  where people are still being greeted (as under the rate limiter) without the greetings
+  counting.
 - Figures count only what happens inside the window (``WINDOW_S`` seconds after
   ``WARM_S`` seconds of warm-up), and the bot's CPU is read from ``/proc/<pid>/stat``
   at the window's two ends, so the fake's own CPU is not in it.
@@ -87,6 +91,7 @@ class WireApi:
         self.latencies: list[float] = []
         self.acks: list[float] = []
         self.answers = 0  # answers whose turn ended in the window
+        self.answer_messages = 0  # messages that arrived in the window for answers in flight
         self.calls: Counter[str] = Counter()
 
     # --- HTTP ------------------------------------------------------------------------
@@ -137,6 +142,8 @@ class WireApi:
             message_id = int(params.get("message_id", "0"))
         person = self.by_chat.get(chat_id)
         if person is not None:
+            if self.measuring and person.position >= 0:
+                self.answer_messages += 1
             self.arrived(person, message_id, params)
         message: dict[str, Any] = {
             "message_id": message_id,
@@ -266,6 +273,7 @@ async def serve(people: int, delay_ms: float, warm_s: float, window_s: float) ->
             {
                 "turns": api.turns,
                 "answers": api.answers,
+                "answer_messages": api.answer_messages,
                 "wall_s": wall,
                 "cpu_s": cpu,
                 "latencies_s": api.latencies,

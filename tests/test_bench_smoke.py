@@ -65,6 +65,8 @@ def test_over_the_wire_each_side_answers_every_press(tmp_path: Path, side: str) 
     assert 1 <= len(run.acks_s) <= run.calls["answerCallbackQuery"]
     # an answer is shown as an edit, an explanation and the next question (or the profile)
     assert run.calls["editMessageText"] >= 1 and run.calls["sendMessage"] >= 1
+    # each answer shows at least its next question; a greeting's messages are not counted
+    assert run.answers <= run.answer_messages <= sum(run.calls.get(m, 0) for m in wire.MESSAGES)
     assert run.cpu_s > 0 and run.wall_s > 0
 
 
