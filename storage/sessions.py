@@ -19,7 +19,10 @@ Rules:
   written against older content can be compared with the current one.
 - A row that does not decode (a phase that does not exist, a field that is not a whole
   number) is not an error for the caller: ``load`` returns it with ``damaged`` saying why,
-  and a state holding nothing but the dialog id; the caller restarts that session.
+  and a state holding nothing but the dialog id; the caller restarts that session. When
+  the unreadable field is ``version`` itself, ``load`` says ``UNREADABLE_VERSION`` and the
+  restart's commit replaces the row only while its version is still not a whole number
+  (so a second writer that repaired it first wins, as with any version conflict).
 - ``forget`` erases every session and answer of a person on a platform, and the language
   they chose (``choose_language``: one per person and platform, whatever the chat).
 - Opening checks before it changes anything: the folder must exist (a typo must not become
@@ -71,10 +74,14 @@ class VersionConflict(RuntimeError):
     """Another writer saved this session after it was loaded; the turn was not applied."""
 
 
+# The version of a stored row whose ``version`` column is not a whole number.
+UNREADABLE_VERSION = -1
+
+
 @dataclass(frozen=True, slots=True)
 class Loaded:
     state: SessionState
-    version: int  # 0: not stored yet
+    version: int  # 0: not stored yet; UNREADABLE_VERSION: stored, but not a number
     damaged: str | None = None  # why the stored row could not be read; ``state`` is blank
 
 
@@ -109,6 +116,13 @@ _UPDATE_SESSION = """
        SET phase = ?, turn = ?, misses = ?, pending = ?, revisit = ?, content_version = ?,
            content_hash = ?, version = version + 1, updated_at = ?
      WHERE platform = ? AND chat = ? AND user = ? AND dialog = ? AND version = ?
+"""
+# The restart of a row whose version is not a whole number (``UNREADABLE_VERSION``).
+_REPLACE_UNREADABLE = """
+    UPDATE sessions
+       SET phase = ?, turn = ?, misses = ?, pending = ?, revisit = ?, content_version = ?,
+           content_hash = ?, version = 1, updated_at = ?
+     WHERE platform = ? AND chat = ? AND user = ? AND dialog = ? AND typeof(version) != 'integer'
 """
 _SESSION_ID = "(SELECT id FROM sessions WHERE platform = ? AND chat = ? AND user = ? AND dialog = ?)"
 _CLEAR_ANSWERS = f"DELETE FROM answers WHERE session_id = {_SESSION_ID}"
@@ -163,6 +177,10 @@ def _undecodable(phase: object, numbers: dict[str, object], texts: dict[str, obj
 
 def state_from_row(row: Sequence[Any]) -> Loaded:
     dialog, phase, turn, misses, pending, revisit, content_version, content_hash, version, answers_json = row
+    if not _whole(version):
+        # The concurrency counter itself: the restart replaces the row (``_REPLACE_UNREADABLE``).
+        why = f"version {version!r} is not a whole number"
+        return Loaded(SessionState(dialog), UNREADABLE_VERSION, damaged=why)
     answers = tuple(Answer(str(d), None if c is None else str(c)) for d, c in json.loads(answers_json))
     numbers = {"turn": turn, "misses": misses, "content_version": content_version}
     problem = _undecodable(
@@ -434,7 +452,7 @@ class SessionStore:
     async def _apply(self, turns: list[_Turn]) -> list[int]:
         """Apply turns in one transaction; all or nothing."""
         now = self._clock()
-        inserts, updates, clears, records = [], [], [], []
+        inserts, updates, replaces, clears, records = [], [], [], [], []
         owed: list[tuple[object, ...]] = []
         for turn in turns:
             owed.extend(o.params(turn.key.platform, turn.key.user, now) for o in turn.owed)
@@ -444,6 +462,8 @@ class SessionStore:
             key = _key_params(turn.key, s.dialog)
             if turn.version == 0:
                 inserts.append((*key, *_session_params(s), now))
+            elif turn.version == UNREADABLE_VERSION:
+                replaces.append((*_session_params(s), now, *key))
             else:
                 updates.append((*_session_params(s), now, *key, turn.version))
             for write in turn.writes:
@@ -460,7 +480,9 @@ class SessionStore:
                 await conn.executemany(_INSERT_SESSION, inserts)
             if updates:
                 await conn.executemany(_UPDATE_SESSION, updates)
-            if conn.total_changes - before != len(inserts) + len(updates):
+            if replaces:
+                await conn.executemany(_REPLACE_UNREADABLE, replaces)
+            if conn.total_changes - before != len(inserts) + len(updates) + len(replaces):
                 raise VersionConflict("the session was saved by someone else since it was loaded")
             if clears:
                 await conn.executemany(_CLEAR_ANSWERS, clears)
@@ -472,7 +494,7 @@ class SessionStore:
         except BaseException:
             await conn.rollback()
             raise
-        return [turn.version + 1 for turn in turns]
+        return [1 if turn.version == UNREADABLE_VERSION else turn.version + 1 for turn in turns]
 
 
 async def _schema_version(conn: aiosqlite.Connection) -> int:

@@ -36,6 +36,8 @@ DAMAGE = {
     "a pending reading that is no choice": f"UPDATE sessions SET pending = 'gold' WHERE {ANA_ROW}",
     "a cursor on an unknown question": f"UPDATE sessions SET revisit = 'luck' WHERE {ANA_ROW}",
     "a finished phase with questions open": f"UPDATE sessions SET phase = 'done' WHERE {ANA_ROW}",
+    "a version that is not a number": f"UPDATE sessions SET version = 'seven' WHERE {ANA_ROW}",
+    "a version that is not whole": f"UPDATE sessions SET version = 2.5 WHERE {ANA_ROW}",
 }
 
 
