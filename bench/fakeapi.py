@@ -35,6 +35,7 @@ class ChatLog:
     """What one chat has been sent: a sequence number and the last keyboard."""
 
     sent: int = 0
+    edits: int = 0  # of ``sent``, how many were edits of a message sent before
     keyboards: int = 0  # how many messages with buttons were sent or edited in
     keyboard_message: int = 0
     keyboard_text: str = ""
@@ -118,6 +119,7 @@ class FakeBotApi(BaseRequest):
                 self.edited.append((chat_id, message_id))
             log = self.chat(chat_id)
             log.sent += 1
+            log.edits += name != "sendMessage"
             buttons = _buttons(params.get("reply_markup"))
             if buttons:
                 log.keyboards += 1

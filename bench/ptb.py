@@ -272,6 +272,17 @@ async def person(
 WARM_UP = -1  # the person who goes through the conversation once before the clock starts
 
 
+async def delivered(app: AnyApp) -> None:
+    """Wait until ours has sent everything its outbox owes; the baseline sends as it goes."""
+    from bot.telegram.adapter import sender_of
+
+    try:
+        sender = sender_of(app)
+    except KeyError:
+        return
+    await sender.idle()
+
+
 async def run_side(side: Side, people: int, workdir: Path) -> Run:
     """Every person through the whole conversation at once, on one side, after one warm-up
     person (as a running bot has served someone before); the warm-up's turns, calls and
@@ -284,11 +295,13 @@ async def run_side(side: Side, people: int, workdir: Path) -> Run:
         await app.start()
         try:
             await person(app, api, side, WARM_UP, total, [])
+            await delivered(app)
             store = STORES.get(id(app))
             calls0, bytes0, commits0 = Counter(api.calls), api.bytes_in, store.batches if store else 0
             cpu0, wall0 = time.process_time(), time.perf_counter()
             await asyncio.gather(*(person(app, api, side, p, total, latencies) for p in range(people)))
             wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+            await delivered(app)  # the last questions' courtesy edits, after the clock
             commits = {"commits": float(store.batches - commits0)} if store is not None else {}
         finally:
             await app.stop()

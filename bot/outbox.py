@@ -14,6 +14,15 @@ Rules:
   of context). Each give-up is one log line.
 - A row that names a receipt (``OwedRow.receipt``) has the platform's reference to the
   message it made noted with its removal, so later rows can edit that message.
+- A courtesy row (``storage.outbox``: an edit of an older message, such as marking an
+  answered question) never delays a needed message: a chat's needed rows go out first,
+  and a courtesy row is sent only when its chat owes nothing newer and the needed
+  messages owed now (chats woken whose rows are not read yet, needed rows read and not yet
+  accepted) are fewer than the platform takes in ``COURTESY_WINDOW`` (its ``rate`` per
+  second): then they all fit in that window beside it. Otherwise (at the platform's
+  ceiling) the courtesy row is skipped: removed with one debug line, not an error, so an
+  answer costs one message there instead of two. A courtesy row that fails is skipped
+  too, not retried.
 - ``Retry`` (network errors, timeouts, 5xx) tries again after a capped exponential backoff
   with jitter, for as long as the message is younger than ``ttl`` and still owed (a
   ``/forget`` or retention may erase it meanwhile); ``WaitOut`` (a 429)
@@ -54,6 +63,9 @@ BACKOFF_CAP = 30.0
 # One attempt that takes longer than this (a stalled connection) counts as failed.
 ATTEMPT_TIMEOUT = 60.0
 _BATCH = 20  # owed rows read per query
+# A courtesy row is sent only if the needed messages owed now fit in this many seconds of
+# the platform's rate: about one second of waiting, which a person does not notice.
+COURTESY_WINDOW = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,16 +113,20 @@ def noted(call: dict[str, Any], receipt: str) -> dict[str, Any]:
 
 def owed_calls(chat: str, calls: Iterable[dict[str, Any]]) -> tuple[Owed, ...]:
     """A courier's calls as rows owed to ``chat`` (the outbox's ordering key), in order;
-    a call made with ``noted`` names its receipt."""
+    a call made with ``noted`` names its receipt, and one with ``"courtesy": true`` is a
+    courtesy (see the module rules)."""
     return tuple(
-        Owed(chat, json.dumps(call, separators=(",", ":")), call.get("receipt")) for call in calls
+        Owed(chat, json.dumps(call, separators=(",", ":")), call.get("receipt"), bool(call.get("courtesy")))
+        for call in calls
     )
 
 
 class Courier(Protocol):
-    """A platform's part: deliver one owed message, and say what a failure means."""
+    """A platform's part: deliver one owed message, and say what a failure means;
+    ``rate``: the messages per second the platform takes from one bot."""
 
     platform: str
+    rate: float
 
     async def deliver(self, row: OwedRow) -> Outcome: ...
 
@@ -137,10 +153,18 @@ class Sender:
         self._clock = clock
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._woken: set[str] = set()
+        # What is owed now that a person needs, for a courtesy row's room: the chats woken
+        # whose rows are not read yet, and the needed rows read and not yet accepted (or
+        # given up), per chat and in all.
+        self._unread: set[str] = set()
+        self._in_hand: dict[str, int] = {}
+        self._needed = 0
+        self._room = max(1, int(courier.rate * COURTESY_WINDOW))
         self._running = True  # until ``stop``
         self._sweeper: asyncio.Task[None] | None = None
         self.delivered = 0  # messages the platform accepted since start
         self.dropped = 0  # messages given up since start
+        self.skipped = 0  # courtesy messages skipped for want of room since start
         self.failures = 0  # failed attempts since start (each retried after a backoff)
 
     @property
@@ -171,6 +195,7 @@ class Sender:
         if not self._running:
             return  # stopped: it stays owed, and the next start delivers it
         self._woken.add(chat)
+        self._unread.add(chat)
         if chat not in self._workers:
             self._workers[chat] = asyncio.create_task(self._work(chat), name=f"outbox-{chat}")
 
@@ -206,15 +231,31 @@ class Sender:
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
 
+    def _has_room(self) -> bool:
+        """Whether a courtesy message would delay no needed one (see the module rules):
+        what is owed that people need fits in the window at the platform's rate."""
+        return len(self._unread) + self._needed < self._room
+
+    def _hold(self, chat: str, needed: int) -> None:
+        """``chat``'s worker holds ``needed`` needed rows, read and not yet settled."""
+        self._needed += needed - self._in_hand.get(chat, 0)
+        self._in_hand[chat] = needed
+
     async def _work(self, chat: str) -> None:
         try:
             while self._running:
                 self._woken.discard(chat)
                 rows = await self._outbox.owed(self.platform, chat, _BATCH)
+                self._unread.discard(chat)
+                self._hold(chat, sum(not row.courtesy for row in rows))
                 if not rows and chat not in self._woken:
                     return
-                for row in rows:
-                    if not await self._settle(row):
+                for row in rows:  # the needed rows first (``storage.outbox``)
+                    if row.courtesy and chat in self._woken:
+                        break  # something newer is owed here: read again, it goes first
+                    if row.courtesy and not self._has_room():
+                        await self._skip(row)
+                    elif not await self._settle(row):
                         break  # rows were erased meanwhile: read again what is still owed
         except asyncio.CancelledError:
             raise
@@ -222,6 +263,13 @@ class Sender:
             log.exception("delivering to %s %s stopped; its replies stay owed", self.platform, chat)
         finally:
             self._workers.pop(chat, None)
+            self._hold(chat, 0)
+            del self._in_hand[chat]
+
+    async def _skip(self, row: OwedRow) -> None:
+        self.skipped += 1
+        log.debug("skipped a courtesy edit to %s %s: no room", self.platform, row.chat)
+        await self._outbox.remove(row.id)
 
     async def _settle(self, row: OwedRow) -> bool:
         """Deliver ``row`` or give it up; either way it is removed from the outbox. False
@@ -239,12 +287,17 @@ class Sender:
                 except Exception as error:
                     outcome = self._courier.classify(error)
             if isinstance(outcome, Delivered | Drop):
+                if not row.courtesy:  # settled: no longer needed, whatever the removal takes
+                    self._hold(row.chat, self._in_hand.get(row.chat, 1) - 1)
                 if isinstance(outcome, Drop):
                     self.dropped += 1
                     log.warning("gave up a reply to %s %s: %s", self.platform, row.chat, outcome.reason)
                 else:
                     self.delivered += 1
                 await self._outbox.remove(row.id, self._receipt(row, outcome))
+                return True
+            if row.courtesy:  # not worth waiting for: the room it had is gone meanwhile
+                await self._skip(row)
                 return True
             if isinstance(outcome, WaitOut):
                 await asyncio.sleep(outcome.seconds)

@@ -230,10 +230,19 @@ def _choose(dialog: Dialog, state: SessionState, event: Event) -> Step:
     position = state.position_in(dialog)
     distinction = dialog.distinctions[position]
     if event.turn != state.turn or event.distinction != distinction.id:
+        if event.distinction != distinction.id and _chosen(state, event.distinction):
+            # A button left on a question answered before: the current question is already
+            # the newest one shown, so a remark in passing is all it takes.
+            return Step(state, (Text(messages.ALREADY_ANSWERED, brief=True),))
         return Step(state, (Text(messages.STALE_CHOICE), question(dialog, state, position=position)))
     if distinction.choice(event.choice) is None:
         return Step(state, (Text(messages.UNKNOWN_CHOICE), question(dialog, state, position=position)))
     return _record(dialog, state, event.choice, position)
+
+
+def _chosen(state: SessionState, distinction_id: str) -> bool:
+    """Whether ``distinction_id`` has an answer with a choice (not skipped)."""
+    return any(a.distinction == distinction_id and a.choice is not None for a in state.answers)
 
 
 def _stale_after_done(_dialog: Dialog, state: SessionState, _event: Event) -> Step:

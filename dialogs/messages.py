@@ -21,6 +21,7 @@ NOT_STARTED = "We have not started yet. Send /start to begin."
 STALE_CHOICE = (
     "That button belongs to an earlier question, so I did not record it. Here is where you are now:"
 )
+ALREADY_ANSWERED = "You have already answered this question. To change your answer, go /back to it."
 DONE_TEXT = "You have finished this conversation. Send /summary to see your profile again, or /restart to start over."
 STALE_AFTER_DONE = "You have finished this conversation, so that button no longer records anything. Send /summary to see your profile or /restart to start over."
 UNKNOWN_CHOICE = "That is not one of the choices for this question. Here it is again:"

@@ -51,9 +51,14 @@ class Progress:
 
 @dataclass(frozen=True, slots=True)
 class Text:
+    """A line of the bot's own. ``brief``: a short remark on the button press that caused
+    it, which changed nothing; a platform that can answer a press in passing (Telegram's
+    callback notification) shows it there instead of as a message."""
+
     text: str
     actions: tuple[Action, ...] = ()
     audience: Audience = Audience.PERSON
+    brief: bool = False
 
 
 @dataclass(frozen=True, slots=True)

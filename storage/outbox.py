@@ -7,9 +7,13 @@ Rules:
   inserts them with ``OWE``), so a committed turn always owes its replies and a turn that
   was not committed owes nothing.
 - Order: ``id`` grows with every insert, so within one (platform, chat) the rows read back
-  in the order they were owed. ``owed`` returns the oldest first. An id is never reused,
+  in the order they were owed. ``owed`` returns the needed rows first, oldest first, and
+  then the courtesy rows, oldest first. An id is never reused,
   even once the outbox empties, so a sender holding an erased row (``holds`` says so) can
   never mistake a newer row for it.
+- A row is *needed* (the person must see it) or a *courtesy* (an edit of an older message,
+  such as marking an answered question, that the sender may skip when it has no room,
+  see ``bot.outbox``). Storage only keeps the flag and orders by it.
 - ``remove`` deletes a row once it is delivered or given up; removals are group committed
   (``storage.groupcommit``), so a busy sender costs a few transactions, not one per message.
 - A row is owed to a person (``user``, the one whose turn owed it; '' for a group's
@@ -37,10 +41,13 @@ from storage.groupcommit import GroupCommit
 if TYPE_CHECKING:
     from storage.sessions import SessionStore
 
-OWE = "INSERT INTO outbox (platform, chat, payload, created_at, user, receipt) VALUES (?, ?, ?, ?, ?, ?)"
+OWE = """
+    INSERT INTO outbox (platform, chat, payload, created_at, user, receipt, courtesy)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
 _OWED = """
-    SELECT id, chat, payload, created_at, receipt FROM outbox
-     WHERE platform = ? AND chat = ? ORDER BY id LIMIT ?
+    SELECT id, chat, payload, created_at, receipt, courtesy FROM outbox
+     WHERE platform = ? AND chat = ? ORDER BY courtesy, id LIMIT ?
 """
 _OWED_CHATS = "SELECT chat FROM outbox WHERE platform = ? GROUP BY chat ORDER BY min(id)"
 _REMOVE = "DELETE FROM outbox WHERE id = ?"
@@ -56,15 +63,17 @@ _HOLDS = "SELECT 1 FROM outbox WHERE id = ?"
 @dataclass(frozen=True, slots=True)
 class Owed:
     """A message a turn owes: the chat (the ordering key) and what to send, as JSON text;
-    ``receipt``: the name under which to note the platform's reference to it once sent."""
+    ``receipt``: the name under which to note the platform's reference to it once sent;
+    ``courtesy``: the sender may skip it when it has no room (see the module rules)."""
 
     chat: str
     payload: str
     receipt: str | None = None
+    courtesy: bool = False
 
     def params(self, platform: str, user: str, now: float) -> tuple[object, ...]:
         """The row's parameters for ``OWE``, owed to ``user`` ('' for a group)."""
-        return (platform, self.chat, self.payload, now, user, self.receipt)
+        return (platform, self.chat, self.payload, now, user, self.receipt, self.courtesy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +85,7 @@ class OwedRow:
     payload: str
     created_at: float
     receipt: str | None = None
+    courtesy: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +133,7 @@ class OutboxStore:
     async def owed(self, platform: str, chat: str, limit: int = 20) -> list[OwedRow]:
         """The oldest ``limit`` messages owed to ``chat``, in the order they were owed."""
         rows = await self._conn.execute_fetchall(_OWED, (platform, chat, limit))
-        return [OwedRow(int(i), str(c), str(p), float(t), r) for i, c, p, t, r in rows]
+        return [OwedRow(int(i), str(c), str(p), float(t), r, bool(k)) for i, c, p, t, r, k in rows]
 
     async def owed_chats(self, platform: str) -> list[str]:
         """Every chat that is owed something, the longest-waiting first."""

@@ -182,6 +182,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE outbox_once RENAME TO outbox",
         "CREATE INDEX outbox_by_chat ON outbox (platform, chat, id)",
     ),
+    # 12: an owed reply that is a courtesy (1: an edit of an older message, sent only when
+    # there is room, see ``bot.outbox``) or needed (0)
+    ("ALTER TABLE outbox ADD COLUMN courtesy INTEGER NOT NULL DEFAULT 0",),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -188,9 +188,15 @@ async def test_outbox_part_loses_and_repeats_nothing_and_stops_with_the_backlog_
     outage = await outbox.outage_run(SMOKE.outbox_people, SMOKE.outbox_outage_s, tmp_path)
     assert outage["failed_attempts"] > 0  # the outage did hit sends
     assert outage["lost"] == outage["duplicated"] == outage["waiting"] == 0
-    latencies, waiting = await outbox.press_latency(SMOKE.outbox_people, 1, tmp_path)
+    assert 0 < outage["marked"] <= outage["answered"]
+    latencies, waiting, per_answer = await outbox.press_latency(SMOKE.outbox_people, 1, tmp_path)
     assert len(latencies) == SMOKE.outbox_people and waiting == 0
-    _, per_answer = await outbox.messages_of_one(tmp_path)
-    assert 2 <= per_answer < 3  # the edit, then the explanation with the next question
+    assert 1 <= per_answer <= 2  # the explanation with the next question, and the edit if room
+    _, alone, start_cost = await outbox.messages_of_one(tmp_path)
+    assert start_cost == 2  # the introduction, the first question
+    # The explanation with the next question, then (nobody else waiting) the edit marking
+    # the answered one; a profile (words and picture) after the last answer.
+    assert 2 <= alone < 3
+    assert 2 <= await outbox.unhurried(2, tmp_path) < 3
     _, owed = await outbox.stop_time(SMOKE.outbox_people, tmp_path)
     assert owed == 2 * SMOKE.outbox_people

@@ -55,7 +55,7 @@ async def test_concurrent_double_press_records_once(conversations: Conversations
     press = Choose(q.distinction, q.choices[0].id, q.turn)
     first, second = await asyncio.gather(conversations.handle(ANA, press), conversations.handle(ANA, press))
     assert first.state == second.state
-    assert isinstance(second.replies[0], Text) and second.replies[0].text == messages.STALE_CHOICE
+    assert isinstance(second.replies[0], Text) and second.replies[0].text == messages.ALREADY_ANSWERED
     with sqlite3.connect(db_path) as raw:
         assert raw.execute("SELECT count(*) FROM answers").fetchone()[0] == 1
 
@@ -107,7 +107,7 @@ async def test_two_processes_on_one_file_never_apply_a_stale_turn(
         q = await current_question(a, ANA)  # A now holds turn 1 in its cache
         await b.handle(ANA, Choose(q.distinction, q.choices[2].id, q.turn))  # B answers it first
         late = await a.handle(ANA, Choose(q.distinction, q.choices[0].id, q.turn))
-        assert isinstance(late.replies[0], Text) and late.replies[0].text == messages.STALE_CHOICE
+        assert isinstance(late.replies[0], Text) and late.replies[0].text == messages.ALREADY_ANSWERED
         assert late.state.answers[0].choice == q.choices[2].id
         with sqlite3.connect(db_path) as raw:
             assert raw.execute("SELECT choice FROM answers").fetchall() == [(q.choices[2].id,)]

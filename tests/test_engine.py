@@ -142,13 +142,37 @@ def test_every_answer_is_followed_by_both_sides_and_a_line_about_it(dialog: Dial
         assert explanation.yours == choice.reflection
 
 
-def test_stale_choice_changes_nothing_and_reshows_the_question(dialog: Dialog) -> None:
+def test_a_press_on_a_question_answered_before_changes_nothing_and_says_so_briefly(dialog: Dialog) -> None:
     state = step(dialog, new_state(dialog), Start()).state
     first = dialog.distinctions[0]
     state = step(dialog, state, Choose(first.id, first.choices[0].id, state.turn)).state
     stale = step(dialog, state, Choose(first.id, first.choices[1].id, state.turn - 1))
     assert stale.state == state
     assert stale.writes == ()
+    # The current question is already the newest one shown: a remark in passing is enough.
+    assert stale.replies == (Text(messages.ALREADY_ANSWERED, brief=True),)
+
+
+def test_stale_choice_on_the_current_question_changes_nothing_and_reshows_it(dialog: Dialog) -> None:
+    state = step(dialog, new_state(dialog), Start()).state
+    first = dialog.distinctions[0]
+    state = step(dialog, state, Choose(first.id, first.choices[0].id, state.turn)).state
+    state = step(dialog, state, Back()).state  # the first question again, at a new turn
+    stale = step(dialog, state, Choose(first.id, first.choices[1].id, state.turn - 2))
+    assert stale.state == state
+    assert stale.writes == ()
+    assert isinstance(stale.replies[0], Text) and stale.replies[0].text == messages.STALE_CHOICE
+    assert not stale.replies[0].brief
+    assert isinstance(stale.replies[1], Question) and stale.replies[1].distinction == first.id
+
+
+def test_a_press_on_a_skipped_question_reshows_the_current_one(dialog: Dialog) -> None:
+    state = step(dialog, new_state(dialog), Start()).state
+    first = dialog.distinctions[0]
+    asked_at = state.turn
+    state = step(dialog, state, Skip()).state
+    stale = step(dialog, state, Choose(first.id, first.choices[1].id, asked_at))
+    assert stale.state == state
     assert isinstance(stale.replies[0], Text) and stale.replies[0].text == messages.STALE_CHOICE
     assert (
         isinstance(stale.replies[1], Question) and stale.replies[1].distinction == dialog.distinctions[1].id

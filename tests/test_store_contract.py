@@ -260,6 +260,25 @@ async def test_a_delivered_row_notes_its_receipt_for_later_rows(any_store: Store
         await outbox.close()
 
 
+async def test_a_chats_needed_replies_read_back_before_its_courtesy_ones(any_store: Store) -> None:
+    outbox = any_store.outbox()
+    try:
+        # Each turn owes a courtesy edit of its question before the message it needs.
+        for turn in (1, 2):
+            owed = (Owed("100", f"mark {turn}", courtesy=True), Owed("100", f"next {turn}"))
+            await any_store.commit_turn(ANA, turn - 1, asking(turn), (), owed)
+        rows = await outbox.owed("telegram", "100")
+        assert [(row.payload, row.courtesy) for row in rows] == [
+            ("next 1", False),
+            ("next 2", False),
+            ("mark 1", True),
+            ("mark 2", True),
+        ]
+        assert [row.payload for row in await outbox.owed("telegram", "100", limit=1)] == ["next 1"]
+    finally:
+        await outbox.close()
+
+
 # --- workshops -----------------------------------------------------------------------------
 
 

@@ -45,6 +45,8 @@ from bot.outbox import Delivered, Drop, Outcome, Receipts, Retry, owed_calls
 from storage.outbox import Owed, OwedRow
 
 PLATFORM = "discord"
+# Discord's global limit on requests from one bot: 50 a second.
+RATE = 50.0
 EPHEMERAL = 64  # the message flag that shows a followup to the one person only
 _NO_PINGS: dict[str, list[str]] = {"parse": []}
 _ORIGINAL = "/webhooks/{webhook_id}/{webhook_token}/messages/@original"
@@ -128,6 +130,7 @@ class DiscordCourier:
     """Delivers owed interaction responses through discord.py's HTTP client."""
 
     platform = PLATFORM
+    rate = RATE
 
     def __init__(
         self,

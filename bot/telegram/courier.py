@@ -11,6 +11,10 @@ Rules:
   of an id (``edit_noted``: a workshop's question post, whose id is known only once it
   is sent). The name is read back just before the edit is delivered; when nothing was
   noted under it (the post was given up), there is nothing to edit and the row is done.
+- ``mark_answered`` and ``clear_keyboard`` are courtesies (``"courtesy": true``, see
+  ``storage.outbox``): they only tidy an older message, so the sender sends them after
+  the chat's needed messages and skips them at Telegram's ceiling; a refused courtesy
+  edit is not replaced by a send, which would arrive out of place.
 - Delivering a row twice is harmless for edits (Telegram answers "message is not modified",
   which counts as delivered); a send delivered twice shows twice, which is why the outbox
   removes a row as soon as Telegram accepted it.
@@ -45,6 +49,8 @@ from bot.telegram.view import Outgoing
 from storage.outbox import Owed, OwedRow
 
 PLATFORM = "telegram"
+# Telegram's limit on messages from one bot: about 30 a second across all chats.
+RATE = 30.0
 _NO_PREVIEW = {"is_disabled": True}
 Call = dict[str, Any]
 
@@ -89,8 +95,16 @@ def chat_of(place: Place) -> str:
     return str(place.chat_id) if place.thread_id is None else f"{place.chat_id}/{place.thread_id}"
 
 
+def mark_answered(chat_id: int, message_id: int, message: Outgoing) -> Call:
+    """A courtesy: the answered question edited to show the choice (``message``), no buttons."""
+    params = {"chat_id": chat_id, "message_id": message_id} | _message_params(message)
+    return {"method": "editMessageText", "params": params, "courtesy": True}
+
+
 def clear_keyboard(chat_id: int, message_id: int) -> Call:
-    return {"method": "editMessageReplyMarkup", "params": {"chat_id": chat_id, "message_id": message_id}}
+    """A courtesy: the buttons taken off a pressed message."""
+    params = {"chat_id": chat_id, "message_id": message_id}
+    return {"method": "editMessageReplyMarkup", "params": params, "courtesy": True}
 
 
 def send_photo(place: Place, png: bytes) -> Call:
@@ -106,6 +120,7 @@ class TelegramCourier:
     """Delivers owed Bot API calls through ``bot`` (and so through its rate limiter)."""
 
     platform = PLATFORM
+    rate = RATE
 
     def __init__(self, bot: Bot, receipts: Receipts | None = None) -> None:
         self._bot = bot

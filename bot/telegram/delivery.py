@@ -167,11 +167,14 @@ async def answer(query: CallbackQuery, alert: str | None = None) -> None:
 
 
 async def notify(query: CallbackQuery, text: str) -> None:
-    """Acknowledge a press with a short notification only the presser sees (no alert box)."""
+    """Acknowledge a press with a short notification only the presser sees (no alert box);
+    best effort, as ``answer``."""
     try:
         await query.answer(text[:ANSWER_LIMIT], show_alert=False)
     except BadRequest as exc:
         _tolerate("answer", exc)
+    except TelegramError as exc:
+        log.warning("could not answer a press: %s", exc.message)
 
 
 def retry_after_of(exc: RetryAfter) -> float:

@@ -24,9 +24,12 @@ Rules:
   presser is ever edited. A press that may record is answered right after its turn is
   committed (a few milliseconds), never before, and never after sending anything: the
   callback answer is an acknowledgement, and it does not wait behind replies still being
-  sent. An accepted answer edits the question message to show the choice without buttons;
-  any other press takes the buttons off the pressed message before the engine's replies
-  (for a stale press, the current question again) follow.
+  sent. An accepted answer edits the question message to show the choice without buttons,
+  and any other press takes the buttons off the pressed message; both are courtesies
+  (``courier``), sent after the engine's replies and skipped at Telegram's ceiling, so
+  an answer costs one message there. A press whose replies are only a brief remark (a
+  button left on a question answered before) gets that remark as its callback answer's
+  notification, and no message at all.
 - Replies are not sent here: a turn's replies are rendered into Bot API calls
   (``courier``) and committed with the turn, and the outbox sender (``bot.outbox``)
   delivers them, in order per chat (a member's chat, or their forum topic), retried
@@ -60,12 +63,12 @@ from bot.mydata import mydata_for
 from bot.outbox import Sender
 from bot.render import TELEGRAM_HTML
 from bot.telegram import courier, view
-from bot.telegram.delivery import Place, answer, send_private
+from bot.telegram.delivery import Place, answer, notify, send_private
 from bot.telegram.keyboards import asked_by, forget_keyboard, language_keyboard, owner_of, turn_asked
 from bot.workshops import Workshops
 from dialogs.events import COMMANDS, Choose, Confirm, Event, FreeText, Start
 from dialogs.i18n import messages
-from dialogs.replies import Action, Answered, Reply
+from dialogs.replies import Action, Answered, Reply, Text
 from storage.keys import SessionKey
 from storage.outbox import Owed
 
@@ -314,7 +317,8 @@ class Handlers:
         else:
             turn = await self.conversations.handle(member.key, event, render)
         if query is not None:
-            await answer(query)
+            remark = _in_passing(turn.replies)
+            await (answer(query) if remark is None else notify(query, remark))
         await self._deliver(member, turn)
 
     async def _deliver(self, member: Member, turn: Turn) -> None:
@@ -328,6 +332,8 @@ async def _calls(
     member: Member, replies: tuple[Reply, ...], shown: MaybeInaccessibleMessage | None, pressed: bool
 ) -> list[courier.Call]:
     """The Bot API calls that show ``replies`` to ``member``."""
+    if pressed and _in_passing(replies) is not None:
+        return []  # the press's notification says it all
     calls: list[courier.Call] = []
     recorded = any(isinstance(reply, Answered) for reply in replies)
     if pressed and shown is not None and not recorded:
@@ -340,7 +346,7 @@ async def _calls(
         if isinstance(reply, Answered):
             marked = view.answered(reply, member.addressee)
             if shown is not None and _asks(shown, member, reply):
-                calls.append(courier.edit_message(shown.chat.id, shown.message_id, marked, member.place))
+                calls.append(courier.mark_answered(shown.chat.id, shown.message_id, marked))
             else:
                 calls.append(courier.send_message(member.place, marked))
             continue
@@ -351,6 +357,13 @@ async def _calls(
         if picture is not None:
             calls.append(courier.send_photo(member.place, picture))
     return calls
+
+
+def _in_passing(replies: tuple[Reply, ...]) -> str | None:
+    """The remark a press's replies amount to, when they are only brief ones (``Text.brief``)."""
+    if replies and all(isinstance(reply, Text) and reply.brief for reply in replies):
+        return "\n".join(reply.text for reply in replies if isinstance(reply, Text))
+    return None
 
 
 def _event_of(button: buttons.AnswerButton | buttons.CommandButton | buttons.ConfirmButton) -> Event | None:

@@ -31,10 +31,10 @@ LEASE = 60.0  # seconds a claim lasts; the holder renews it each time it reads t
 _LOCK_CHAT = "SELECT pg_advisory_xact_lock(hashtextextended('outbox ' || $1 || ' ' || $2, 0))"
 _CLAIM = """
     UPDATE outbox SET lease_owner = $3, lease_until = $4
-     WHERE id IN (SELECT id FROM outbox WHERE platform = $1 AND chat = $2 ORDER BY id LIMIT $5)
+     WHERE id IN (SELECT id FROM outbox WHERE platform = $1 AND chat = $2 ORDER BY courtesy, id LIMIT $5)
        AND NOT EXISTS (SELECT 1 FROM outbox
                         WHERE platform = $1 AND chat = $2 AND lease_owner <> $3 AND lease_until > $6)
-    RETURNING id, chat, payload, created_at, receipt
+    RETURNING id, chat, payload, created_at, receipt, courtesy
 """
 _OWED_CHATS = """
     SELECT chat FROM outbox WHERE platform = $1
@@ -68,14 +68,14 @@ class PostgresOutbox:
         """Nothing is held in memory: every removal commits before ``remove`` returns."""
 
     async def owed(self, platform: str, chat: str, limit: int = 20) -> list[OwedRow]:
-        """Claim and return the oldest ``limit`` messages owed to ``chat``; none while another
-        live process holds the chat."""
+        """Claim and return the oldest ``limit`` messages owed to ``chat`` (the needed ones
+        first, as ``storage.outbox``); none while another live process holds the chat."""
         now = self._store.clock()
         async with self._store.transaction() as conn:
             await conn.execute(_LOCK_CHAT, platform, chat)
             rows = await conn.fetch(_CLAIM, platform, chat, self.owner, now + self._lease, limit, now)
-        owed = [OwedRow(int(i), str(c), str(p), float(t), r) for i, c, p, t, r in rows]
-        return sorted(owed, key=lambda row: row.id)
+        owed = [OwedRow(int(i), str(c), str(p), float(t), r, bool(k)) for i, c, p, t, r, k in rows]
+        return sorted(owed, key=lambda row: (row.courtesy, row.id))
 
     async def owed_chats(self, platform: str) -> list[str]:
         rows = await self._store.fetch(_OWED_CHATS, platform, self.owner, self._store.clock())

@@ -140,6 +140,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
           FROM workshops WHERE message IS NOT NULL
         """,
     ),
+    # 4: as SQLite's 12, whether an owed reply is a courtesy (sent only when there is room)
+    ("ALTER TABLE outbox ADD COLUMN courtesy BOOLEAN NOT NULL DEFAULT false",),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -88,7 +88,8 @@ _RECORD_ANSWER = """
     DO UPDATE SET choice = excluded.choice, turn = excluded.turn, answered_at = excluded.answered_at
 """
 OWE = """
-    INSERT INTO outbox (platform, chat, payload, created_at, "user", receipt) VALUES ($1, $2, $3, $4, $5, $6)
+    INSERT INTO outbox (platform, chat, payload, created_at, "user", receipt, courtesy)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
 """
 _FORGET = 'DELETE FROM sessions WHERE platform = $1 AND "user" = $2'
 _FORGET_LANGUAGE = 'DELETE FROM languages WHERE platform = $1 AND "user" = $2'

@@ -43,9 +43,9 @@ async def test_after_an_outage_every_reply_arrives_once_in_order(
 ) -> None:
     chat = private(ANA)
     await bot.do(tg.say(chat, ANA, "/start"))
-    # The answer's first reply (the question marked answered) hangs, so the outage
-    # begins with two turns committed and nothing of them delivered yet.
-    tg.stall("editMessageText")
+    # The answer's first reply (the explanation and the next question) hangs, so the
+    # outage begins with two turns committed and nothing of them delivered yet.
+    tg.stall("sendMessage")
     pressed = tg.press(ANA, question(tg, chat.id), dialog.distinctions[0].choices[1].label)
     await bot.do(pressed, delivered=False)
     await bot.do(tg.say(chat, ANA, "/help"), delivered=False)
@@ -54,7 +54,7 @@ async def test_after_an_outage_every_reply_arrives_once_in_order(
         tg.fail_all(502, "Bad Gateway")
     else:
         await tg.go_down()
-    tg.release("editMessageText")
+    tg.release("sendMessage")
     sender = sender_of(bot.app)
     await until(lambda: sender.failures >= 2)
     if outage == "502":

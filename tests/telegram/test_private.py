@@ -20,9 +20,10 @@ from storage.keys import SessionKey
 from storage.sessions import SessionStore
 from tests.fakes.telegram_api import MESSAGE_LIMIT, FakeTelegram, User, escaped, private, visible
 from tests.telegram.conftest import Bot, relaxed_limiter, running, services_on, settings_for
-from tests.telegram.helpers import answer_buttons, asked, question, sent_since
+from tests.telegram.helpers import Message, answer_buttons, answers_to, asked, question, sent_since
 
 ANA = User(1001, "Ana")
+BEN = User(1002, "Ben")
 CHAT = private(ANA)
 KEY = SessionKey("telegram", str(ANA.id), str(ANA.id))
 
@@ -60,10 +61,12 @@ async def test_whole_conversation_by_buttons_ends_with_the_profile(
         choice = distinction.choices[-1]
         mark = len(tg.calls)
         await bot.do(tg.press(ANA, shown, choice.label))
-        # The press is answered first, then the question is edited to show the answer
-        # without buttons, then the explanation and the next step are sent.
+        # The press is answered first, then the explanation and the next step are sent,
+        # then (a courtesy, as nobody else waits) the question is edited to show the
+        # answer without buttons.
         methods = [call.method for call in tg.calls[mark:] if call.method != "getUpdates"]
-        assert methods[:3] == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+        assert methods[:2] == ["answerCallbackQuery", "sendMessage"]
+        assert methods.index("editMessageText") == len(methods) - 1  # once, after every send
         edited = tg.messages[(CHAT.id, shown["message_id"])]
         assert "reply_markup" not in edited
         assert visible(edited["text"]) == f"{distinction.question}\n✓ {choice.label}"
@@ -155,28 +158,67 @@ async def test_deep_link_payload_names_the_dialog(tg: FakeTelegram, bot: Bot, di
     assert tg.texts(CHAT.id)[-1] == messages.UNKNOWN_DIALOG.format(dialog="no-such-dialog", known=dialog.id)
 
 
-async def test_stale_button_records_nothing_and_shows_the_current_question(
-    tg: FakeTelegram, bot: Bot, conversations: Conversations, dialog: Dialog
-) -> None:
+async def answered_first(tg: FakeTelegram, bot: Bot) -> Message:
+    """Ana starts and answers the first question (its first choice); the question as
+    it was shown, buttons and all."""
     await bot.do(tg.say(CHAT, ANA, "/start"))
     first = question(tg, CHAT.id)
-    await bot.do(tg.press(ANA, first, dialog.distinctions[0].choices[0].label))
+    await bot.do(tg.press(ANA, first, answer_buttons(first)[0]["text"]))
+    return first
+
+
+async def test_a_press_on_an_answered_question_gets_a_notification_and_no_message(
+    tg: FakeTelegram, bot: Bot, conversations: Conversations, dialog: Dialog
+) -> None:
+    first = await answered_first(tg, bot)
     before = await conversations.current(KEY)
-    # The person presses another choice on the first question (as shown before the edit).
-    mark = len(tg.calls)
+    # The person presses another choice on the first question (as shown before the edit,
+    # which is what they see when the edit was skipped at Telegram's ceiling).
+    mark, shown = len(tg.calls), len(tg.texts(CHAT.id))
     await bot.do(tg.press(ANA, first, dialog.distinctions[0].choices[2].label))
     after = await conversations.current(KEY)
     assert before is not None and after is not None and after.state == before.state
-    assert tg.texts(CHAT.id)[-2] == messages.STALE_CHOICE
+    # The press is answered with a notification (not an alert box) saying what to do...
+    answered = answers_to(tg, mark)
+    assert [(a["text"], a.get("show_alert", "false")) for a in answered] == [
+        (messages.ALREADY_ANSWERED, "false")
+    ]
+    # ... and costs no message: nothing sent, nothing edited.
+    methods = {call.method for call in tg.calls[mark:]} - {"getUpdates"}
+    assert methods == {"answerCallbackQuery"}
+    assert len(tg.texts(CHAT.id)) == shown
     assert asked(question(tg, CHAT.id)).distinction == dialog.distinctions[1].id
-    assert len(tg.called("answerCallbackQuery")) == 2
     # The first question keeps showing the answer that was recorded.
     edited = tg.messages[(CHAT.id, first["message_id"])]
     assert visible(edited["text"]).endswith(dialog.distinctions[0].choices[0].label)
-    methods = [call.method for call in tg.calls[mark:]]
-    assert "editMessageText" not in methods
-    # Taking the (already removed) buttons off again is "not modified": tolerated, no error.
-    assert "editMessageReplyMarkup" in methods
+
+
+async def test_a_press_on_an_answered_question_is_told_in_the_persons_language(
+    tg: FakeTelegram, bot: Bot, dialog: Dialog
+) -> None:
+    await bot.do(tg.say(CHAT, ANA, "/language es"))
+    first = await answered_first(tg, bot)
+    mark = len(tg.calls)
+    await bot.do(tg.press(ANA, first, answer_buttons(first)[1]["text"]))
+    told = answers_to(tg, mark)[0]["text"]
+    assert told == "Ya has respondido a esta pregunta. Para cambiar tu respuesta, vuelve a ella con /back."
+
+
+async def test_someone_elses_left_over_button_still_records_nothing_for_them(
+    tg: FakeTelegram, bot: Bot, conversations: Conversations, dialog: Dialog
+) -> None:
+    first = await answered_first(tg, bot)
+    # Ben presses Ana's answered question (a forwarded or shared message): the foreign
+    # alert, as before, and nothing recorded or sent for either.
+    mark = len(tg.calls)
+    await bot.do(tg.press(BEN, first, dialog.distinctions[0].choices[1].label))
+    answered = answers_to(tg, mark)
+    assert len(answered) == 1 and answered[0]["show_alert"] == "true"
+    assert answered[0]["text"] != messages.ALREADY_ANSWERED
+    assert not {"sendMessage", "editMessageText", "editMessageReplyMarkup"} & {
+        c.method for c in tg.calls[mark:]
+    }
+    assert await conversations.current(SessionKey("telegram", str(CHAT.id), str(BEN.id))) is None
 
 
 async def test_garbage_button_data_is_answered_as_expired(tg: FakeTelegram, bot: Bot) -> None:
