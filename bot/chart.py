@@ -145,19 +145,15 @@ def encode_png(image: Image.Image) -> bytes:
     half the time of Pillow's fastest setting and make a smaller file. Lossless either way
     (a test compares the decoded pixels with Pillow's)."""
     width, height = image.size
-    raw = image.convert("RGB").tobytes()
+    raw = memoryview((image if image.mode == "RGB" else image.convert("RGB")).tobytes())
     stride = width * 3
-    # Each row is its filter type (0, None) and then its pixels.
-    rows = b"".join(b"\x00" + raw[y * stride : (y + 1) * stride] for y in range(height))
+    deflate = zlib.compressobj(1)
+    # Each row is its filter type (0: none) and then its pixels, fed to zlib as they are.
+    parts = [deflate.compress(b"\x00" + raw[y * stride : (y + 1) * stride]) for y in range(height)]
+    parts.append(deflate.flush())
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, RGB, no interlace
-    return b"".join(
-        (
-            _PNG_SIGNATURE,
-            _chunk(b"IHDR", header),
-            _chunk(b"IDAT", zlib.compress(rows, 1)),
-            _chunk(b"IEND", b""),
-        )
-    )
+    pixels = b"".join(parts)
+    return b"".join((_PNG_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"IDAT", pixels), _chunk(b"IEND", b"")))
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
