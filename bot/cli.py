@@ -187,6 +187,8 @@ def _report_impact(dialogs: dict[str, Dialog], db: Path) -> None:
             print(messages.CHECK_DAMAGED.format(**fields))
         if found.workshops:
             print(messages.CHECK_WORKSHOPS.format(**fields))
+        if found.workshops_damaged:
+            print(messages.CHECK_WORKSHOPS_DAMAGED.format(**fields))
 
 
 def _health(env: dict[str, str]) -> int:

@@ -35,10 +35,15 @@ Rules:
   in one line what changed and saves it; a vote is judged against the migrated workshop.
 - The cache holds one small ``WorkshopState`` per chat and is only written under the chat
   lock after a commit; it is a shortcut, never the authority.
+- A workshop whose stored row does not decode reads as ended (``storage.workshops``): the
+  chat is never stuck. The next steering turn tells its sender, saves the ended state over
+  the row and logs one warning naming the chat (never anyone's answers); a vote on its
+  buttons is answered as stale and records nothing.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -55,6 +60,8 @@ from dialogs.workshop import WorkshopState, WorkshopStep, member_profile, step, 
 from storage.contract import TallyCounts, WorkshopContract
 from storage.keys import SessionKey, WorkshopKey
 from storage.outbox import Owed
+
+log = logging.getLogger(__name__)
 
 # An adapter's renderer of a steering turn: the state before it, the tallies it was decided
 # on and the engine's step in, the group posts (and edits) it owes out. It runs inside the
@@ -267,15 +274,22 @@ class Workshops:
 
             def decide(
                 state: WorkshopState, tallies: TallyCounts
-            ) -> tuple[WorkshopState, tuple[WorkshopStep, tuple[Owed, ...]], tuple[Owed, ...]]:
+            ) -> tuple[WorkshopState, tuple[WorkshopStep, tuple[Owed, ...], str], tuple[Owed, ...]]:
                 known = before if state.content_hash == seen.content_hash else None
                 result = self._step(state, event, tallies, known)
                 self._speak(result.state)  # the posts are rendered in the workshop's language
                 owed = render(state, tallies, result) if render is not None else ()
-                return result.state, (result, owed), owed
+                return result.state, (result, owed, state.damaged), owed
 
-            result, owed = await self.store.steer(key, decide)
+            result, owed, damaged = await self.store.steer(key, decide)
             self._cache[key] = result.state
+            if damaged:
+                log.warning(
+                    "the stored workshop %s/%s could not be read (%s); it was ended",
+                    key.platform,
+                    key.chat,
+                    damaged,
+                )
         self._speak(result.state)
         return WorkshopTurn(result.replies, result.state, owed)
 

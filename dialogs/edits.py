@@ -187,6 +187,7 @@ class Impact:
     gone: bool = False  # no dialog with this id any more: its sessions start afresh
     workshops: int = 0  # running workshops on this dialog
     workshops_affected: int = 0  # ... whose group will be told the questions changed
+    workshops_damaged: int = 0  # workshops that cannot be read and will end at their next step
 
 
 def impact(
@@ -202,6 +203,11 @@ def impact(
     for workshop in workshops:
         running = dialogs.get(workshop.dialog)
         was = found.get(workshop.dialog, Impact(workshop.dialog, gone=running is None))
+        if workshop.damaged:
+            found[workshop.dialog] = replace(was, workshops_damaged=was.workshops_damaged + 1)
+            continue
+        if not workshop.active:
+            continue
         told = running is None or _told(running, workshop, structures)
         found[workshop.dialog] = replace(
             was, workshops=was.workshops + 1, workshops_affected=was.workshops_affected + told

@@ -27,6 +27,10 @@ Rules:
   into the content. The next question is the first in the content not asked yet, so a
   workshop written against content that was edited since (``dialogs.edits``) asks what
   is new and never asks a question twice.
+- A workshop the store could not read (``WorkshopState.damaged``) has ended: a steering
+  event is handled as in an ended workshop, after a notice to its sender, and a vote gets
+  the answer any button of an ended workshop gets. The step's state is the ended one, with
+  ``damaged`` cleared, so saving it makes the stored row readable again.
 """
 
 from __future__ import annotations
@@ -87,6 +91,7 @@ class WorkshopState:
     content_version: int = 0
     content_hash: str = ""  # the fingerprint of the content it was written against
     language: str = ""  # the language it speaks, its opening dialog's ('': the default)
+    damaged: str = ""  # why the stored row could not be read ('': it could); it reads as ended
 
     @property
     def active(self) -> bool:
@@ -456,7 +461,11 @@ def _step(
     opening: Dialog | None,
 ) -> WorkshopStep:
     notice: tuple[WorkshopReply, ...] = ()
-    if state.active and (dialog.id != state.dialog or current_of(dialog, state) is None):
+    if state.damaged:
+        state = replace(state, phase=WorkshopPhase.ENDED, damaged="")
+        if not isinstance(event, Vote):  # a voter only needs to know the button is stale
+            notice = (_to_person(messages.WORKSHOP_DAMAGED.format(number=state.number)),)
+    elif state.active and (dialog.id != state.dialog or current_of(dialog, state) is None):
         # The content this workshop ran on is gone or shorter since a restart: end it
         # rather than index into questions that no longer exist, then handle the event.
         state = replace(state, phase=WorkshopPhase.ENDED)

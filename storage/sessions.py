@@ -161,11 +161,14 @@ def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _undecodable(phase: object, numbers: dict[str, object], texts: dict[str, object]) -> str | None:
-    """Why a row's fields cannot make a ``SessionState``, or None. SQLite keeps whatever was
-    written, whatever the column's type, so a hand-edited or damaged row can hold anything."""
-    if phase not in _PHASES:
-        return f"phase {phase!r} is not one of {sorted(_PHASES)}"
+def undecodable(
+    phase: object, phases: frozenset[str], numbers: dict[str, object], texts: dict[str, object]
+) -> str | None:
+    """Why a row's fields cannot make a state, or None. SQLite keeps whatever was written,
+    whatever the column's type (and a text column on PostgreSQL holds any text), so a
+    hand-edited or damaged row can hold anything."""
+    if phase not in phases:
+        return f"phase {phase!r} is not one of {sorted(phases)}"
     for name, value in numbers.items():
         if not _whole(value):
             return f"{name} {value!r} is not a whole number"
@@ -183,8 +186,8 @@ def state_from_row(row: Sequence[Any]) -> Loaded:
         return Loaded(SessionState(dialog), UNREADABLE_VERSION, damaged=why)
     answers = tuple(Answer(str(d), None if c is None else str(c)) for d, c in json.loads(answers_json))
     numbers = {"turn": turn, "misses": misses, "content_version": content_version}
-    problem = _undecodable(
-        phase, numbers, {"pending": pending, "revisit": revisit, "content_hash": content_hash}
+    problem = undecodable(
+        phase, _PHASES, numbers, {"pending": pending, "revisit": revisit, "content_hash": content_hash}
     )
     if problem is not None:
         return Loaded(SessionState(dialog), version, damaged=problem)

@@ -1,10 +1,11 @@
-"""A read-only look at every stored session and running workshop, for ``careerbot check --db``.
+"""A read-only look at every stored session and workshop, for ``careerbot check --db``.
 
 Rules:
 - Opens the file read-only and changes nothing (no migration, no journal mode), like
   ``storage.health``: a counsellor runs it beside the running bot, before deploying an edit.
-- Rows are decoded exactly as a turn would load them (``storage.sessions.state_from_row``),
-  damaged ones included, so the report counts what the bot will meet.
+- Rows are decoded exactly as a turn would load them (``storage.sessions.state_from_row``,
+  ``storage.workshops.row_from``), damaged ones included, so the report counts what the bot
+  will meet; for workshops, that is each chat's latest one.
 - The file must exist and hold this program's schema; anything else raises
   ``StorageError`` with one line naming the file.
 """
@@ -19,19 +20,19 @@ from dialogs.content import Structure
 from dialogs.workshop import WorkshopState
 from storage.schema import SCHEMA_VERSION
 from storage.sessions import Loaded, StorageError, read_all
-from storage.workshops import read_running
+from storage.workshops import read_latest
 
 
 @dataclass(frozen=True, slots=True)
 class Stored:
     sessions: list[Loaded]
-    workshops: list[WorkshopState]  # the running ones
+    workshops: list[WorkshopState]  # each chat's latest (running, ended or damaged)
     structures: dict[str, Structure]  # by fingerprint
 
 
 def stored(path: Path) -> Stored:
-    """Every session and running workshop stored in ``path``, and the structures their
-    stamps name."""
+    """Every session and each chat's latest workshop stored in ``path``, and the structures
+    their stamps name."""
     if not path.is_file():
         raise StorageError(f"the database {path} does not exist, expected a careerbot database")
     try:
@@ -43,6 +44,6 @@ def stored(path: Path) -> Stored:
                     "(let this version of careerbot open it once first)"
                 )
             sessions, structures = read_all(conn)
-            return Stored(sessions, read_running(conn), structures)
+            return Stored(sessions, read_latest(conn), structures)
     except sqlite3.Error as exc:
         raise StorageError(f"the database {path} cannot be read: {exc}") from None

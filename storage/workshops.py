@@ -20,6 +20,11 @@ Rules:
   with the pure engine, and saves it. Votes cannot slip in between the count and the
   reveal, because both hold the write lock.
 - ``forget_member`` erases a person's votes on a platform and their name as facilitator.
+- A row that does not decode (a phase that is not a phase, ``done`` that is not a JSON list
+  of ids, a field that is not a whole number) is not an error for the caller: it reads as
+  an ended workshop with ``damaged`` saying why (``row_from``), so the chat is never stuck.
+  The next steer writes that ended state over the row (holding it, whatever its version),
+  and a new ``/workshop`` opens the next number as usual.
 """
 
 from __future__ import annotations
@@ -28,14 +33,14 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from dialogs.workshop import RecordVote, WorkshopPhase, WorkshopState
 from storage.groupcommit import GroupCommit
 from storage.keys import WorkshopKey
 from storage.outbox import NOTE_RECEIPT, OWE, RECEIPT, Owed
-from storage.sessions import SessionStore, StorageError
+from storage.sessions import SessionStore, StorageError, undecodable
 from storage.stats import tallies_from
 
 T = TypeVar("T")
@@ -64,6 +69,13 @@ _UPDATE = """
            content_hash = ?, version = version + 1, updated_at = ?
      WHERE id = ? AND version = ?
 """
+# A damaged row (``row_from``) made readable: the ended state the engine was shown.
+_REPAIR = """
+    UPDATE workshops
+       SET phase = ?, position = ?, distinction = ?, done = ?, content_version = ?, content_hash = ?,
+           version = ?, updated_at = ?
+     WHERE id = ?
+"""
 _WORKSHOP_ID = "SELECT id FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
 _OPEN_ROUND = _WORKSHOP_ID + " AND phase = 'asking' AND position = ?"
 _RECORD_VOTE = """
@@ -81,9 +93,11 @@ _MEMBER_VOTES = f"""
     SELECT distinction, choice FROM workshop_votes
      WHERE workshop_id = ({_WORKSHOP_ID}) AND member = ?
 """
-_RUNNING = """
+# Each chat's latest workshop: the one a step there would load (``_LOAD``).
+_LATEST = """
     SELECT id, number, dialog, facilitator, phase, position, distinction, done, content_version,
-           content_hash, version, language FROM workshops WHERE phase IN ('asking', 'revealed')
+           content_hash, version, language FROM workshops AS w
+     WHERE number = (SELECT max(number) FROM workshops WHERE platform = w.platform AND chat = w.chat)
 """
 _DIALOG_OF = "SELECT dialog FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
 _FACILITATOR_OF = "SELECT facilitator FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
@@ -107,7 +121,22 @@ class _PendingVote:
     vote: RecordVote
 
 
+_PHASES = frozenset(phase.value for phase in WorkshopPhase if phase is not WorkshopPhase.NONE)
+
+
+def _ids(done: object) -> tuple[str, ...] | None:
+    """The questions asked before the current one, or None when ``done`` is no JSON list of ids."""
+    try:
+        ids = json.loads(done) if isinstance(done, str) else None
+    except ValueError:
+        return None
+    if not isinstance(ids, list) or not all(isinstance(d, str) for d in ids):
+        return None
+    return tuple(ids)
+
+
 def row_from(row: Any) -> Row:
+    """A stored workshop; one that does not decode reads as ended, ``damaged`` saying why."""
     (
         workshop_id,
         number,
@@ -122,19 +151,42 @@ def row_from(row: Any) -> Row:
         version,
         language,
     ) = row
+    asked = _ids(done)
+    numbers = {"position": position, "content_version": content_version, "version": version}
+    problem = undecodable(phase, _PHASES, numbers, {"distinction": current, "content_hash": stamp})
+    if problem is None and asked is None:
+        problem = f"done {done!r} is not a JSON list of question ids"
+    if problem is None:
+        state = WorkshopState(
+            number,
+            dialog,
+            facilitator,
+            WorkshopPhase(phase),
+            position,
+            current,
+            asked or (),
+            content_version,
+            stamp,
+            str(language),
+        )
+        return Row(workshop_id, state, version)
+    # What can be read is kept (the number above all: the next workshop takes the one
+    # after it); the rest reads blank, and the workshop as ended.
+    whole = {name: value if isinstance(value, int) else 0 for name, value in numbers.items()}
     state = WorkshopState(
         number,
-        dialog,
-        facilitator,
-        WorkshopPhase(phase),
-        position,
-        current,
-        tuple(str(d) for d in json.loads(done)),
-        content_version,
-        stamp,
+        str(dialog),
+        str(facilitator),
+        WorkshopPhase.ENDED,
+        whole["position"],
+        current if isinstance(current, str) else "",
+        asked or (),
+        whole["content_version"],
+        stamp if isinstance(stamp, str) else "",
         str(language),
+        damaged=problem,
     )
-    return Row(workshop_id, state, version)
+    return Row(workshop_id, state, whole["version"])
 
 
 def state_params(s: WorkshopState) -> tuple[object, ...]:
@@ -142,9 +194,15 @@ def state_params(s: WorkshopState) -> tuple[object, ...]:
     return (s.phase.value, s.position, s.distinction, done, s.content_version, s.content_hash)
 
 
-def read_running(conn: sqlite3.Connection) -> list[WorkshopState]:
-    """Every running workshop, on a plain ``sqlite3`` connection, for read-only reports."""
-    return [row_from(row).state for row in conn.execute(_RUNNING)]
+def read_latest(conn: sqlite3.Connection) -> list[WorkshopState]:
+    """Each chat's latest workshop (running, ended or damaged), as a step there would read
+    it; on a plain ``sqlite3`` connection, for read-only reports."""
+    return [row_from(row).state for row in conn.execute(_LATEST)]
+
+
+def repaired(row: Row) -> Row:
+    """A damaged row as ``_REPAIR`` leaves it: the ended state it reads as, a version on."""
+    return Row(row.id, replace(row.state, damaged=""), row.version + 1)
 
 
 NO_ROW = Row(0, WorkshopState(), 0)
@@ -273,6 +331,12 @@ class WorkshopStore:
 
     async def _save(self, key: WorkshopKey, row: Row, new: WorkshopState) -> None:
         now = self._clock()
+        if row.state.damaged:
+            # The steer holds the row (write lock): no version to compare, it may be unreadable.
+            row = repaired(row)
+            await self._conn.execute(_REPAIR, (*state_params(row.state), row.version, now, row.id))
+            if new == row.state:
+                return
         s = new
         if s.number != row.state.number:
             # A new workshop: end whichever is active first, so the one-active index holds.

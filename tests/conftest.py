@@ -18,7 +18,7 @@ import pytest
 from bot.conversations import Conversations
 from dialogs.content import Dialog
 from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID, load_dialogs
-from storage.contract import Store, open_store
+from storage.contract import Store, WorkshopContract, open_store
 from storage.sessions import SessionStore
 
 # The terminal speaks the locale's language when it is loaded (bot.language): the tests,
@@ -99,6 +99,16 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
 @pytest.fixture
 async def any_store(database: str | Path) -> AsyncIterator[Store]:
     opened = await open_store(database)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+async def workshops(any_store: Store) -> AsyncIterator[WorkshopContract]:
+    """The workshops of ``any_store`` (a module may define its own on the SQLite store)."""
+    opened = any_store.workshop_store()
     try:
         yield opened
     finally:

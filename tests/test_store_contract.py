@@ -39,15 +39,6 @@ async def second(database: str | Path, any_store: Store) -> AsyncIterator[Store]
         await opened.close()
 
 
-@pytest.fixture
-async def workshops(any_store: Store) -> AsyncIterator[WorkshopContract]:
-    opened = any_store.workshop_store()
-    try:
-        yield opened
-    finally:
-        await opened.close()
-
-
 async def send(store: WorkshopContract, dialog: Dialog, event: WorkshopEvent) -> WorkshopStep:
     def decide(
         state: WorkshopState, tallies: TallyCounts

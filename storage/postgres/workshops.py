@@ -23,7 +23,7 @@ from storage.postgres.outbox import NOTE_RECEIPT, RECEIPT
 from storage.postgres.sessions import OWE, affected
 from storage.sessions import StorageError
 from storage.stats import tallies_from
-from storage.workshops import NO_ROW, Decide, Row, TallyCounts, row_from, state_params
+from storage.workshops import NO_ROW, Decide, Row, TallyCounts, repaired, row_from, state_params
 
 if TYPE_CHECKING:
     from storage.postgres.sessions import PostgresStore
@@ -52,6 +52,12 @@ _UPDATE = """
        SET facilitator = $1, phase = $2, position = $3, distinction = $4, done = $5, content_version = $6,
            content_hash = $7, version = version + 1, updated_at = $8
      WHERE id = $9 AND version = $10
+"""
+_REPAIR = """
+    UPDATE workshops
+       SET phase = $1, position = $2, distinction = $3, done = $4, content_version = $5, content_hash = $6,
+           version = $7, updated_at = $8
+     WHERE id = $9
 """
 _WORKSHOP_ID = "SELECT id FROM workshops WHERE platform = $1 AND chat = $2 AND number = $3"
 _OPEN_ROUND = _WORKSHOP_ID + " AND phase = 'asking' AND position = $4 FOR SHARE"
@@ -169,6 +175,12 @@ class PostgresWorkshops:
 
     async def _save(self, conn: Any, key: WorkshopKey, row: Row, new: WorkshopState) -> None:
         now = self._clock()
+        if row.state.damaged:
+            # A damaged row (``storage.workshops.row_from``), held FOR UPDATE: written over.
+            row = repaired(row)
+            await conn.execute(_REPAIR, *state_params(row.state), row.version, now, row.id)
+            if new == row.state:
+                return
         s = new
         if s.number != row.state.number:
             await conn.execute(_END_ACTIVE, now, key.platform, key.chat)
