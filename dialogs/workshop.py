@@ -464,7 +464,7 @@ def _step(
     if state.damaged:
         state = replace(state, phase=WorkshopPhase.ENDED, damaged="")
         if not isinstance(event, Vote):  # a voter only needs to know the button is stale
-            notice = (_to_person(messages.WORKSHOP_DAMAGED.format(number=state.number)),)
+            notice = (_to_person(messages.WORKSHOP_DAMAGED),)
     elif state.active and (dialog.id != state.dialog or current_of(dialog, state) is None):
         # The content this workshop ran on is gone or shorter since a restart: end it
         # rather than index into questions that no longer exist, then handle the event.

@@ -15,7 +15,9 @@ Rules:
   export and the same for every export after it; it never leaves the database but as the
   HMAC it keys. Erasing the database (or that row) starts new pseudonyms.
 - Workshops are listed with how many members voted in each; a workshop's tallies are the
-  vote counts per distinction and choice.
+  vote counts per distinction and choice. A workshop row whose number or times are not
+  numbers (damaged by hand or by a bug; SQLite keeps whatever was written) is left out of
+  the listing and of ``workshop``, rather than stop every report.
 """
 
 from __future__ import annotations
@@ -143,10 +145,16 @@ def answers_from(rows: Rows) -> list[AnswerRecord]:
     ]
 
 
+def _readable(number: object, *times: object) -> bool:
+    whole = isinstance(number, int) and not isinstance(number, bool)
+    return whole and all(isinstance(t, int | float) and not isinstance(t, bool) for t in times)
+
+
 def workshops_from(rows: Rows) -> list[WorkshopRecord]:
     return [
         WorkshopRecord(int(i), str(p), int(n), str(d), str(ph), float(o), float(u), int(c), str(lang or ""))
         for i, p, n, d, ph, o, u, c, lang in rows
+        if _readable(n, o, u)
     ]
 
 

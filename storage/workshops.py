@@ -48,10 +48,13 @@ TallyCounts = dict[str, dict[str, int]]  # distinction id -> choice id -> votes
 # A steer's decision: the new state, what to return, and the group posts it owes.
 Decide = Callable[[WorkshopState, TallyCounts], tuple[WorkshopState, T, tuple[Owed, ...]]]
 
-_LOAD = """
+# The latest workshop is the highest number; a number that is not a whole number (a
+# damaged row, which SQLite sorts above every number) only when the chat has no other.
+_LATEST_FIRST = "typeof(number) = 'integer' DESC, number DESC"
+_LOAD = f"""
     SELECT id, number, dialog, facilitator, phase, position, distinction, done, content_version,
            content_hash, version, language FROM workshops
-     WHERE platform = ? AND chat = ? ORDER BY number DESC LIMIT 1
+     WHERE platform = ? AND chat = ? ORDER BY {_LATEST_FIRST} LIMIT 1
 """
 _END_ACTIVE = """
     UPDATE workshops SET phase = 'ended', version = version + 1, updated_at = ?
@@ -73,7 +76,7 @@ _UPDATE = """
 _REPAIR = """
     UPDATE workshops
        SET phase = ?, position = ?, distinction = ?, done = ?, content_version = ?, content_hash = ?,
-           version = ?, updated_at = ?
+           number = ?, version = ?, updated_at = ?
      WHERE id = ?
 """
 _WORKSHOP_ID = "SELECT id FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
@@ -94,10 +97,12 @@ _MEMBER_VOTES = f"""
      WHERE workshop_id = ({_WORKSHOP_ID}) AND member = ?
 """
 # Each chat's latest workshop: the one a step there would load (``_LOAD``).
-_LATEST = """
+_LATEST = f"""
     SELECT id, number, dialog, facilitator, phase, position, distinction, done, content_version,
-           content_hash, version, language FROM workshops AS w
-     WHERE number = (SELECT max(number) FROM workshops WHERE platform = w.platform AND chat = w.chat)
+           content_hash, version, language
+      FROM (SELECT *, row_number() OVER (PARTITION BY platform, chat ORDER BY {_LATEST_FIRST}) AS nth
+              FROM workshops)
+     WHERE nth = 1
 """
 _DIALOG_OF = "SELECT dialog FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
 _FACILITATOR_OF = "SELECT facilitator FROM workshops WHERE platform = ? AND chat = ? AND number = ?"
@@ -152,7 +157,12 @@ def row_from(row: Any) -> Row:
         language,
     ) = row
     asked = _ids(done)
-    numbers = {"position": position, "content_version": content_version, "version": version}
+    numbers = {
+        "number": number,
+        "position": position,
+        "content_version": content_version,
+        "version": version,
+    }
     problem = undecodable(phase, _PHASES, numbers, {"distinction": current, "content_hash": stamp})
     if problem is None and asked is None:
         problem = f"done {done!r} is not a JSON list of question ids"
@@ -171,10 +181,11 @@ def row_from(row: Any) -> Row:
         )
         return Row(workshop_id, state, version)
     # What can be read is kept (the number above all: the next workshop takes the one
-    # after it); the rest reads blank, and the workshop as ended.
+    # after it; an unreadable number is only loaded in a chat with no other, so 0 is free);
+    # the rest reads blank, and the workshop as ended.
     whole = {name: value if isinstance(value, int) else 0 for name, value in numbers.items()}
     state = WorkshopState(
-        number,
+        whole["number"],
         str(dialog),
         str(facilitator),
         WorkshopPhase.ENDED,
@@ -334,7 +345,8 @@ class WorkshopStore:
         if row.state.damaged:
             # The steer holds the row (write lock): no version to compare, it may be unreadable.
             row = repaired(row)
-            await self._conn.execute(_REPAIR, (*state_params(row.state), row.version, now, row.id))
+            params = (*state_params(row.state), row.state.number, row.version, now, row.id)
+            await self._conn.execute(_REPAIR, params)
             if new == row.state:
                 return
         s = new

@@ -127,3 +127,33 @@ async def test_check_reports_running_workshops_an_edit_affects(
     assert capsys.readouterr().out.splitlines()[1:] == [
         messages.CHECK_WORKSHOPS.format(dialog=dialog.id, workshops=1, workshops_affected=0)
     ]
+
+
+async def test_check_counts_damaged_workshops_of_each_chat(
+    db_path: Path, dialog: Dialog, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A chat's latest workshop is what its next step reads: damaged there, it is counted
+    (running or not); damaged in an older workshop of the chat, it is never read again."""
+    await workshop_first_half(db_path, dialog)  # one running workshop, readable
+    more = [  # chat, number, phase, done
+        ("-1002", 1, "asking", "not json"),  # running, damaged
+        ("-1003", 1, "pondering", "[]"),  # no phase at all
+        ("-1004", 1, "pondering", "[]"),  # damaged, but a newer workshop followed it
+        ("-1004", 2, "ended", "[]"),
+        ("-1005", "x", "ended", "[]"),  # a number that is not one: the only workshop there
+        ("-1006", 1, "ended", "[]"),  # ... and beside a readable one, which comes first
+        ("-1006", "x", "asking", "[]"),
+    ]
+    with sqlite3.connect(db_path) as raw:
+        raw.executemany(
+            "INSERT INTO workshops (platform, chat, number, dialog, facilitator, phase, position, done,"
+            " version, opened_at, updated_at) VALUES ('telegram', ?, ?, ?, 'fay', ?, 0, ?, 1, 0, 0)",
+            [(chat, number, dialog.id, phase, done) for chat, number, phase, done in more],
+        )
+    before = db_path.read_bytes()
+    assert main(["check", "--db", str(db_path), str(write_dialog(tmp_path / "same", dialog))]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        messages.CHECK_WORKSHOPS.format(dialog=dialog.id, workshops=1, workshops_affected=0),
+        messages.CHECK_WORKSHOPS_DAMAGED.format(dialog=dialog.id, workshops_damaged=3),
+    ]
+    assert db_path.read_bytes() == before  # the check changed nothing

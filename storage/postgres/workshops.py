@@ -56,8 +56,8 @@ _UPDATE = """
 _REPAIR = """
     UPDATE workshops
        SET phase = $1, position = $2, distinction = $3, done = $4, content_version = $5, content_hash = $6,
-           version = $7, updated_at = $8
-     WHERE id = $9
+           number = $7, version = $8, updated_at = $9
+     WHERE id = $10
 """
 _WORKSHOP_ID = "SELECT id FROM workshops WHERE platform = $1 AND chat = $2 AND number = $3"
 _OPEN_ROUND = _WORKSHOP_ID + " AND phase = 'asking' AND position = $4 FOR SHARE"
@@ -178,7 +178,7 @@ class PostgresWorkshops:
         if row.state.damaged:
             # A damaged row (``storage.workshops.row_from``), held FOR UPDATE: written over.
             row = repaired(row)
-            await conn.execute(_REPAIR, *state_params(row.state), row.version, now, row.id)
+            await conn.execute(_REPAIR, *state_params(row.state), row.state.number, row.version, now, row.id)
             if new == row.state:
                 return
         s = new
