@@ -176,32 +176,29 @@ async def test_opening_over_a_damaged_running_workshop_ends_it_and_starts_the_ne
     assert len([r for r in caplog.records if r.levelno >= logging.WARNING]) == 1
 
 
+async def workshops_with_votes(db_path: Path, dialogs: dict[str, Dialog], chats: list[str]) -> None:
+    """A workshop in each chat, where two people who also talk to the bot have voted."""
+    store = await SessionStore.open(db_path)
+    try:
+        conversations = Conversations(store, dialogs, DEFAULT_DIALOG_ID)
+        async with open_workshops(conversations) as service:
+            for chat in chats:
+                key = WorkshopKey("telegram", chat)
+                await service.open(key, Open("fay"))
+                for member in ("ana", "ben"):
+                    await conversations.handle(SessionKey("telegram", member, member), FreeText("1"))
+                    assert isinstance((await vote(service, key, member))[0], VoteRecorded)
+    finally:
+        await store.close()
+
+
 def test_the_counsellors_commands_leave_out_what_cannot_be_read(
-    dialogs: dict[str, Dialog],
-    dialog: Dialog,
-    db_path: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    dialogs: dict[str, Dialog], db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """stats, export, workshops and report on a file with damaged workshop rows: every
     command works; a workshop whose number or time is not a number is left out."""
     chats = ["-1", "-2", "-3", "-4"]
-
-    async def fill() -> None:
-        store = await SessionStore.open(db_path)
-        try:
-            conversations = Conversations(store, dialogs, dialog.id)
-            async with open_workshops(conversations) as service:
-                for chat in chats:
-                    key = WorkshopKey("telegram", chat)
-                    await service.open(key, Open("fay"))
-                    for member in ("ana", "ben"):
-                        await conversations.handle(SessionKey("telegram", member, member), FreeText("1"))
-                        assert isinstance((await vote(service, key, member))[0], VoteRecorded)
-        finally:
-            await store.close()
-
-    asyncio.run(fill())
+    asyncio.run(workshops_with_votes(db_path, dialogs, chats))
     with sqlite3.connect(db_path) as raw:
         for chat, damage in zip(
             chats,
