@@ -27,9 +27,9 @@ Rules:
   into the content. The next question is the first in the content not asked yet, so a
   workshop written against content that was edited since (``dialogs.edits``) asks what
   is new and never asks a question twice.
-- A workshop the store could not read (``WorkshopState.damaged``) has ended: a steering
-  event is handled as in an ended workshop, after a notice to its sender, and a vote gets
-  the answer any button of an ended workshop gets. The step's state is the ended one, with
+- A workshop the store could not read (``WorkshopState.damaged``) has ended: a reveal,
+  next or end gets a notice saying so, an open the notice and then the new workshop, and
+  a vote the answer any button of an ended workshop gets. The step's state is the ended one, with
   ``damaged`` cleared, so saving it makes the stored row readable again.
 """
 
@@ -465,6 +465,8 @@ def _step(
         state = replace(state, phase=WorkshopPhase.ENDED, damaged="")
         if not isinstance(event, Vote):  # a voter only needs to know the button is stale
             notice = (_to_person(messages.WORKSHOP_DAMAGED),)
+        if not isinstance(event, Open | Vote):  # the notice says all that "none here" would
+            return WorkshopStep(state, notice)
     elif state.active and (dialog.id != state.dialog or current_of(dialog, state) is None):
         # The content this workshop ran on is gone or shorter since a restart: end it
         # rather than index into questions that no longer exist, then handle the event.
