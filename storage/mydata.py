@@ -6,6 +6,9 @@ Rules:
   else can appear: another member's votes in the same workshop are not read at all.
 - Three kinds of rows hold a person: their sessions with their answers, their workshop
   votes, and the workshops they opened as facilitator. Nothing else holds a person's id.
+- A workshop number or a time that is not a number (a row damaged by hand or by a bug;
+  SQLite keeps whatever was written) reads as 0, so the row is still shown and /mydata
+  still answers.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from storage.sessions import SessionStore
+from storage.sessions import SessionStore, real, whole
 
 _SESSIONS = """
     SELECT s.id, s.chat, s.dialog, s.phase, s.updated_at, a.distinction, a.choice, a.answered_at
@@ -88,6 +91,14 @@ async def person_data(store: SessionStore, platform: str, user: str) -> PersonDa
     )
 
 
+def _number(value: object) -> int:
+    return value if whole(value) else 0
+
+
+def _moment(value: object) -> float:
+    return float(value) if real(value) else 0.0
+
+
 def assemble(
     session_rows: Iterable[Sequence[Any]],
     vote_rows: Iterable[Sequence[Any]],
@@ -100,17 +111,18 @@ def assemble(
         session_id, chat, dialog, phase, updated_at, distinction, choice, answered_at = row
         if session_id != current:
             current = session_id
-            sessions.append(StoredSession(str(chat), str(dialog), str(phase), float(updated_at), ()))
+            sessions.append(StoredSession(str(chat), str(dialog), str(phase), _moment(updated_at), ()))
         if distinction is not None:
             answer = StoredAnswer(
-                str(distinction), None if choice is None else str(choice), float(answered_at)
+                str(distinction), None if choice is None else str(choice), _moment(answered_at)
             )
             last = sessions[-1]
             sessions[-1] = StoredSession(
                 last.chat, last.dialog, last.phase, last.updated_at, (*last.answers, answer)
             )
     votes = [
-        StoredVote(str(c), int(n), str(d), str(dist), str(ch), float(t)) for c, n, d, dist, ch, t in vote_rows
+        StoredVote(str(c), _number(n), str(d), str(dist), str(ch), _moment(t))
+        for c, n, d, dist, ch, t in vote_rows
     ]
-    led = [LedWorkshop(str(c), int(n), str(d), float(t)) for c, n, d, t in led_rows]
+    led = [LedWorkshop(str(c), _number(n), str(d), _moment(t)) for c, n, d, t in led_rows]
     return PersonData(tuple(sessions), tuple(votes), tuple(led))

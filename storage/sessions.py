@@ -43,7 +43,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import aiosqlite
 
@@ -157,8 +157,14 @@ def _key_params(key: SessionKey, dialog: str) -> tuple[str, str, str, str]:
 _PHASES = frozenset(phase.value for phase in Phase)
 
 
-def _whole(value: object) -> bool:
+def whole(value: object) -> TypeGuard[int]:
+    """Whether a value read from a row is a whole number (SQLite keeps whatever was written)."""
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def real(value: object) -> TypeGuard[int | float]:
+    """Whether a value read from a row is a number (a time, say)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def undecodable(
@@ -170,7 +176,7 @@ def undecodable(
     if phase not in phases:
         return f"phase {phase!r} is not one of {sorted(phases)}"
     for name, value in numbers.items():
-        if not _whole(value):
+        if not whole(value):
             return f"{name} {value!r} is not a whole number"
     for name, value in texts.items():
         if value is not None and not isinstance(value, str):
@@ -180,7 +186,7 @@ def undecodable(
 
 def state_from_row(row: Sequence[Any]) -> Loaded:
     dialog, phase, turn, misses, pending, revisit, content_version, content_hash, version, answers_json = row
-    if not _whole(version):
+    if not whole(version):
         # The concurrency counter itself: the restart replaces the row (``_REPLACE_UNREADABLE``).
         why = f"version {version!r} is not a whole number"
         return Loaded(SessionState(dialog), UNREADABLE_VERSION, damaged=why)

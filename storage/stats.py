@@ -30,7 +30,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.sessions import SessionStore
+from storage.sessions import SessionStore, real, whole
 
 TallyCounts = Mapping[str, Mapping[str, int]]  # distinction id -> choice id -> votes
 
@@ -146,8 +146,7 @@ def answers_from(rows: Rows) -> list[AnswerRecord]:
 
 
 def _readable(number: object, *times: object) -> bool:
-    whole = isinstance(number, int) and not isinstance(number, bool)
-    return whole and all(isinstance(t, int | float) and not isinstance(t, bool) for t in times)
+    return whole(number) and all(real(t) for t in times)
 
 
 def workshops_from(rows: Rows) -> list[WorkshopRecord]:

@@ -40,7 +40,7 @@ from dialogs.workshop import RecordVote, WorkshopPhase, WorkshopState
 from storage.groupcommit import GroupCommit
 from storage.keys import WorkshopKey
 from storage.outbox import NOTE_RECEIPT, OWE, RECEIPT, Owed
-from storage.sessions import SessionStore, StorageError, undecodable
+from storage.sessions import SessionStore, StorageError, undecodable, whole
 from storage.stats import tallies_from
 
 T = TypeVar("T")
@@ -183,21 +183,21 @@ def row_from(row: Any) -> Row:
     # What can be read is kept (the number above all: the next workshop takes the one
     # after it; an unreadable number is only loaded in a chat with no other, so 0 is free);
     # the rest reads blank, and the workshop as ended.
-    whole = {name: value if isinstance(value, int) else 0 for name, value in numbers.items()}
+    readable = {name: value if whole(value) else 0 for name, value in numbers.items()}
     state = WorkshopState(
-        whole["number"],
+        readable["number"],
         str(dialog),
         str(facilitator),
         WorkshopPhase.ENDED,
-        whole["position"],
+        readable["position"],
         current if isinstance(current, str) else "",
         asked or (),
-        whole["content_version"],
+        readable["content_version"],
         stamp if isinstance(stamp, str) else "",
         str(language),
         damaged=problem,
     )
-    return Row(workshop_id, state, whole["version"])
+    return Row(workshop_id, state, readable["version"])
 
 
 def state_params(s: WorkshopState) -> tuple[object, ...]:

@@ -21,6 +21,8 @@ import pytest
 
 from bot import cli
 from bot.conversations import Conversations
+from bot.mydata import mydata_for
+from bot.render import PLAIN
 from bot.workshops import Workshops, open_workshops
 from dialogs import messages
 from dialogs.content import Dialog
@@ -218,3 +220,18 @@ def test_the_counsellors_commands_leave_out_what_cannot_be_read(
     assert out.with_suffix(".png").stat().st_size > 0
     assert cli.main(["report", "3", "--out", str(out.with_suffix(".png")), "--db", str(db_path)]) == 2
     assert messages.REPORT_UNKNOWN.format(id=3) in capsys.readouterr().err
+
+
+async def test_mydata_still_shows_a_workshop_whose_number_and_times_cannot_be_read(
+    conversations: Conversations, dialog: Dialog, db_path: Path
+) -> None:
+    async with open_workshops(conversations) as service:
+        await service.open(GROUP, Open("2001"))
+        assert isinstance((await vote(service, GROUP, "2001"))[0], VoteRecorded)
+    with sqlite3.connect(db_path) as raw:
+        raw.execute("UPDATE workshops SET number = 'one', opened_at = 'noon'")
+        raw.execute("UPDATE workshop_votes SET voted_at = 'later'")
+    text = (await mydata_for(conversations, "telegram", "2001", "2001", PLAIN)).text
+    assert text.splitlines()[0] == messages.MYDATA_HEADING.format(platform="Telegram")
+    assert sum(1 for line in text.splitlines() if line.startswith("• ")) == 2  # 1 vote, 1 led
+    assert dialog.distinctions[0].choices[0].label in text
