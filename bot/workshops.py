@@ -179,13 +179,9 @@ class Workshops:
         tallies = await self.store.tallies(key, number)
         return sum(tallies.get(distinction, {}).values())
 
-    async def remember_message(self, key: WorkshopKey, number: int, distinction: str, message: str) -> None:
-        """Let an adapter store its reference to the message asking ``distinction``, so it
-        can still edit the count after a restart (read it back with ``message``). An adapter
-        whose posts go through the outbox has it noted there instead (``question_post``)."""
-        await self.store.remember_message(key, number, distinction, message)
-
     async def message(self, key: WorkshopKey, number: int, distinction: str) -> str | None:
+        """The platform's reference to the question post of ``distinction``, noted by the
+        outbox when it delivered that post (``WorkshopKey.question_post``); None until then."""
         return await self.store.message(key, number, distinction)
 
     async def forget_member(self, platform: str, user: str) -> int:

@@ -312,6 +312,8 @@ class WorkshopStore:
         return await self._votes.submit(_PendingVote(key, vote))
 
     async def remember_message(self, key: WorkshopKey, number: int, distinction: str, message: str) -> None:
+        """Note the reference to a question post directly, as the outbox does when it
+        delivers one (``Receipt``); for a post sent outside the outbox."""
         params = (key.platform, key.question_post(number, distinction), message, self._clock())
         await self._write(NOTE_RECEIPT, params)
 

@@ -163,7 +163,7 @@ async def test_300_members_press_at_once(service: Workshops) -> None:
 async def test_open_workshops_shares_the_conversation_store(conversations: Conversations) -> None:
     async with open_workshops(conversations) as workshops:
         opened = await workshops.open(GROUP, Open("fac"))
-        await workshops.remember_message(GROUP, 1, "d", "m-1")
+        await workshops.store.remember_message(GROUP, 1, "d", "m-1")
         assert await workshops.message(GROUP, 1, "d") == "m-1"
         assert opened.state.dialog == conversations.default_dialog
     assert await WorkshopStore.on(conversations.store).load(GROUP) == opened.state

@@ -18,7 +18,8 @@ Rules:
   notification text (a refusal as an alert); nothing is posted in the group. The public
   question shows only the count, refreshed through a ``Coalescer`` (at most one edit per
   ``interval`` per group, the last count always shown) from the count in SQLite, at the
-  message remembered with ``Workshops.remember_message`` so it works after a restart.
+  message the outbox noted when it delivered the question post (``Workshops.message``), so
+  it works after a restart.
 - When voting on a question closes (reveal, next, end, replaced), its message is edited
   once more: the final count, no buttons. Steering and count edits of one group hold one
   lock, so a late count edit can never put the buttons back on a closed question.
