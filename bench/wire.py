@@ -41,6 +41,8 @@ class WireRun:
     turns: int
     answers: int
     answer_messages: int  # messages that arrived for answers (not for /start) in the window
+    steady: bool  # the window opened once every slot was past its first, part-way person
+    warm_s: float  # how long the warm-up took
     wall_s: float
     cpu_s: float
     latencies_s: tuple[float, ...]
@@ -71,13 +73,25 @@ def _stop(proc: subprocess.Popen[str], how: int) -> None:
 
 
 def wire_run(
-    side: str, people: int, delay_ms: float, warm_s: float, window_s: float, workdir: Path
+    side: str,
+    people: int,
+    delay_ms: float,
+    warm_s: float,
+    window_s: float,
+    workdir: Path,
+    steady_max_s: float = 0.0,
 ) -> WireRun:
-    """One side against a fresh fake, ``people`` in a closed loop."""
+    """One side against a fresh fake, ``people`` in a closed loop; with ``steady_max_s``,
+    the window waits up to that long more for the steady state (``bench.wireapi``)."""
     workdir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     fake = subprocess.Popen(
-        [sys.executable, "-m", "bench.wireapi", str(people), str(delay_ms), str(warm_s), str(window_s)],
+        [
+            sys.executable,
+            "-m",
+            "bench.wireapi",
+            *(str(arg) for arg in (people, delay_ms, warm_s, window_s, steady_max_s)),
+        ],
         cwd=ROOT,
         env=env,
         stdin=subprocess.PIPE,
@@ -120,6 +134,8 @@ def wire_run(
         turns=data["turns"],
         answers=data["answers"],
         answer_messages=data["answer_messages"],
+        steady=data["steady"],
+        warm_s=data["warm_s"],
         wall_s=data["wall_s"],
         cpu_s=data["cpu_s"],
         latencies_s=tuple(data["latencies_s"]),
@@ -156,15 +172,18 @@ def interleaved(
     scale: Scale,
     workdir: Path,
     warm_s: float | None = None,
+    steady_max_s: float = 0.0,
 ) -> dict[str, list[WireRun]]:
     """``scale.wire_reps`` runs of each side, alternating: A B A B; ``warm_s`` instead of
-    the scale's warm-up when given."""
+    the scale's warm-up when given; ``steady_max_s``: see ``wire_run``."""
     warm = scale.wire_warm_s if warm_s is None else warm_s
     runs: dict[str, list[WireRun]] = {side: [] for side in sides}
     for rep in range(scale.wire_reps):
         for side in sides:
             where = workdir / f"{side}-{people}-{delay_ms:g}-{rep}"
-            runs[side].append(wire_run(side, people, delay_ms, warm, scale.wire_window_s, where))
+            runs[side].append(
+                wire_run(side, people, delay_ms, warm, scale.wire_window_s, where, steady_max_s)
+            )
     return runs
 
 
@@ -188,9 +207,23 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
         ],
     )
     targets: list[Target] = []
+    from bench.core import the_dialog
+
+    turns_of_conversation = the_dialog().total + 1
     for people in scale.wire_people:
         for delay in scale.wire_delays_ms:
-            runs = interleaved(("baseline", "ours"), people, delay, scale, workdir)
+            # The rows the targets read wait for the steady state; the others are about
+            # what a round trip does to throughput, and waiting would cost minutes.
+            steady_max = scale.wire_steady_max_s if delay == 0 else 0.0
+            runs = interleaved(("baseline", "ours"), people, delay, scale, workdir, steady_max_s=steady_max)
+            unsteady = [
+                side for side in ("baseline", "ours") for r in runs[side] if steady_max and not r.steady
+            ]
+            if unsteady:
+                section.notes.append(
+                    f"N={people}, no round trip: {len(unsteady)} run(s) ({', '.join(sorted(set(unsteady)))}) "
+                    f"reached the {scale.wire_steady_max_s:g} s cap before the steady state."
+                )
             for side in ("baseline", "ours"):
                 _row(section, side, people, delay, runs[side])
             base, ours = runs["baseline"], runs["ours"]
@@ -261,6 +294,13 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
         "alternate sides (A B A B). A run: a fresh fake Bot API process and a fresh bot "
         f"process, {scale.wire_warm_s:g} s of warm-up, then a {scale.wire_window_s:g} s window. "
         "Ratios are of medians.",
+        "Steady state (the rows without a round trip): the window opens only once N x "
+        f"{turns_of_conversation} turns have ended (at most {scale.wire_steady_max_s:g} s more): "
+        "each slot's first person leaves part-way (after 1 to 9 turns) so that slots are out of "
+        "step, and by then conversations finish at their steady rate, one turn in "
+        f"{turns_of_conversation}; each finish costs ours a profile chart (part g), which the "
+        "baseline does not draw. The rows with a round trip do not wait (their window may hold "
+        "no finished conversation).",
         "The fake plays N people in a closed loop (press, wait for the next question, press); "
         "a person who has answered everything is replaced by a new one. A turn: from the "
         "update being queued to the next question's keyboard arriving (the last answer: two "

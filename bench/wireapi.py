@@ -1,6 +1,6 @@
 """A fake Bot API over real HTTP, with the people who talk to the bot, in its own process.
 
-``python -m bench.wireapi PEOPLE DELAY_MS WARM_S WINDOW_S`` prints ``PORT n`` once it
+``python -m bench.wireapi PEOPLE DELAY_MS WARM_S WINDOW_S [STEADY_MAX_S]`` prints ``PORT n`` once it
 listens on 127.0.0.1, reads the bot's process id from stdin, and after the measurement
 prints one JSON line with the figures, then keeps answering until it is killed.
 
@@ -28,8 +28,11 @@ Rules:
   where people are still being greeted (as under the rate limiter) without the greetings
   counting.
 - Figures count only what happens inside the window (``WINDOW_S`` seconds after
-  ``WARM_S`` seconds of warm-up), and the bot's CPU is read from ``/proc/<pid>/stat``
-  at the window's two ends, so the fake's own CPU is not in it.
+  ``WARM_S`` seconds of warm-up and, with ``STEADY_MAX_S``, once ``PEOPLE x (questions +
+  1)`` turns have ended, waiting at most that much longer: by then every slot is past its
+  first, part-way person, so conversations finish at their steady rate, one turn in
+  ``questions + 1``; the figures say whether it got there), and the bot's CPU is read
+  from ``/proc/<pid>/stat`` at the window's two ends, so the fake's own CPU is not in it.
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ class WireApi:
         self.acks: list[float] = []
         self.answers = 0  # answers whose turn ended in the window
         self.answer_messages = 0  # messages that arrived in the window for answers in flight
+        self.ended = 0  # turns ended since the start, window or not
         self.calls: Counter[str] = Counter()
 
     # --- HTTP ------------------------------------------------------------------------
@@ -185,6 +189,7 @@ class WireApi:
                 self.turn_ended(person)
 
     def turn_ended(self, person: Person) -> None:
+        self.ended += 1
         if self.measuring:
             self.turns += 1
             self.latencies.append(time.perf_counter() - person.asked_at)
@@ -250,7 +255,9 @@ class WireApi:
             del self.by_chat[person.uid]
 
 
-async def serve(people: int, delay_ms: float, warm_s: float, window_s: float) -> None:
+async def serve(
+    people: int, delay_ms: float, warm_s: float, window_s: float, steady_max_s: float = 0.0
+) -> None:
     from bench.core import the_dialog
 
     api = WireApi(people, delay_ms / 1000, the_dialog().total)
@@ -269,7 +276,14 @@ async def serve(people: int, delay_ms: float, warm_s: float, window_s: float) ->
         print("NO BOT: it did not poll for updates", flush=True)  # the parent reads why
         return
     people_tasks = [asyncio.create_task(api.converse(slot)) for slot in range(people)]
+    started = time.perf_counter()
     await asyncio.sleep(warm_s)
+    steady_turns = people * (api.total + 1)
+    give_up = time.perf_counter() + steady_max_s
+    while steady_max_s and api.ended < steady_turns and time.perf_counter() < give_up:
+        await asyncio.sleep(0.05)
+    steady = api.ended >= steady_turns
+    warmed_s = time.perf_counter() - started
     cpu0, wall0 = cpu_seconds(pid), time.perf_counter()
     api.measuring = True
     await asyncio.sleep(window_s)
@@ -281,6 +295,8 @@ async def serve(people: int, delay_ms: float, warm_s: float, window_s: float) ->
                 "turns": api.turns,
                 "answers": api.answers,
                 "answer_messages": api.answer_messages,
+                "steady": steady,
+                "warm_s": warmed_s,
                 "wall_s": wall,
                 "cpu_s": cpu,
                 "latencies_s": api.latencies,
@@ -296,4 +312,5 @@ async def serve(people: int, delay_ms: float, warm_s: float, window_s: float) ->
 
 if __name__ == "__main__":
     people_arg, delay_arg, warm_arg, window_arg = sys.argv[1:5]
-    asyncio.run(serve(int(people_arg), float(delay_arg), float(warm_arg), float(window_arg)))
+    steady_arg = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
+    asyncio.run(serve(int(people_arg), float(delay_arg), float(warm_arg), float(window_arg), steady_arg))
