@@ -152,7 +152,8 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
     )
     section.notes.append(
         f"Warm: {scale.chart_renders} renders after one that loads Pillow and the font; 1080 px wide, "
-        "PNG at Pillow's default compression (most of the time is the PNG encoder). Cold: a fresh "
+        "drawn by Pillow, written as PNG by `bot.chart.encode_png` (rows unfiltered, zlib level 1: "
+        "Pillow's own encoder took 2x as long). Cold: a fresh "
         f"interpreter per run, {scale.chart_cold_reps} runs. Other work on the machine shows in max ms."
     )
     ms = median(times) * 1e3
