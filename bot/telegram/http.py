@@ -21,17 +21,21 @@ Rules:
   (aiohttp counts the two together), ``write``/``media_write``. aiohttp has no timeout of
   its own for writing, so the whole call is bounded by the sum of the four.
 - At most ``connection_pool_size`` connections to the Bot API at once, kept alive between
-  calls. Proxies come from the environment (``HTTPS_PROXY``, ``NO_PROXY``), as with httpx.
+  calls. Proxies come from the environment (``HTTPS_PROXY``, ``NO_PROXY``), and TLS trusts
+  certifi's certificates, as with httpx (so a host without a system bundle still reaches
+  api.telegram.org).
 - The aiohttp session is made in ``initialize`` (it belongs to the running event loop)
   and closed in ``shutdown``; PTB's ``Bot`` calls both.
 """
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import certifi
 from aiohttp.helpers import get_env_proxy_for_url
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -93,7 +97,9 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0),
+                connector=aiohttp.TCPConnector(
+                    limit=self._pool_size, limit_per_host=0, ssl=_trusting_certifi()
+                ),
                 headers={"User-Agent": self.USER_AGENT},
                 # The Bot API sets no cookies; a jar would only cost time on every call.
                 cookie_jar=aiohttp.DummyCookieJar(),
@@ -177,6 +183,11 @@ class _Target:
         except LookupError:  # no proxy for it
             return cls(parsed, None, None)
         return cls(parsed, proxy, auth)
+
+
+def _trusting_certifi() -> ssl.SSLContext:
+    """Certificate checks as httpx makes them: against certifi's bundle."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _without(text: str, url: str) -> str:

@@ -8,16 +8,20 @@ default.)"""
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import certifi
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.outbox import Drop, Retry, WaitOut
+from bot.telegram import http
 from bot.telegram.courier import TelegramCourier
 from bot.telegram.http import AiohttpRequest
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, User, private
@@ -185,3 +189,11 @@ async def test_it_must_be_initialised_and_can_be_again(tg: FakeTelegram) -> None
     assert AiohttpRequest(read_timeout=7).read_timeout == 7
     with pytest.raises(ValueError, match="connection_pool_size"):
         AiohttpRequest(connection_pool_size=0)
+
+
+def test_tls_trusts_what_httpx_trusts() -> None:
+    # httpx checks certificates against certifi's bundle; so does ours, whatever the host has.
+    context = http._trusting_certifi()
+    assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
+    bundle = Path(certifi.where()).read_text().count("BEGIN CERTIFICATE")
+    assert bundle > 50 and len(context.get_ca_certs()) == bundle
