@@ -63,6 +63,8 @@ DOT = 44  # diameter of an answer's dot
 TRACK_WIDTH, TICK = 6, 16
 BAR = 40  # height of a group row's stacked bar
 SUPERSAMPLE = 4  # dots are drawn this much larger, then shrunk, for smooth edges
+# Chart backgrounds kept drawn (``_base``), one per dialog and language in use: 5.7 MB each.
+BASES_KEPT = 4
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 # Colours: Okabe-Ito hues, told apart with every common colour-vision deficiency.
@@ -162,33 +164,54 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 def draw_chart(chart: Chart) -> Image.Image:
     """The chart as an image (RGB, ``WIDTH`` wide)."""
+    from PIL import ImageDraw
+
+    base, bands = _base(chart.title, tuple(row.label for row in chart.rows), chart.scale)
+    image = base.copy()
+    draw = ImageDraw.Draw(image)
+    for row, y in zip(chart.rows, bands, strict=True):
+        _track(image, draw, row, chart.skipped, y + TRACK_BAND // 2)
+        if row.answer:
+            _answer(draw, row, y + TRACK_BAND)
+    return image
+
+
+@functools.lru_cache(maxsize=BASES_KEPT)
+def _base(
+    title: str, labels: tuple[str, ...], scale: tuple[str, str, str]
+) -> tuple[Image.Image, tuple[int, ...]]:
+    """What every chart with this title, these row labels and these scale words shares (the
+    text is most of a chart's drawing), drawn once; and where each row's track band begins.
+    Never drawn on: ``draw_chart`` copies it. What it adds per person (a row's track, dot
+    and answer) stays inside that row's track band and answer line, so drawing it after
+    the rows below gives the same pixels as drawing row by row."""
     from PIL import Image, ImageDraw
 
     title_font, label_font = _font(TITLE_SIZE), _font(LABEL_SIZE)
-    title = fit(chart.title, title_font, TEXT_WIDTH, TITLE_MAX_LINES)
-    labels = [fit(row.label, label_font, TEXT_WIDTH, LABEL_MAX_LINES) for row in chart.rows]
-    image = Image.new("RGB", (WIDTH, height_of(len(title), [len(lines) for lines in labels])), BACKGROUND)
+    title_lines = fit(title, title_font, TEXT_WIDTH, TITLE_MAX_LINES)
+    wrapped = [fit(label, label_font, TEXT_WIDTH, LABEL_MAX_LINES) for label in labels]
+    image = Image.new(
+        "RGB", (WIDTH, height_of(len(title_lines), [len(lines) for lines in wrapped])), BACKGROUND
+    )
     draw = ImageDraw.Draw(image)
     y = TOP
-    for line in title:
+    for line in title_lines:
         # A 1 px stroke in the text's own colour: a bold title from the one font file.
         draw.text((MARGIN, y), line, font=title_font, fill=INK, stroke_width=1, stroke_fill=INK)
         y += TITLE_LINE
     y += TITLE_GAP
-    _scale(draw, chart.scale, y)
+    _scale(draw, scale, y)
     y += SCALE_BAND
-    for row, lines in zip(chart.rows, labels, strict=True):
+    bands = []
+    for lines in wrapped:
         draw.line((MARGIN, y, WIDTH - MARGIN, y), fill=DIVIDER, width=2)
         y += ROW_TOP
         for line in lines:
             draw.text((MARGIN, y), line, font=label_font, fill=INK)
             y += LABEL_LINE
-        _track(image, draw, row, chart.skipped, y + TRACK_BAND // 2)
-        y += TRACK_BAND
-        if row.answer:
-            _answer(draw, row, y)
-        y += ANSWER_LINE + ROW_GAP
-    return image
+        bands.append(y)
+        y += TRACK_BAND + ANSWER_LINE + ROW_GAP
+    return image, tuple(bands)
 
 
 def fit(text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int) -> list[str]:

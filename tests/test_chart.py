@@ -84,6 +84,82 @@ def test_our_png_holds_exactly_the_pixels_pillows_own_png_does() -> None:
     Image.open(io.BytesIO(png)).verify()  # every chunk's checksum holds
 
 
+def drawn_row_by_row(c: Chart) -> Image.Image:
+    """The chart drawn in one pass, top to bottom, each row whole before the next: what
+    ``draw_chart`` must give although it draws the shared text once and the rest after."""
+    from PIL import ImageDraw
+
+    title_font, label_font = chart._font(chart.TITLE_SIZE), chart._font(chart.LABEL_SIZE)
+    title = chart.fit(c.title, title_font, chart.TEXT_WIDTH, chart.TITLE_MAX_LINES)
+    labels = [chart.fit(row.label, label_font, chart.TEXT_WIDTH, chart.LABEL_MAX_LINES) for row in c.rows]
+    height = chart.height_of(len(title), [len(lines) for lines in labels])
+    image = Image.new("RGB", (chart.WIDTH, height), chart.BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    y = chart.TOP
+    for line in title:
+        draw.text(
+            (chart.MARGIN, y), line, font=title_font, fill=chart.INK, stroke_width=1, stroke_fill=chart.INK
+        )
+        y += chart.TITLE_LINE
+    y += chart.TITLE_GAP
+    chart._scale(draw, c.scale, y)
+    y += chart.SCALE_BAND
+    for row, lines in zip(c.rows, labels, strict=True):
+        draw.line((chart.MARGIN, y, chart.WIDTH - chart.MARGIN, y), fill=chart.DIVIDER, width=2)
+        y += chart.ROW_TOP
+        for line in lines:
+            draw.text((chart.MARGIN, y), line, font=label_font, fill=chart.INK)
+            y += chart.LABEL_LINE
+        chart._track(image, draw, row, c.skipped, y + chart.TRACK_BAND // 2)
+        y += chart.TRACK_BAND
+        if row.answer:
+            chart._answer(draw, row, y)
+        y += chart.ANSWER_LINE + chart.ROW_GAP
+    return image
+
+
+LONG = "An answer long enough to need the whole width of the picture and then some more " * 3
+SAMPLES = {
+    "all job": profile_chart(),
+    "mixed, skipped, career": profile_chart({0: Lean.CAREER, 1: None, 2: Lean.MIXED, 7: None}),
+    "everything skipped": profile_chart(dict.fromkeys(range(8))),
+    "wrapped labels, long answers": Chart(
+        "A title that is long enough to wrap onto a second line of the chart, or more " * 2,
+        (
+            ChartRow(LONG, Lean.CAREER, LONG),
+            ChartRow("Short", Lean.JOB, LONG),
+            ChartRow(LONG, None, None),
+            ChartRow("W" * 90, Lean.MIXED, "Wgjpqy" * 30),
+        ),
+    ),
+    "group bars": Chart(
+        "Workshop",
+        (
+            ChartRow("Means or end", None, "10 answered", (1, 3, 6)),
+            ChartRow("Next", Lean.JOB, "x", (5, 0, 1)),
+        ),
+    ),
+    "spanish": Chart(
+        "¿Trabajo o carrera?", (ChartRow("Años", Lean.CAREER, "Sí"),), ("T", "E", "C"), "omitido"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_drawing_the_shared_text_once_gives_the_same_pixels_as_one_pass(name: str) -> None:
+    sample = SAMPLES[name]
+    assert draw_chart(sample).tobytes() == drawn_row_by_row(sample).tobytes()
+    again = draw_chart(sample)  # from the kept background, untouched by the first
+    assert again.tobytes() == drawn_row_by_row(sample).tobytes()
+
+
+def test_a_second_person_on_the_same_dialog_reuses_the_drawn_text() -> None:
+    draw_chart(profile_chart())
+    before = chart._base.cache_info().hits
+    draw_chart(profile_chart({3: Lean.CAREER}))
+    assert chart._base.cache_info().hits == before + 1
+
+
 def test_a_row_shows_its_answer_at_the_job_or_the_career_end() -> None:
     job = decode(render_png(profile_chart()))
     career = decode(render_png(profile_chart({2: Lean.CAREER})))
