@@ -59,6 +59,12 @@ def _buttons(reply_markup: str | None) -> tuple[str, ...]:
     return tuple(b["callback_data"] for row in rows for b in row if "callback_data" in b)
 
 
+def _message(chat_id: int, message_id: int, content: dict[str, object]) -> dict[str, object]:
+    """A sent message as the Bot API returns it."""
+    chat = {"id": chat_id, "type": "private", "first_name": f"p{chat_id}"}
+    return {"message_id": message_id, "date": int(time.time()), "chat": chat, "from": BOT_USER} | content
+
+
 class FakeBotApi(BaseRequest):
     """Answers Bot API calls in-process; see the module rules."""
 
@@ -129,13 +135,10 @@ class FakeBotApi(BaseRequest):
             elif message_id == log.keyboard_message:
                 log.buttons = ()  # the keyboard was edited away
             log.changed.set()
-            return {
-                "message_id": message_id,
-                "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private", "first_name": f"p{chat_id}"},
-                "from": BOT_USER,
-                "text": params.get("text", ""),
-            }
+            return _message(chat_id, message_id, {"text": params.get("text", "")})
+        if name == "sendPhoto" and chat_id is not None:  # PTB reads the photo's Message back
+            self._next_message_id += 1
+            return _message(chat_id, self._next_message_id - 1, {"photo": []})
         if name == "getUpdates":
             return []
         return True

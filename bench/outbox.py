@@ -13,7 +13,8 @@ Rules:
   same run gives the messages per answered question at the ceiling.
 - Messages per answered question: the Bot API messages (sends and edits, accepted) the
   answers cost, beyond what each person's /start cost; at the ceiling (the run above) and
-  unhurried (``UNHURRIED`` people through the whole conversation, as deployed).
+  unhurried (``UNHURRIED`` people through the whole conversation, as deployed, each
+  reading for ``THINK_S`` before answering).
 - Stop: with every person's replies hanging (the Bot API never answers a send), from
   ``stop`` being set to ``run_application`` returning, as SIGTERM does it.
 """
@@ -43,6 +44,7 @@ SENDS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup", "
 LIMIT_PER_S = 30
 WAIT_S = 300.0  # a person stuck longer than this counts as left waiting
 UNHURRIED = 5  # people answering at once when nobody waits for anybody
+THINK_S = 1.0  # an unhurried person reads each explanation this long before answering
 
 
 class TroubledApi(FakeBotApi):
@@ -55,6 +57,7 @@ class TroubledApi(FakeBotApi):
         self.outage_at = 0
         self.limited = False
         self.hang = False
+        self.refused = 0  # sends answered with a 429
         self._recent: deque[float] = deque()
 
     async def do_request(
@@ -69,6 +72,7 @@ class TroubledApi(FakeBotApi):
             if self.hang:
                 await asyncio.Event().wait()
             if self.limited and self._over_limit():
+                self.refused += 1
                 body = b'{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1",'
                 return 429, body + b'"parameters":{"retry_after":1}}'
         return await super().do_request(url, method, request_data, *args, **kwargs)
@@ -124,29 +128,45 @@ async def _start(app: ptb.AnyApp, api: FakeBotApi, p: int) -> None:
 
 
 async def _answer(
-    app: ptb.AnyApp, api: FakeBotApi, p: int, questions: int, on_press: Callable[[str], None] | None = None
+    app: ptb.AnyApp,
+    api: FakeBotApi,
+    p: int,
+    questions: int,
+    on_press: Callable[[str], None] | None = None,
+    think_s: float = 0.0,
 ) -> None:
-    """Answer ``questions`` questions, each once the previous reply has arrived."""
+    """Answer ``questions`` questions, each once the previous reply has arrived: the next
+    question, or after the dialog's last one the explanation and the profile (needed
+    messages; the edit marking the question answered may come after them, or not at all)."""
     uid = ptb.USER_BASE + p
     log = api.chat(uid)
+    total = the_dialog().total
     for position in range(questions):
+        await asyncio.sleep(think_s)
         data = [b for b in log.buttons if ptb.is_answer(b)][p % 3]
-        before, sent = log.keyboards, log.sent
+        before, needed = log.keyboards, log.sent - log.edits
         update = ptb.press_update(uid, log, data)
         if on_press is not None:
             on_press(str(update["update_id"]))
         await ptb.feed(app, update)
-        last = position + 1 == questions
-        await _wait(log, (lambda: log.sent >= sent + 2) if last else _asked(log, before))  # noqa: B023
+        if position + 1 < total:
+            await _wait(log, _asked(log, before))
+        else:
+            await _wait(log, lambda: log.sent - log.edits >= needed + 2)  # noqa: B023
 
 
 async def _converse(
-    app: ptb.AnyApp, api: FakeBotApi, p: int, questions: int, on_press: Callable[[str], None] | None = None
+    app: ptb.AnyApp,
+    api: FakeBotApi,
+    p: int,
+    questions: int,
+    on_press: Callable[[str], None] | None = None,
+    think_s: float = 0.0,
 ) -> bool:
     """One person: /start, then ``questions`` answers; False if a reply never came."""
     try:
         await _start(app, api, p)
-        await _answer(app, api, p, questions, on_press)
+        await _answer(app, api, p, questions, on_press, think_s)
     except TimeoutError:
         return False
     return True
@@ -172,13 +192,14 @@ async def messages_of_one(workdir: Path) -> tuple[int, float, int]:
 
 async def unhurried(people: int, workdir: Path) -> float:
     """Bot API messages per answered question with ``people`` going through the whole
-    conversation at once, as deployed (our limiter, a Bot API limited to 30 a second)."""
+    conversation at once, each reading for ``THINK_S`` before every answer, as deployed
+    (our limiter, a Bot API limited to 30 a second)."""
     _, _, start_cost = await messages_of_one(workdir)
     api = TroubledApi()
     api.limited = True
     total = the_dialog().total
     async with _running(workdir, api, None) as app:
-        await asyncio.gather(*(_converse(app, api, p, total) for p in range(people)))
+        await asyncio.gather(*(_converse(app, api, p, total, think_s=THINK_S) for p in range(people)))
     return (_messages(api) - people * start_cost) / (people * total)
 
 

@@ -16,13 +16,14 @@ Rules:
   message it made noted with its removal, so later rows can edit that message.
 - A courtesy row (``storage.outbox``: an edit of an older message, such as marking an
   answered question) never delays a needed message: a chat's needed rows go out first,
-  and a courtesy row is sent only when its chat owes nothing newer and the needed
-  messages owed now (chats woken whose rows are not read yet, needed rows read and not yet
-  accepted) are fewer than the platform takes in ``COURTESY_WINDOW`` (its ``rate`` per
-  second): then they all fit in that window beside it. Otherwise (at the platform's
-  ceiling) the courtesy row is skipped: removed with one debug line, not an error, so an
-  answer costs one message there instead of two. A courtesy row that fails is skipped
-  too, not retried.
+  and a courtesy row is sent only when there is room: its chat owes nothing newer, and
+  the messages the platform accepted in the last ``COURTESY_WINDOW`` seconds plus the
+  needed messages owed now (chats woken whose rows are not read yet, needed rows read and
+  not yet accepted) are fewer than it takes in that window (its ``rate`` per second). A
+  courtesy thus spends only what is left of the platform's budget for the moment, after
+  what was just sent and what is waiting. Without room (at the platform's ceiling) it is
+  skipped: removed with one debug line, not an error, so an answer costs one message
+  there instead of two. A courtesy row that fails is skipped too, not retried.
 - ``Retry`` (network errors, timeouts, 5xx) tries again after a capped exponential backoff
   with jitter, for as long as the message is younger than ``ttl`` and still owed (a
   ``/forget`` or retention may erase it meanwhile); ``WaitOut`` (a 429)
@@ -47,6 +48,7 @@ import json
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -160,6 +162,7 @@ class Sender:
         self._in_hand: dict[str, int] = {}
         self._needed = 0
         self._room = max(1, int(courier.rate * COURTESY_WINDOW))
+        self._accepted: deque[float] = deque()  # when each recent message was accepted
         self._running = True  # until ``stop``
         self._sweeper: asyncio.Task[None] | None = None
         self.delivered = 0  # messages the platform accepted since start
@@ -231,10 +234,19 @@ class Sender:
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
 
-    def _has_room(self) -> bool:
-        """Whether a courtesy message would delay no needed one (see the module rules):
-        what is owed that people need fits in the window at the platform's rate."""
-        return len(self._unread) + self._needed < self._room
+    @property
+    def pace(self) -> int:
+        """How many messages the platform accepted in the last ``COURTESY_WINDOW`` seconds."""
+        recent = time.perf_counter() - COURTESY_WINDOW
+        while self._accepted and self._accepted[0] < recent:
+            self._accepted.popleft()
+        return len(self._accepted)
+
+    @property
+    def has_room(self) -> bool:
+        """Whether a courtesy message would delay no needed one (see the module rules): what
+        was accepted in the window and what people are owed fit in it at the platform's rate."""
+        return self.pace + len(self._unread) + self._needed < self._room
 
     def _hold(self, chat: str, needed: int) -> None:
         """``chat``'s worker holds ``needed`` needed rows, read and not yet settled."""
@@ -253,7 +265,7 @@ class Sender:
                 for row in rows:  # the needed rows first (``storage.outbox``)
                     if row.courtesy and chat in self._woken:
                         break  # something newer is owed here: read again, it goes first
-                    if row.courtesy and not self._has_room():
+                    if row.courtesy and not self.has_room:
                         await self._skip(row)
                     elif not await self._settle(row):
                         break  # rows were erased meanwhile: read again what is still owed
@@ -294,6 +306,7 @@ class Sender:
                     log.warning("gave up a reply to %s %s: %s", self.platform, row.chat, outcome.reason)
                 else:
                     self.delivered += 1
+                    self._accepted.append(time.perf_counter())
                 await self._outbox.remove(row.id, self._receipt(row, outcome))
                 return True
             if row.courtesy:  # not worth waiting for: the room it had is gone meanwhile

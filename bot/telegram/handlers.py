@@ -338,21 +338,21 @@ async def _calls(
     recorded = any(isinstance(reply, Answered) for reply in replies)
     if pressed and shown is not None and not recorded:
         calls.append(courier.clear_keyboard(shown.chat.id, shown.message_id))
-    held: Reply | None = None  # a reply that goes out with the next one (``view.together``)
+    held: list[Reply] = []  # replies that go out at the head of the next one (``view.together``)
     for index, reply in enumerate(replies):
-        if index + 1 < len(replies) and view.together(reply, replies[index + 1]):
-            held = reply
-            continue
-        if isinstance(reply, Answered):
+        if isinstance(reply, Answered) and shown is not None and _asks(shown, member, reply):
             marked = view.answered(reply, member.addressee)
-            if shown is not None and _asks(shown, member, reply):
-                calls.append(courier.mark_answered(shown.chat.id, shown.message_id, marked))
-            else:
-                calls.append(courier.send_message(member.place, marked))
+            calls.append(courier.mark_answered(shown.chat.id, shown.message_id, marked))
             continue
-        for message in view.outgoing(reply, member.user.id, member.addressee, after=held):
+        if index + 1 < len(replies) and view.together(reply, replies[index + 1]):
+            held.append(reply)
+            continue
+        if isinstance(reply, Answered):  # nothing follows to carry it: a message of its own
+            calls.append(courier.send_message(member.place, view.answered(reply, member.addressee)))
+            continue
+        for message in view.outgoing(reply, member.user.id, member.addressee, after=tuple(held)):
             calls.append(courier.send_message(member.place, message))
-        held = None
+        held = []
         picture = await pictures.picture_of(reply)
         if picture is not None:
             calls.append(courier.send_photo(member.place, picture))

@@ -11,7 +11,8 @@ Rules:
   group can see whose question it is.
 - An explanation and the question that follows it go out as one message (the
   explanation, a blank line, the question with its buttons): it reads the same, and a
-  turn costs Telegram's 30 messages/s one message less.
+  turn costs Telegram's 30 messages/s one message less. So does a typed answer shown
+  as recorded ("the question ✓ the choice") and the explanation after it.
 """
 
 from __future__ import annotations
@@ -58,13 +59,11 @@ def split(text: str, markup: Keyboard | None) -> list[Outgoing]:
 
 
 def outgoing(
-    reply: Reply, owner: int, addressee: str | None = None, after: Reply | None = None
+    reply: Reply, owner: int, addressee: str | None = None, after: tuple[Reply, ...] = ()
 ) -> list[Outgoing]:
     """The messages that show ``reply`` to ``owner``; ``addressee`` is a mention or None.
-    ``after``: a reply shown first in the same message (see ``together``)."""
-    text = reply_text(reply, TELEGRAM_HTML)
-    if after is not None:
-        text = f"{reply_text(after, TELEGRAM_HTML)}\n\n{text}"
+    ``after``: replies shown first in the same message (see ``together``)."""
+    text = "\n\n".join(reply_text(shown, TELEGRAM_HTML) for shown in (*after, reply))
     if addressee is not None:
         text = f"{addressee}\n{text}"
     return split(text, _keyboard(reply, owner))
@@ -72,6 +71,8 @@ def outgoing(
 
 def together(first: Reply, then: Reply) -> bool:
     """Whether ``then`` is shown in the same message as ``first``, after it."""
+    if isinstance(first, Answered):
+        return isinstance(then, Explanation)
     return isinstance(first, Explanation) and isinstance(then, Question)
 
 

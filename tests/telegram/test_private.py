@@ -93,9 +93,12 @@ async def test_free_text_answers_in_a_private_chat(
 ) -> None:
     first, second = dialog.distinctions[0], dialog.distinctions[1]
     await bot.do(tg.say(CHAT, ANA, "/start"))
+    mark = len(tg.calls)
     await bot.do(tg.say(CHAT, ANA, "2"))
-    texts = tg.texts(CHAT.id)
-    assert f"{first.question}\n✓ {first.choices[1].label}" in texts
+    # One message: the answer as understood, the explanation, and the next question.
+    (reply,) = sent_since(tg, mark)
+    assert visible(reply["text"]).startswith(f"{first.question}\n✓ {first.choices[1].label}\n\n{first.title}")
+    assert sent_since(tg, mark, "editMessageText") == []
     assert asked(question(tg, CHAT.id)).distinction == second.id
     await bot.do(tg.say(CHAT, ANA, "zzz qqq"))
     assert messages.FIRST_MISS.format(count=len(second.choices)) in tg.texts(CHAT.id)[-1]
