@@ -48,7 +48,11 @@ async def test_telegram_sides_make_the_same_calls_and_store_every_answer(tmp_pat
     assert result.turns == _turns(PEOPLE)
     assert result.extra["stored_answers"] == answers
     assert result.extra["calls_answerCallbackQuery"] == answers
-    assert result.extra["calls_editMessageText"] == answers
+    edits = result.extra.get("calls_editMessageText", 0)
+    if side == "baseline":
+        assert edits == answers
+    else:  # marking an answered question is a courtesy, skipped at a pace over 30 messages/s
+        assert edits <= answers
     # the next question (or the profile) per answer at least; the explanation goes with it
     # on our side, as a message of its own on the baseline's
     assert result.extra["calls_sendMessage"] >= (2 if side == "baseline" else 1) * answers
@@ -63,8 +67,10 @@ def test_over_the_wire_each_side_answers_every_press(tmp_path: Path, side: str) 
     assert 0 < run.answers <= run.turns
     # every press in the window that was answered was answered once, by its own query id
     assert 1 <= len(run.acks_s) <= run.calls["answerCallbackQuery"]
-    # an answer is shown as an edit, an explanation and the next question (or the profile)
-    assert run.calls["editMessageText"] >= 1 and run.calls["sendMessage"] >= 1
+    # an answer is shown as the explanation and the next question (or the profile), and on
+    # the baseline's side an edit (ours marks the question only when there is room)
+    assert run.calls["sendMessage"] >= 1
+    assert side == "ours" or run.calls["editMessageText"] >= 1
     # each answer shows at least its next question; a greeting's messages are not counted
     assert run.answers <= run.answer_messages <= sum(run.calls.get(m, 0) for m in wire.MESSAGES)
     assert run.cpu_s > 0 and run.wall_s > 0
