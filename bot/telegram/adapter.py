@@ -73,8 +73,9 @@ _CONVERSATIONS = "careerbot.conversations"
 
 
 # Loggers that see request URLs, which carry the token: PTB's bot logs its API URL at
-# DEBUG when it is built, and httpx logs every request URL at INFO.
-_URL_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot", "httpx", "httpcore")
+# DEBUG when it is built, httpx logs every request URL at INFO, and asyncio reports an
+# aiohttp response left unclosed with its URL.
+_URL_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot", "httpx", "httpcore", "aiohttp.client", "asyncio")
 
 
 def keep_token_out_of_logs(token: str, webhook_secret: str | None = None) -> None:

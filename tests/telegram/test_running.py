@@ -171,6 +171,17 @@ async def test_the_token_never_reaches_a_log_line(
     assert secret_part not in caplog.text
 
 
+def test_an_unclosed_aiohttp_response_is_reported_without_the_token(
+    tg: FakeTelegram, services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    build_application(services, settings_for(tg))
+    # What asyncio logs for an aiohttp response nobody closed: its repr, with the URL.
+    logging.getLogger("asyncio").error(
+        "Unclosed response\nclient_response: <ClientResponse(%s%s/getMe)>", tg.base_url, TOKEN
+    )
+    assert "Unclosed response" in caplog.text and TOKEN.split(":", 1)[1] not in caplog.text
+
+
 async def test_serve_polls_until_stop_then_shuts_down_cleanly(
     tg: FakeTelegram, services: Services, dialog: Dialog
 ) -> None:
