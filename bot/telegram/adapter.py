@@ -9,9 +9,9 @@ Rules:
 - Updates are processed concurrently, at most ``TELEGRAM_CONCURRENT_UPDATES`` at once
   (one member's turns still run in order, see ``handlers``); replies are committed to the
   outbox with their turn and delivered by the outbox sender (``bot.outbox``, with
-  ``courier``) over ``TELEGRAM_CONNECTION_POOL`` connections, through PTB's
-  ``AIORateLimiter`` (30 messages/s overall, 20 a minute per group) which waits out a
-  429's ``retry_after``.
+  ``courier``) over ``TELEGRAM_CONNECTION_POOL`` connections, through ``limiter`` (PTB's
+  ``AIORateLimiter``: 30 messages/s overall, evenly spaced, 20 a minute per group, a 429's
+  ``retry_after`` waited out; a callback answer is not a message and never waits).
 - The command menu: the personal commands everywhere (default scope), and in groups
   (all-group-chats scope) the workshop commands after them.
 - ``serve`` / ``run_application``: initialise, register the command menu (setMyCommands),
@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, ContextTypes, TypeHandler
+from telegram.ext import Application, BaseRateLimiter, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
 from bot.app import Services, StartupError
@@ -50,6 +50,7 @@ from bot.redact import redact_loggers
 from bot.telegram.courier import TelegramCourier
 from bot.telegram.handlers import Handlers
 from bot.telegram.http import AiohttpRequest
+from bot.telegram.limiter import TelegramRateLimiter
 from bot.telegram.polling import Once, SkippingBot
 from bot.telegram.workshop import WorkshopHandlers
 from dialogs.i18n import ENGLISH, Catalog, messages, speaking
@@ -88,8 +89,8 @@ def keep_token_out_of_logs(token: str, webhook_secret: str | None = None) -> Non
             logger.setLevel(logging.WARNING)
 
 
-def default_rate_limiter() -> AIORateLimiter:
-    return AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+def default_rate_limiter() -> TelegramRateLimiter:
+    return TelegramRateLimiter(max_retries=RATE_LIMIT_RETRIES)
 
 
 def build_application(

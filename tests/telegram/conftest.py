@@ -21,12 +21,13 @@ from typing import Any
 
 import pytest
 from telegram import Update
-from telegram.ext import AIORateLimiter, ContextTypes, TypeHandler
+from telegram.ext import ContextTypes, TypeHandler
 
 from bot.app import Services
 from bot.config import CoreSettings, TelegramSettings
 from bot.conversations import Conversations
 from bot.telegram.adapter import App, build_application, run_application, sender_of
+from bot.telegram.limiter import TelegramRateLimiter
 from bot.workshops import open_workshops
 from dialogs.loader import BUILTIN_CONTENT
 from storage.outbox import OutboxStore
@@ -84,10 +85,10 @@ class Bot:
         self.errors.append(context.error)
 
 
-def relaxed_limiter() -> AIORateLimiter:
-    """PTB's limiter with a group allowance a test conversation cannot exhaust (the real
+def relaxed_limiter() -> TelegramRateLimiter:
+    """Our limiter with a group allowance a test conversation cannot exhaust (the real
     20-a-minute would make a group test wait on purpose)."""
-    return AIORateLimiter(group_max_rate=10_000, max_retries=3)
+    return TelegramRateLimiter(max_retries=3, group_per_minute=10_000)
 
 
 @asynccontextmanager

@@ -10,6 +10,7 @@ from telegram.ext import AIORateLimiter
 
 from bot.app import Services
 from bot.telegram.adapter import sender_of
+from bot.telegram.limiter import TelegramRateLimiter
 from dialogs import messages
 from dialogs.content import Dialog
 from tests.fakes.telegram_api import FakeTelegram, User, private, visible
@@ -33,7 +34,7 @@ async def test_at_the_ceiling_courtesy_edits_are_skipped_and_needed_messages_arr
     # Then, as deployed (PTB's limiter: 30 messages/s), everyone answers while Telegram
     # holds the sends: far more needed messages are owed than it takes in a second.
     settings = settings_for(tg, connection_pool=len(PEOPLE) + 8)  # waits are the limiter's
-    async with running(services, settings, rate_limiter=AIORateLimiter(max_retries=3)) as bot:
+    async with running(services, settings, rate_limiter=TelegramRateLimiter(max_retries=3)) as bot:
         tg.stall("sendMessage")
         mark = len(tg.calls)
         pressed = [tg.press(p, firsts[p.id], answer_buttons(firsts[p.id])[0]["text"]) for p in PEOPLE]

@@ -122,3 +122,23 @@ async def test_a_reply_older_than_the_ttl_is_given_up_not_sent_out_of_context(
     assert tg.texts(private(ANA).id) == [visible(tg.called("sendMessage")[-1]["text"])]
     assert await services.outbox.count("telegram") == 0
     assert sum("not delivered within" in r.getMessage() for r in caplog.records) == 2
+
+
+async def test_a_press_is_acknowledged_while_messages_wait_out_a_429(
+    tg: FakeTelegram, bot: Bot, dialog: Dialog
+) -> None:
+    # Telegram's 429 on a message makes the limiter hold every message for its retry_after;
+    # a callback answer is not a message, so Ben's press is acknowledged during that pause.
+    await bot.do(tg.say(private(ANA), ANA, "/start"))
+    await bot.do(tg.say(private(BEN), BEN, "/start"))
+    sends = len(tg.called("sendMessage"))
+    tg.fail_next("sendMessage", 429, "Too Many Requests: retry after 30", retry_after=30)
+    await bot.do(
+        tg.press(ANA, question(tg, private(ANA).id), dialog.distinctions[0].choices[0].label), delivered=False
+    )
+    await until(lambda: tg.failures.get("sendMessage") == [])  # Ana's reply got the 429
+    await bot.do(
+        tg.press(BEN, question(tg, private(BEN).id), dialog.distinctions[0].choices[0].label), delivered=False
+    )
+    assert len(tg.called("answerCallbackQuery")) == 2
+    assert len(tg.called("sendMessage")) == sends + 1  # only the refused one: the pause holds
