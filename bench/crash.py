@@ -6,7 +6,9 @@ Rules:
   without pause (a finished person is replaced by a new one). The moment the first
   ``answerCallbackQuery`` for a press goes out, the child prints ``ACK callback uid
   distinction choice`` and flushes; the moment the first message for it goes out (an edit
-  or a new message to that person), ``ACK message ...``. Either acknowledges the answer.
+  of the message pressed, or a new message to that person), ``ACK message ...``. Either
+  acknowledges the answer. An edit of an older message (ours marks an answered question
+  after the next one is sent, when there is room) is not about this press.
 - The parent kills the child with SIGKILL at a random moment, then restarts the side's
   storage as the bot would on start-up (ours: ``SessionStore.open`` on the SQLite file;
   baseline: ``Application.initialize`` loading ``PicklePersistence``) and counts the
@@ -67,6 +69,7 @@ async def child(side_name: str, workdir: Path, round_: int, people: int) -> None
     dialog = the_dialog()
     by_callback: dict[str, Answer] = {}  # press id -> answer, until its callback answer goes out
     by_chat: dict[int, Answer] = {}  # chat -> answer, until a message goes to that chat
+    pressed: dict[int, str] = {}  # chat -> the id of the message its last press was on
 
     def ack(kind: str, answer: Answer) -> None:
         sys.stdout.write(f"ACK {kind} {answer[0]} {answer[1]} {answer[2]}\n")
@@ -78,11 +81,14 @@ async def child(side_name: str, workdir: Path, round_: int, people: int) -> None
             if answer is not None:
                 ack("callback", answer)
         elif call.chat_id is not None and call.chat_id in by_chat:
-            ack("message", by_chat.pop(call.chat_id))
+            edited = call.params.get("message_id")
+            if edited is None or edited == pressed.get(call.chat_id):
+                ack("message", by_chat.pop(call.chat_id))
 
-    def on_press(uid: int, press_id: str, position: int, data: str) -> None:
+    def on_press(uid: int, press_id: str, position: int, data: str, message_id: int) -> None:
         answer = (uid, dialog.distinctions[position].id, _choice_of(side_name, data))
         by_callback[press_id] = by_chat[uid] = answer
+        pressed[uid] = str(message_id)
 
     api = FakeBotApi(on_call)
     async with open_(workdir, api) as app:
@@ -280,8 +286,8 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
         f"{KILL_WINDOW_S[0]:g}-{KILL_WINDOW_S[1]:g} s after it is ready (seeded, {SEED}). Storage is kept "
         "across kills; each run has new people.",
         "An answer is acknowledged by a callback answer when the answerCallbackQuery of its press went "
-        "out, and by a message when the first message for the press (the edit marking the question "
-        "answered, or any message to the person) went out.",
+        "out, and by a message when the first message for the press (an edit of the message pressed, "
+        "or a new message to the person) went out; an edit of an older message is not about that press.",
         f"The baseline uses PicklePersistence with update_interval={FLUSH_EVERY_S:g} s instead of its "
         f"default 60 s, so that kills fall before, between and after its writes (one kill in each "
         f"{(KILL_WINDOW_S[1] - KILL_WINDOW_S[0]) / max(scale.crash_kills, 1):.1f} s slice of the window): "

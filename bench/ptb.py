@@ -230,7 +230,7 @@ async def feed(app: AnyApp, data: dict[str, object]) -> None:
     await app.update_processor.process_update(update, app.process_update(update))
 
 
-OnPress = Callable[[int, str, int, str], None]  # uid, callback query id, position, data
+OnPress = Callable[[int, str, int, str, int], None]  # uid, callback query id, position, data, message id
 
 
 async def person(
@@ -260,7 +260,7 @@ async def person(
         started, before, sent = time.perf_counter(), log.keyboards, log.sent
         update = press_update(uid, log, data)
         if on_press is not None:
-            on_press(uid, str(update["update_id"]), position, data)
+            on_press(uid, str(update["update_id"]), position, data, log.keyboard_message)
         await feed(app, update)
         if position + 1 < total:
             await _until(log, has_question(before))
