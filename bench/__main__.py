@@ -70,7 +70,8 @@ def run(
                 title, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             )
             found = []
-        log(f"[bench] {title}: {time.perf_counter() - started:.1f} s")
+        section.wall_s = time.perf_counter() - started
+        log(f"[bench] {title}: {section.wall_s:.1f} s")
         sections.append(section)
         targets += found
     return sections, targets

@@ -108,6 +108,37 @@ class NoRateLimit(BaseRateLimiter[None]):
         return await callback(*args, **kwargs)
 
 
+class SwitchableRateLimit(BaseRateLimiter[Any]):
+    """The adapter's own limiter (``AIORateLimiter``) while ``on``; sends at once while off,
+    so that a benchmark can bring people to where its measurement starts without waiting
+    at the limit for what it does not measure."""
+
+    def __init__(self) -> None:
+        from bot.telegram.adapter import default_rate_limiter
+
+        self.limiter = default_rate_limiter()
+        self.on = False
+
+    async def initialize(self) -> None:
+        await self.limiter.initialize()
+
+    async def shutdown(self) -> None:
+        await self.limiter.shutdown()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Any,
+    ) -> bool | JSONDict | list[JSONDict]:
+        if self.on:
+            return await self.limiter.process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        return await callback(*args, **kwargs)
+
+
 def _ours(limited: bool) -> Callable[[Path, FakeBotApi], AbstractAsyncContextManager[AnyApp]]:
     """Our adapter; ``limited`` keeps its own rate limiter (AIORateLimiter), else none."""
 

@@ -3,6 +3,7 @@
 Rules:
 - A part that could not be measured still has a section, with a "not measured: <why>" row.
 - Numbers are formatted here and nowhere else.
+- The header gives each part's wall time when the runner measured it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ class Section:
     columns: list[str]
     rows: list[list[str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    wall_s: float | None = None  # how long the part took, when the runner timed it
 
     def add(self, *cells: object) -> None:
         self.rows.append([fmt(c) for c in cells])
@@ -59,6 +61,11 @@ def render(
 ) -> str:
     lines = ["# careerbot benchmark", "", f"Command: `{command}`", ""]
     lines += [f"Machine: {', '.join(f'{k} {v}' for k, v in machine.items())}", ""]
+    timed = [s for s in sections if s.wall_s is not None]
+    if timed:
+        total = sum(s.wall_s or 0.0 for s in timed)
+        each = ", ".join(f"{s.title.split('.')[0]} {s.wall_s:.0f} s" for s in timed)
+        lines += [f"Wall time: {total // 60:.0f} min {total % 60:.0f} s for the parts ({each}).", ""]
     for section in sections:
         lines += [f"## {section.title}", ""]
         lines += _table(section.columns, section.rows)

@@ -154,6 +154,8 @@ def test_report_has_every_part_and_the_targets(tmp_path: Path) -> None:
     assert [s.title[:2] for s in sections] == ["a.", "c."]
     assert all("not measured" not in cell for s in sections for row in s.rows for cell in row)
     assert "## Targets" in text and "core CPU per turn" in text
+    assert all(s.wall_s is not None and s.wall_s > 0 for s in sections)
+    assert "Wall time: " in text and "(a " in text and ", c " in text
     assert set(PARTS) == {"a", "b", "c", "d", "e", "f", "g", "h", "l", "m", "p", "w"}
 
 
