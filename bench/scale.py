@@ -30,7 +30,7 @@ class Scale:
     wire_warm_s: float = 1.0
     wire_window_s: float = 3.0
     wire_limited_warm_s: float = 12.0  # as deployed: N greetings at 30 messages/s come first
-    wire_steady_max_s: float = 10.0  # at most this much more warm-up, waiting for the steady state
+    wire_steady_max_s: float = 15.0  # at most this much more warm-up, waiting for the steady state
     outbox_people: int = 1_000
     outbox_outage_s: float = 10.0
     outbox_questions: int = 1  # answered per person under the 30 messages/s limit
