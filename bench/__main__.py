@@ -1,7 +1,8 @@
 """``python -m bench``: run every part, print the markdown, write ``bench/results.md``.
 
-Options: ``--only a,d`` runs some parts; ``--smoke`` runs everything tiny (as the test
-suite does); ``--out PATH`` writes elsewhere (``-`` writes no file). A part that fails is
+Options: ``--only a,d`` runs some parts and writes no file (``bench/results.md`` holds one
+whole run); ``--smoke`` runs everything tiny (as the test suite does) and writes no file;
+``--out PATH`` writes there (``-``: nowhere). A part that fails is
 reported as "not measured" with its error, and the others still run.
 """
 
@@ -95,7 +96,10 @@ def main(argv: list[str]) -> int:
         )
     text = render(machine(), command, sections, targets)
     print(text)
-    out = Path(args.out) if args.out else (None if args.smoke else RESULTS)
+    # bench/results.md holds one whole run: a smoke run or a run of some parts prints only,
+    # unless told where to write.
+    whole = not args.smoke and set(parts) == set(PARTS)
+    out = Path(args.out) if args.out else (RESULTS if whole else None)
     if out is not None and str(out) != "-":
         out.write_text(text, encoding="utf-8")
     return 0
