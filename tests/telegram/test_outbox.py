@@ -29,6 +29,24 @@ async def until(condition: Callable[[], bool]) -> None:
     await asyncio.wait_for(check(), DEADLINE)
 
 
+async def through_an_outage(tg: FakeTelegram, bot: Bot, outage: str) -> None:
+    """The Bot API goes down (``outage``: "502" answers, or refused connections) as the
+    stalled sendMessage is released; it comes back once the sender has failed twice, and
+    this returns when everything owed is delivered."""
+    if outage == "502":
+        tg.fail_all(502, "Bad Gateway")
+    else:
+        await tg.go_down()
+    tg.release("sendMessage")
+    sender = sender_of(bot.app)
+    await until(lambda: sender.failures >= 2)
+    if outage == "502":
+        tg.heal()
+    else:
+        await tg.come_up()
+    await bot.delivered()
+
+
 async def converse(tg: FakeTelegram, bot: Bot, user: User, dialog: Dialog) -> None:
     """/start, answer the first question, ask for /help: what the outage test runs."""
     chat = private(user)
@@ -50,18 +68,7 @@ async def test_after_an_outage_every_reply_arrives_once_in_order(
     await bot.do(pressed, delivered=False)
     await bot.do(tg.say(chat, ANA, "/help"), delivered=False)
     await until(lambda: tg.stalled == 1)
-    if outage == "502":
-        tg.fail_all(502, "Bad Gateway")
-    else:
-        await tg.go_down()
-    tg.release("sendMessage")
-    sender = sender_of(bot.app)
-    await until(lambda: sender.failures >= 2)
-    if outage == "502":
-        tg.heal()
-    else:
-        await tg.come_up()
-    await bot.delivered()
+    await through_an_outage(tg, bot, outage)
 
     # The same conversation without an outage, for what the person should see.
     await converse(tg, bot, BEN, dialog)

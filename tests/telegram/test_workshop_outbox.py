@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.app import Services
-from bot.telegram.adapter import sender_of, workshop_counts
+from bot.telegram.adapter import workshop_counts
 from dialogs import messages
 from dialogs.content import Dialog
 from dialogs.workshop import count_text
@@ -18,7 +18,7 @@ from storage.keys import WorkshopKey
 from tests.fakes.telegram_api import BOT_USERNAME, Chat, FakeTelegram, User, visible
 from tests.telegram.conftest import Bot, relaxed_limiter, running, settings_for
 from tests.telegram.helpers import vote_buttons, vote_question
-from tests.telegram.test_outbox import until
+from tests.telegram.test_outbox import through_an_outage, until
 
 FAY = User(4201, "Fay")  # the facilitator
 MEMBERS = [User(4301, "Ana"), User(4302, "Ben")]
@@ -67,18 +67,7 @@ async def test_a_workshop_through_an_outage_shows_every_post_once_in_order(
         await bot.do(tg.say(STORMY, FAY, command), delivered=False)
     await until(lambda: tg.stalled == 1)
     assert len(tg.chat_messages(STORMY.id)) == before
-    if outage == "502":
-        tg.fail_all(502, "Bad Gateway")
-    else:
-        await tg.go_down()
-    tg.release("sendMessage")
-    sender = sender_of(bot.app)
-    await until(lambda: sender.failures >= 2)
-    if outage == "502":
-        tg.heal()
-    else:
-        await tg.come_up()
-    await bot.delivered()
+    await through_an_outage(tg, bot, outage)
 
     assert seen(tg, STORMY) == seen(tg, CALM)
     # The first question was closed by the reveal: its final count, no buttons.
