@@ -109,7 +109,7 @@ class NoRateLimit(BaseRateLimiter[None]):
 
 
 class SwitchableRateLimit(BaseRateLimiter[Any]):
-    """The adapter's own limiter (``AIORateLimiter``) while ``on``; sends at once while off,
+    """The adapter's own limiter (``default_rate_limiter``) while ``on``; sends at once while off,
     so that a benchmark can bring people to where its measurement starts without waiting
     at the limit for what it does not measure."""
 
@@ -140,7 +140,7 @@ class SwitchableRateLimit(BaseRateLimiter[Any]):
 
 
 def _ours(limited: bool) -> Callable[[Path, FakeBotApi], AbstractAsyncContextManager[AnyApp]]:
-    """Our adapter; ``limited`` keeps its own rate limiter (AIORateLimiter), else none."""
+    """Our adapter; ``limited`` keeps its own rate limiter, else none."""
 
     def open_(workdir: Path, api: FakeBotApi) -> AbstractAsyncContextManager[AnyApp]:
         return open_ours(workdir, api, None if limited else NoRateLimit())

@@ -308,10 +308,11 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
         "'round trip ms' is added by the fake before every answer (getUpdates included), as a "
         "Telegram data centre's distance would.",
         "Ours runs `careerbot telegram`'s own code path (its command line, settings from the "
-        "environment); without the limiter its AIORateLimiter is swapped for one that sends at "
+        "environment); without the limiter its rate limiter is swapped for one that sends at "
         "once. The baseline runs `Application.run_polling()` as the docs do, on PTB's default "
         "HTTP layer, with PicklePersistence.",
-        "As deployed, both send through PTB's AIORateLimiter (30 requests/s overall), which "
+        "As deployed, the baseline sends through PTB's AIORateLimiter (30 requests/s overall) "
+        "and ours through its own (30 messages/s evenly spaced, callback answers outside it), which "
         "caps either bot far below what it could do; press→ack is from the press being "
         "queued to its answerCallbackQuery reaching the fake. These runs warm up for "
         f"{scale.wire_limited_warm_s:g} s, since every person's /start is served first.",

@@ -220,7 +220,7 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
         "or the last press was answered (PTB), each only after its vote's commit. Vote commits: "
         "group-commit transactions (core only).",
         f"Count edits go through bot.coalesce.Coalescer at {interval}; counted once it had two intervals to "
-        "finish. Through PTB: the real Application with the adapter's AIORateLimiter (callback answers "
+        "finish. Through PTB: the real Application with the adapter's rate limiter (callback answers "
         "are not rate limited; group messages are), a supergroup, the facilitator's /workshop, then "
         "every member's press fed at once.",
     ]
