@@ -29,8 +29,10 @@ from bot.conversations import Conversations
 from bot.telegram.adapter import App, build_application, run_application, sender_of
 from bot.telegram.limiter import TelegramRateLimiter
 from bot.workshops import open_workshops
-from dialogs.loader import BUILTIN_CONTENT
+from dialogs.content import Dialog
+from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID
 from storage.outbox import OutboxStore
+from storage.sessions import SessionStore
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 # Generous enough that a stuck bot fails the test instead of hanging it; never reached
@@ -126,6 +128,24 @@ async def running(services: Services, settings: TelegramSettings, **build: Any) 
         stop.set()
         await asyncio.wait_for(task, DEADLINE)
     assert bot.errors == []
+
+
+@asynccontextmanager
+async def a_process(
+    tg: FakeTelegram, db_path: Path, dialogs: dict[str, Dialog], **build: Any
+) -> AsyncIterator[tuple[Bot, Services]]:
+    """What one ``careerbot telegram`` process holds: its own store on ``db_path``, its
+    services and Application against ``tg``. A restart is a second one on the same file."""
+    store = await SessionStore.open(db_path)
+    try:
+        conversations = Conversations(store, dialogs, DEFAULT_DIALOG_ID)
+        async with (
+            services_on(conversations, db_path) as services,
+            running(services, settings_for(tg), rate_limiter=relaxed_limiter(), **build) as bot,
+        ):
+            yield bot, services
+    finally:
+        await store.close()
 
 
 @pytest.fixture

@@ -18,11 +18,16 @@ from bot.telegram.adapter import build_application, run_application, serve
 from bot.telegram.http import AiohttpRequest
 from dialogs import messages
 from dialogs.content import Dialog
-from dialogs.loader import DEFAULT_DIALOG_ID
 from storage.keys import SessionKey
-from storage.sessions import SessionStore
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, User, private, visible
-from tests.telegram.conftest import DEADLINE, Bot, relaxed_limiter, running, services_on, settings_for
+from tests.telegram.conftest import (
+    DEADLINE,
+    Bot,
+    a_process,
+    relaxed_limiter,
+    running,
+    settings_for,
+)
 from tests.telegram.helpers import asked, question
 
 ANA = User(3001, "Ana")
@@ -34,48 +39,32 @@ SECRET = "webhook-secret_42"
 async def test_restart_mid_conversation_then_resume(
     tg: FakeTelegram, db_path: Path, dialogs: dict[str, Dialog], dialog: Dialog
 ) -> None:
-    store = await SessionStore.open(db_path)
-    try:
-        conversations = Conversations(store, dialogs, DEFAULT_DIALOG_ID)
-        async with (
-            services_on(conversations, db_path) as services,
-            running(services, settings_for(tg), rate_limiter=relaxed_limiter()) as bot,
-        ):
-            await bot.do(tg.say(CHAT, ANA, "/start"))
-            for distinction in dialog.distinctions[:3]:
-                await bot.do(tg.press(ANA, question(tg, CHAT.id), distinction.choices[0].label))
-            before_restart = question(tg, CHAT.id)
-            old_button = question(tg, CHAT.id)  # a snapshot, pressed after the restart
-    finally:
-        await store.close()
+    async with a_process(tg, db_path, dialogs) as (bot, services):
+        await bot.do(tg.say(CHAT, ANA, "/start"))
+        for distinction in dialog.distinctions[:3]:
+            await bot.do(tg.press(ANA, question(tg, CHAT.id), distinction.choices[0].label))
+        before_restart = question(tg, CHAT.id)
+        old_button = question(tg, CHAT.id)  # a snapshot, pressed after the restart
 
     # A new process: a new store on the same file, a new service, a new Application.
-    store = await SessionStore.open(db_path)
-    try:
-        conversations = Conversations(store, dialogs, DEFAULT_DIALOG_ID)
-        async with (
-            services_on(conversations, db_path) as services,
-            running(services, settings_for(tg), rate_limiter=relaxed_limiter()) as bot,
-        ):
-            await bot.do(tg.say(CHAT, ANA, "/start"))
-            assert tg.texts(CHAT.id)[-2] == messages.WELCOME_BACK.format(
-                title=dialog.title, answered=3, total=dialog.total, position=4
-            )
-            assert asked(question(tg, CHAT.id)).distinction == dialog.distinctions[3].id
-            # The question from before the restart still works: its data names everything.
-            await bot.do(tg.press(ANA, before_restart, dialog.distinctions[3].choices[1].label))
-            turn = await conversations.current(KEY)
-            assert turn is not None and len(turn.state.answers) == 4
-            # A button from an older turn records nothing and says so in passing.
-            shown = len(tg.texts(CHAT.id))
-            await bot.do(tg.press(ANA, old_button, dialog.distinctions[3].choices[2].label))
-            assert tg.called("answerCallbackQuery")[-1]["text"] == messages.ALREADY_ANSWERED
-            assert len(tg.texts(CHAT.id)) == shown
-            assert asked(question(tg, CHAT.id)).distinction == dialog.distinctions[4].id
-            after = await conversations.current(KEY)
-            assert after is not None and after.state == turn.state
-    finally:
-        await store.close()
+    async with a_process(tg, db_path, dialogs) as (bot, services):
+        await bot.do(tg.say(CHAT, ANA, "/start"))
+        assert tg.texts(CHAT.id)[-2] == messages.WELCOME_BACK.format(
+            title=dialog.title, answered=3, total=dialog.total, position=4
+        )
+        assert asked(question(tg, CHAT.id)).distinction == dialog.distinctions[3].id
+        # The question from before the restart still works: its data names everything.
+        await bot.do(tg.press(ANA, before_restart, dialog.distinctions[3].choices[1].label))
+        turn = await services.conversations.current(KEY)
+        assert turn is not None and len(turn.state.answers) == 4
+        # A button from an older turn records nothing and says so in passing.
+        shown = len(tg.texts(CHAT.id))
+        await bot.do(tg.press(ANA, old_button, dialog.distinctions[3].choices[2].label))
+        assert tg.called("answerCallbackQuery")[-1]["text"] == messages.ALREADY_ANSWERED
+        assert len(tg.texts(CHAT.id)) == shown
+        assert asked(question(tg, CHAT.id)).distinction == dialog.distinctions[4].id
+        after = await services.conversations.current(KEY)
+        assert after is not None and after.state == turn.state
 
 
 async def test_a_429_is_waited_out_and_the_message_still_delivered(

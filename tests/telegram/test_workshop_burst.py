@@ -9,17 +9,14 @@ from pathlib import Path
 
 from bot.app import Services
 from bot.coalesce import TELEGRAM_GROUP_INTERVAL
-from bot.conversations import Conversations
 from bot.render import TELEGRAM_HTML
 from bot.telegram.adapter import workshop_counts
 from bot.workshop_render import workshop_reply_text
 from dialogs import messages
 from dialogs.content import Dialog
-from dialogs.loader import DEFAULT_DIALOG_ID
 from dialogs.workshop import count_text, tally
-from storage.sessions import SessionStore
 from tests.fakes.telegram_api import Chat, FakeTelegram, User, visible
-from tests.telegram.conftest import relaxed_limiter, running, services_on, settings_for
+from tests.telegram.conftest import a_process, relaxed_limiter, running, settings_for
 from tests.telegram.helpers import answers_to, vote_buttons, vote_question
 
 FAY = User(5001, "Fay")
@@ -31,41 +28,25 @@ async def test_a_restart_mid_workshop_keeps_everything_and_old_buttons_count(
     tg: FakeTelegram, db_path: Path, dialogs: dict[str, Dialog], dialog: Dialog
 ) -> None:
     first = dialog.distinctions[0]
-    store = await SessionStore.open(db_path)
-    try:
-        conversations = Conversations(store, dialogs, DEFAULT_DIALOG_ID)
-        async with (
-            services_on(conversations, db_path) as services,
-            running(services, settings_for(tg), rate_limiter=relaxed_limiter(), count_interval=0.05) as bot,
-        ):
-            await bot.do(tg.say(GROUP, FAY, "/workshop"))
-            question = vote_question(tg, GROUP.id)  # a snapshot, pressed after the restart
-            await bot.do(tg.press(ANA, question, first.choices[0].label))
-            await workshop_counts(bot.app).drain()
-    finally:
-        await store.close()
+    async with a_process(tg, db_path, dialogs, count_interval=0.05) as (bot, _services):
+        await bot.do(tg.say(GROUP, FAY, "/workshop"))
+        question = vote_question(tg, GROUP.id)  # a snapshot, pressed after the restart
+        await bot.do(tg.press(ANA, question, first.choices[0].label))
+        await workshop_counts(bot.app).drain()
     assert visible(tg.messages[(GROUP.id, question["message_id"])]["text"]).endswith(count_text(1))
 
     # A new process: a new store on the same file, new services, a new Application.
-    store = await SessionStore.open(db_path)
-    try:
-        conversations = Conversations(store, dialogs, DEFAULT_DIALOG_ID)
-        async with (
-            services_on(conversations, db_path) as services,
-            running(services, settings_for(tg), rate_limiter=relaxed_limiter(), count_interval=0.05) as bot,
-        ):
-            await bot.do(tg.press(BEN, question, first.choices[1].label))
-            assert answers_to(tg)[-1]["text"] == messages.VOTE_RECORDED.format(label=first.choices[1].label)
-            # The count is edited on the message remembered before the restart.
-            await workshop_counts(bot.app).drain()
-            now = tg.messages[(GROUP.id, question["message_id"])]
-            assert visible(now["text"]).endswith(count_text(2)) and vote_buttons(now)
-            # The facilitator, known from SQLite, reveals both votes, the one from before included.
-            await bot.do(tg.say(GROUP, FAY, "/reveal"))
-            expected = tally(first, {first.choices[0].id: 1, first.choices[1].id: 1})
-            assert tg.texts(GROUP.id)[-1].startswith(visible(workshop_reply_text(expected, TELEGRAM_HTML)))
-    finally:
-        await store.close()
+    async with a_process(tg, db_path, dialogs, count_interval=0.05) as (bot, _services):
+        await bot.do(tg.press(BEN, question, first.choices[1].label))
+        assert answers_to(tg)[-1]["text"] == messages.VOTE_RECORDED.format(label=first.choices[1].label)
+        # The count is edited on the message remembered before the restart.
+        await workshop_counts(bot.app).drain()
+        now = tg.messages[(GROUP.id, question["message_id"])]
+        assert visible(now["text"]).endswith(count_text(2)) and vote_buttons(now)
+        # The facilitator, known from SQLite, reveals both votes, the one from before included.
+        await bot.do(tg.say(GROUP, FAY, "/reveal"))
+        expected = tally(first, {first.choices[0].id: 1, first.choices[1].id: 1})
+        assert tg.texts(GROUP.id)[-1].startswith(visible(workshop_reply_text(expected, TELEGRAM_HTML)))
 
 
 async def test_300_members_pressing_at_once_are_each_counted_once_with_few_edits(

@@ -9,13 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversations import Conversations
 from dialogs import messages
 from dialogs.content import Dialog
-from dialogs.loader import DEFAULT_DIALOG_ID
-from storage.sessions import SessionStore
 from tests.fakes.telegram_api import Chat, FakeTelegram, User
-from tests.telegram.conftest import relaxed_limiter, running, services_on, settings_for
+from tests.telegram.conftest import a_process
 from tests.telegram.helpers import answers_to, vote_question
 
 FAY = User(5201, "Fay")
@@ -31,47 +28,29 @@ async def test_a_damaged_workshop_ends_and_the_group_starts_another(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     first = dialog.distinctions[0]
-    store = await SessionStore.open(db_path)
-    try:
-        conversations = Conversations(store, dialogs, DEFAULT_DIALOG_ID)
-        async with (
-            services_on(conversations, db_path) as services,
-            running(services, settings_for(tg), rate_limiter=relaxed_limiter(), count_interval=0.05) as bot,
-        ):
-            await bot.do(tg.say(GROUP, FAY, "/workshop"))
-            question = vote_question(tg, GROUP.id)  # a snapshot, pressed after the restart
-            await bot.do(tg.press(ANA, question, first.choices[0].label))
-    finally:
-        await store.close()
+    async with a_process(tg, db_path, dialogs, count_interval=0.05) as (bot, _services):
+        await bot.do(tg.say(GROUP, FAY, "/workshop"))
+        question = vote_question(tg, GROUP.id)  # a snapshot, pressed after the restart
+        await bot.do(tg.press(ANA, question, first.choices[0].label))
     with sqlite3.connect(db_path) as raw:  # a broken tool wrote the running workshop's row
         assert raw.execute("UPDATE workshops SET done = '[\"work\",' WHERE number = 1").rowcount == 1
 
-    store = await SessionStore.open(db_path)
-    try:
-        conversations = Conversations(store, dialogs, DEFAULT_DIALOG_ID)
-        async with (
-            services_on(conversations, db_path) as services,
-            running(services, settings_for(tg), rate_limiter=relaxed_limiter(), count_interval=0.05) as bot,
-        ):
-            with caplog.at_level(logging.WARNING):
-                # A press on its question is answered as stale; nothing is recorded.
-                await bot.do(tg.press(BEN, question, first.choices[1].label))
-                assert answers_to(tg)[-1]["text"] == messages.VOTE_NO_WORKSHOP
-                # The facilitator is told it has ended, once.
-                await bot.do(tg.say(GROUP, FAY, "/reveal"))
-                assert tg.texts(GROUP.id)[-1] == f"{FAY.first_name}\n{messages.WORKSHOP_DAMAGED}"
-                await bot.do(tg.say(GROUP, FAY, "/reveal"))
-                assert tg.texts(GROUP.id)[-1] == f"{FAY.first_name}\n{messages.WORKSHOP_NONE}"
-                # And can start the next one, whose buttons count.
-                await bot.do(tg.say(GROUP, FAY, "/workshop"))
-                second = vote_question(tg, GROUP.id)
-                assert second["message_id"] != question["message_id"]
-                await bot.do(tg.press(BEN, second, first.choices[1].label))
-                assert answers_to(tg)[-1]["text"] == messages.VOTE_RECORDED.format(
-                    label=first.choices[1].label
-                )
-    finally:
-        await store.close()
+    async with a_process(tg, db_path, dialogs, count_interval=0.05) as (bot, _services):
+        with caplog.at_level(logging.WARNING):
+            # A press on its question is answered as stale; nothing is recorded.
+            await bot.do(tg.press(BEN, question, first.choices[1].label))
+            assert answers_to(tg)[-1]["text"] == messages.VOTE_NO_WORKSHOP
+            # The facilitator is told it has ended, once.
+            await bot.do(tg.say(GROUP, FAY, "/reveal"))
+            assert tg.texts(GROUP.id)[-1] == f"{FAY.first_name}\n{messages.WORKSHOP_DAMAGED}"
+            await bot.do(tg.say(GROUP, FAY, "/reveal"))
+            assert tg.texts(GROUP.id)[-1] == f"{FAY.first_name}\n{messages.WORKSHOP_NONE}"
+            # And can start the next one, whose buttons count.
+            await bot.do(tg.say(GROUP, FAY, "/workshop"))
+            second = vote_question(tg, GROUP.id)
+            assert second["message_id"] != question["message_id"]
+            await bot.do(tg.press(BEN, second, first.choices[1].label))
+            assert answers_to(tg)[-1]["text"] == messages.VOTE_RECORDED.format(label=first.choices[1].label)
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1, [r.getMessage() for r in warnings]
     assert f"telegram/{GROUP.id}" in warnings[0].getMessage() and warnings[0].exc_info is None
