@@ -23,6 +23,7 @@ Rules:
 from __future__ import annotations
 
 import asyncio
+import functools
 import tempfile
 import time
 from collections import deque
@@ -46,6 +47,14 @@ LIMIT_PER_S = 30
 WAIT_S = 300.0  # a person stuck longer than this counts as left waiting
 UNHURRIED = 5  # people answering at once when nobody waits for anybody
 THINK_S = 1.0  # an unhurried person reads each explanation this long before answering
+
+
+@functools.cache
+def questions_in_dialog() -> int:
+    """How many questions the built-in dialog asks, read once: loading the content parses
+    its YAML (a tenth of a second), which once per simulated person was most of this
+    part's time."""
+    return the_dialog().total
 
 
 class TroubledApi(FakeBotApi):
@@ -141,7 +150,7 @@ async def _answer(
     messages; the edit marking the question answered may come after them, or not at all)."""
     uid = ptb.USER_BASE + p
     log = api.chat(uid)
-    total = the_dialog().total
+    total = questions_in_dialog()
     for position in range(questions):
         await asyncio.sleep(think_s)
         data = [b for b in log.buttons if ptb.is_answer(b)][p % 3]
@@ -192,7 +201,7 @@ async def messages_of_one(workdir: Path) -> tuple[int, float, int]:
     """A person's whole conversation with nothing in the way: the needed messages (sends)
     their chat gets, the Bot API messages per answered question, and what /start costs."""
     api = TroubledApi()
-    total = the_dialog().total
+    total = questions_in_dialog()
     async with _running(workdir, api, ptb.NoRateLimit()) as app:
         await _start(app, api, 0)
         before = _messages(api)
@@ -208,7 +217,7 @@ async def unhurried(people: int, workdir: Path) -> float:
     _, _, start_cost = await messages_of_one(workdir)
     api = TroubledApi()
     api.limited = True
-    total = the_dialog().total
+    total = questions_in_dialog()
     async with _running(workdir, api, None) as app:
         await asyncio.gather(*(_converse(app, api, p, total, think_s=THINK_S) for p in range(people)))
     return (_messages(api) - people * start_cost) / (people * total)
@@ -219,7 +228,7 @@ async def outage_run(people: int, outage_s: float, workdir: Path) -> dict[str, f
 
     expected, _, _ = await messages_of_one(workdir)
     api = TroubledApi()
-    total = the_dialog().total
+    total = questions_in_dialog()
     async with _running(workdir, api, ptb.NoRateLimit()) as app:
         api.outage_s, api.outage_at = outage_s, expected * people // 5
         started = time.perf_counter()
