@@ -1,8 +1,9 @@
 """Part h: replies owed in the outbox, through our Telegram adapter on an in-process Bot API.
 
 Rules:
-- Outage: every person goes through the whole conversation at once, with no rate limiter;
-  once a fifth of the messages are out, the Bot API refuses every send (``NetworkError``,
+- Outage: every person starts at once and answers ``questions`` questions (the scale's
+  ``outbox_outage_questions``; the whole conversation when not given), with no rate
+  limiter; once a fifth of the messages are out, the Bot API refuses every send (``NetworkError``,
   as a refused connection reaches PTB) for ``outage_s`` seconds. Afterwards each chat's
   needed messages (sends) are compared with a person's who met no outage: fewer are
   lost, more are duplicated. Edits that mark answered questions are courtesies, skipped
@@ -16,6 +17,10 @@ Rules:
   answers cost, beyond what each person's /start cost; at the ceiling (the run above) and
   unhurried (``UNHURRIED`` people through the whole conversation, as deployed, each
   reading for ``THINK_S`` before answering).
+- Order: the press run first; once every press is answered (its latencies are all in),
+  the outage and the unhurried runs go on beside the rest of it, which only waits for its
+  replies to drain at 30 a second. What they report are counts, and the outage's time to
+  deliver, which that drain barely touches; no latency is measured while runs overlap.
 - Stop: with every person's replies hanging (the Bot API never answers a send), from
   ``stop`` being set to ``run_application`` returning, as SIGTERM does it.
 """
@@ -197,11 +202,12 @@ def _messages(api: FakeBotApi) -> int:
     return sum(api.calls[m] for m in SENDS)
 
 
-async def messages_of_one(workdir: Path) -> tuple[int, float, int]:
-    """A person's whole conversation with nothing in the way: the needed messages (sends)
-    their chat gets, the Bot API messages per answered question, and what /start costs."""
+async def messages_of_one(workdir: Path, questions: int | None = None) -> tuple[int, float, int]:
+    """A person's conversation (``questions`` answers; all when not given) with nothing in
+    the way: the needed messages (sends) their chat gets, the Bot API messages per answered
+    question, and what /start costs."""
     api = TroubledApi()
-    total = questions_in_dialog()
+    total = questions_in_dialog() if questions is None else questions
     async with _running(workdir, api, ptb.NoRateLimit()) as app:
         await _start(app, api, 0)
         before = _messages(api)
@@ -223,12 +229,14 @@ async def unhurried(people: int, workdir: Path) -> float:
     return (_messages(api) - people * start_cost) / (people * total)
 
 
-async def outage_run(people: int, outage_s: float, workdir: Path) -> dict[str, float]:
+async def outage_run(
+    people: int, outage_s: float, workdir: Path, questions: int | None = None
+) -> dict[str, float]:
     from bot.telegram.adapter import sender_of
 
-    expected, _, _ = await messages_of_one(workdir)
+    expected, _, _ = await messages_of_one(workdir, questions)
     api = TroubledApi()
-    total = questions_in_dialog()
+    total = questions_in_dialog() if questions is None else questions
     async with _running(workdir, api, ptb.NoRateLimit()) as app:
         api.outage_s, api.outage_at = outage_s, expected * people // 5
         started = time.perf_counter()
@@ -250,19 +258,26 @@ async def outage_run(people: int, outage_s: float, workdir: Path) -> dict[str, f
     }
 
 
-async def press_latency(people: int, questions: int, workdir: Path) -> tuple[list[float], int, float]:
+async def press_latency(
+    people: int, questions: int, workdir: Path, acked: asyncio.Event | None = None
+) -> tuple[list[float], int, float]:
     """Seconds from feeding each press to the call that answers it, how many people were
     left waiting for a reply (``WAIT_S``) before they could press, and the Bot API
-    messages per answered question (all of them delivered, courtesies skipped or not)."""
+    messages per answered question (all of them delivered, courtesies skipped or not).
+    ``acked`` (optional) is set once every press has been answered, while the replies may
+    still be on their way at 30 a second."""
     _, _, start_cost = await messages_of_one(workdir)
     pressed: dict[str, float] = {}
     latencies: list[float] = []
+    presses = people * questions
 
     def on_call(call: Any) -> None:
         if call.method == "answerCallbackQuery":
             started = pressed.pop(call.params.get("callback_query_id", ""), None)
             if started is not None:
                 latencies.append(time.perf_counter() - started)
+                if acked is not None and len(latencies) == presses:
+                    acked.set()
 
     def on_press(query_id: str) -> None:
         pressed[query_id] = time.perf_counter()
@@ -273,6 +288,7 @@ async def press_latency(people: int, questions: int, workdir: Path) -> tuple[lis
         # The greetings are not measured: everyone reaches their first question at once,
         # then the limits (ours and the Bot API's) go on for the presses.
         started = await asyncio.gather(*(_converse(app, api, p, 0) for p in range(people)))
+        presses = started.count(True) * questions
         api.limited = limiter.on = True
         done = await asyncio.gather(
             *(_answer_or_wait(app, api, p, questions, on_press) for p in range(people) if started[p])
@@ -313,18 +329,37 @@ async def stop_time(people: int, workdir: Path) -> tuple[float, int]:
     return seconds, owed
 
 
+async def _press_then_the_rest(
+    scale: Scale, workdir: Path
+) -> tuple[tuple[list[float], int, float], dict[str, float], float]:
+    """The press run; once every press is answered, while its replies drain at 30 a second
+    (the run waits on the limit, nearly idle), the outage and the unhurried runs go on
+    beside it. Their figures are counts, and the outage's time to deliver everything,
+    which the drain (a few milliseconds of CPU a second) barely touches; no latency is
+    measured while they overlap."""
+    acked = asyncio.Event()
+    press = asyncio.create_task(press_latency(scale.outbox_people, scale.outbox_questions, workdir, acked))
+    await asyncio.wait([press, asyncio.create_task(acked.wait())], return_when=asyncio.FIRST_COMPLETED)
+    outage, calm = await asyncio.gather(
+        outage_run(scale.outbox_people, scale.outbox_outage_s, workdir, scale.outbox_outage_questions),
+        unhurried(UNHURRIED, workdir),
+    )
+    return await press, outage, calm
+
+
 def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
     people = scale.outbox_people
     section = Section("h. Replies owed (outbox)", ["Case", "Result", "Detail"])
-    outage = asyncio.run(outage_run(people, scale.outbox_outage_s, workdir))
+    asked = scale.outbox_outage_questions
+    (latencies, waiting, at_cap), outage, calm = asyncio.run(_press_then_the_rest(scale, workdir))
     section.add(
-        f"outage: {people:,} people, Bot API refusing connections for {scale.outbox_outage_s:g} s",
+        f"outage: {people:,} people (/start, {asked} answers each), Bot API refusing connections "
+        f"for {scale.outbox_outage_s:g} s",
         f"{outage['lost']:.0f} lost, {outage['duplicated']:.0f} duplicated",
         f"of {outage['messages']:,.0f} needed messages; {outage['waiting']:.0f} people left waiting; "
         f"{outage['failed_attempts']:,.0f} attempts retried; all delivered after {outage['wall_s']:.1f} s; "
         f"{outage['marked']:,.0f} of {outage['answered']:,.0f} answered questions marked (courtesy edits)",
     )
-    latencies, waiting, at_cap = asyncio.run(press_latency(people, scale.outbox_questions, workdir))
     p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
     section.add(
         f"press → callback answer, {people:,} people, {LIMIT_PER_S} messages/s limit",
@@ -336,7 +371,6 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
         f"{at_cap:.2f}",
         "sends and edits; the edits marking answered questions are skipped while the backlog is large",
     )
-    calm = asyncio.run(unhurried(UNHURRIED, workdir))
     section.add(
         f"Bot API messages per answered question, unhurried: {UNHURRIED} people, whole conversation",
         f"{calm:.2f}",

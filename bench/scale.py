@@ -33,6 +33,10 @@ class Scale:
     wire_steady_max_s: float = 15.0  # at most this much more warm-up, waiting for the steady state
     outbox_people: int = 1_000
     outbox_outage_s: float = 10.0
+    # Answered per person in the outage run: enough for every person to have replies owed
+    # when the Bot API goes down a fifth of the way in; whole conversations (a profile
+    # chart each) took it from ~15 s to ~50 s and held no more people waiting through it.
+    outbox_outage_questions: int = 2
     outbox_questions: int = 1  # answered per person under the 30 messages/s limit
 
 
