@@ -71,4 +71,5 @@ async def erase_older_than(store: SessionStore, cutoff: float) -> Erased:
         except BaseException:
             await conn.rollback()
             raise
+        store.kept.erased_before(cutoff)
     return Erased(sessions, answers, workshops, votes, owed)

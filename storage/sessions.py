@@ -51,7 +51,7 @@ from dialogs.content import Dialog, Structure
 from dialogs.state import Answer, ClearAnswers, Phase, RecordAnswer, SessionState, Write
 from storage.groupcommit import GroupCommit
 from storage.keys import SessionKey
-from storage.outbox import OWE, Owed
+from storage.outbox import OWE, Kept, Owed, last_id_of
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -259,6 +259,7 @@ class SessionStore:
         self._clock = clock
         self._write_lock = asyncio.Lock()
         self._remembered: set[str] = set()  # fingerprints whose structure is stored
+        self.kept = Kept()  # what is owed, in memory for the outbox (``storage.outbox``)
         self._turns: GroupCommit[_Turn, int] = GroupCommit(self._write_lock, self._apply, "careerbot-writer")
 
     @classmethod
@@ -427,6 +428,7 @@ class SessionStore:
             except BaseException:
                 await self._conn.rollback()
                 raise
+            self.kept.forgotten(platform, user)
         return erased
 
     # --- siblings on this connection (``storage.contract.Store``) ------------------------
@@ -497,12 +499,16 @@ class SessionStore:
                 await conn.executemany(_CLEAR_ANSWERS, clears)
             if records:
                 await conn.executemany(_RECORD_ANSWER, records)
+            kept = bool(owed) and self.kept.active
             if owed:
                 await conn.executemany(OWE, owed)
+            last_id = await last_id_of(conn) if kept else 0
             await conn.commit()
         except BaseException:
             await conn.rollback()
             raise
+        if kept:  # handed to the sender in memory: it need not read them back
+            self.kept.committed(((t.key.platform, t.key.user, t.owed) for t in turns), last_id, now)
         return [1 if turn.version == UNREADABLE_VERSION else turn.version + 1 for turn in turns]
 
 

@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 from dialogs.workshop import RecordVote, WorkshopPhase, WorkshopState
 from storage.groupcommit import GroupCommit
 from storage.keys import WorkshopKey
-from storage.outbox import NOTE_RECEIPT, OWE, RECEIPT, Owed
+from storage.outbox import NOTE_RECEIPT, OWE, RECEIPT, Owed, last_id_of
 from storage.sessions import SessionStore, StorageError, undecodable, whole
 from storage.stats import tallies_from
 
@@ -296,12 +296,17 @@ class WorkshopStore:
                 new, result, owed = decide(row.state, tallies)
                 if new != row.state:
                     await self._save(key, row, new)
+                now = self._clock()
                 if owed:
-                    await conn.executemany(OWE, [o.params(key.platform, "", self._clock()) for o in owed])
+                    await conn.executemany(OWE, [o.params(key.platform, "", now) for o in owed])
+                kept = bool(owed) and self.sessions.kept.active
+                last_id = await last_id_of(conn) if kept else 0
                 await conn.commit()
             except BaseException:
                 await conn.rollback()
                 raise
+            if kept:  # handed to the sender in memory (``storage.outbox``)
+                self.sessions.kept.committed([(key.platform, "", owed)], last_id, now)
         return result
 
     async def record_vote(self, key: WorkshopKey, vote: RecordVote) -> int | None:
