@@ -4,14 +4,20 @@ Rules:
 - One rule for every door: only a finished ``Profile`` has a picture (a part-way summary
   gives no verdict, so it has no chart either).
 - Pillow is imported only when a picture is drawn, so starting the bot does not load it.
-- Adapters draw off the event loop (``picture_of``): a chart takes milliseconds of CPU,
-  which other people's turns should not wait behind.
+- Adapters draw off the event loop (``png_of``): a chart takes milliseconds
+  of CPU, which other people's turns should not wait behind.
+- A reply owed in the outbox carries its chart's input, not the picture (``owed_chart``:
+  the title, the rows and the words of the scale, in the language of the turn, a few
+  hundred bytes as JSON against ~150 KB of PNG as base64); the courier draws it when it
+  delivers it (``png_of``).
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+from dialogs.content import Lean
 from dialogs.replies import Profile, Reply
 
 FILENAME = "profile.png"
@@ -23,8 +29,25 @@ def draw(profile: Profile) -> bytes:
     return render_png(chart_of(profile.title, profile.lines))
 
 
-async def picture_of(reply: Reply) -> bytes | None:
-    """The PNG for ``reply``, or None when it has no picture."""
+def owed_chart(reply: Reply) -> dict[str, Any] | None:
+    """What ``png_of`` draws ``reply``'s picture from, as JSON values; None when it has no
+    picture. Call it in the turn's language: the scale's words are taken from it."""
     if not isinstance(reply, Profile) or not reply.finished:
         return None
-    return await asyncio.to_thread(draw, reply)
+    from bot.chart import chart_of
+
+    chart = chart_of(reply.title, reply.lines)
+    rows = [[row.label, row.lean, row.answer] for row in chart.rows]
+    return {"title": chart.title, "rows": rows, "scale": list(chart.scale), "skipped": chart.skipped}
+
+
+async def png_of(owed: dict[str, Any]) -> bytes:
+    """The PNG of a chart owed as ``owed_chart`` gave it."""
+    from bot.chart import Chart, ChartRow, render_png
+
+    rows = tuple(
+        ChartRow(label, None if lean is None else Lean(lean), answer) for label, lean, answer in owed["rows"]
+    )
+    job, between, career = owed["scale"]
+    chart = Chart(owed["title"], rows, (job, between, career), owed["skipped"])
+    return await asyncio.to_thread(render_png, chart)

@@ -136,9 +136,7 @@ def with_renamed(renamed: str) -> str:
 
 
 def test_renamed_maps_old_ids_to_new_ones() -> None:
-    source = with_renamed(
-        "  distinctions: {worth: value}\n  choices:\n    value: {money: pay, glee: joy}"
-    )
+    source = with_renamed("  distinctions: {worth: value}\n  choices:\n    value: {money: pay, glee: joy}")
     dialog = parse_dialog(source, "dialogs/x.yaml")
     assert dialog.renamed.distinction("worth") == "value"
     assert (

@@ -117,6 +117,6 @@ async def test_a_spanish_workshop_reports_and_profiles_with_its_spanish_titles(
         report = await workshops.report(GROUP, 1)
     assert isinstance(mine, Profile) and mine.title == spanish.title
     assert mine.lines[0].title == spanish.distinctions[0].title != first.title
-    assert report is not None and f'(«{spanish.title}»)' in report.text
+    assert report is not None and f"(«{spanish.title}»)" in report.text
     titles = {row["title"] for row in csv.DictReader(io.StringIO(report.csv))}
     assert spanish.distinctions[0].title in titles and first.title not in titles

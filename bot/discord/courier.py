@@ -6,8 +6,9 @@ Rules:
   interaction token, when the interaction was made, its channel, whether it is private):
   ``original`` replaces the "thinking" placeholder, ``followup`` is a further message,
   ``pressed`` edits the message whose button was pressed (its text, and no buttons), and
-  ``picture`` is a followup with the profile chart (base64), ``files`` a followup with
-  several attachments (a workshop report's chart and CSV).
+  ``picture`` is a followup with the profile chart (its input, ``bot.pictures.owed_chart``,
+  drawn when it is delivered; a row owed by an earlier version holds the PNG in base64),
+  ``files`` a followup with several attachments (a workshop report's chart and CSV).
 - A workshop's public messages are the bot's own channel messages, never sent with an
   interaction token (so they can be edited much later): ``post`` creates one, and may be
   noted (``noted``: its message id is kept under a receipt name, ``storage.outbox``);
@@ -98,8 +99,9 @@ def pressed(via: Via, content: str | None) -> Call:
     return {"op": "pressed", "via": asdict(via), "body": body}
 
 
-def picture(via: Via, png: bytes) -> Call:
-    return {"op": "picture", "via": asdict(via), "png": base64.b64encode(png).decode()}
+def picture(via: Via, chart: dict[str, Any]) -> Call:
+    """A followup with the profile chart ``bot.pictures.owed_chart`` gave, drawn when delivered."""
+    return {"op": "picture", "via": asdict(via), "chart": chart}
 
 
 def files(via: Via, content: str, attached: Iterable[tuple[str, bytes]]) -> Call:
@@ -181,17 +183,19 @@ class DiscordCourier:
         return Delivered()
 
     async def _post(self, route: Route, call: Call, flags: int, **options: Any) -> None:
-        if call["op"] == "picture":
-            attached = [(pictures.FILENAME, call["png"])]
+        if call["op"] == "picture" and "chart" in call:
+            attached = [(pictures.FILENAME, await pictures.png_of(call["chart"]))]
+        elif call["op"] == "picture":
+            attached = [(pictures.FILENAME, base64.b64decode(call["png"]))]
         elif call["op"] == "files":
-            attached = [(name, data) for name, data in call["files"]]
+            attached = [(name, base64.b64decode(data)) for name, data in call["files"]]
         else:
             await self._http.request(
                 route, json=call["body"] | ({"flags": flags} if flags else {}), **options
             )
             return
         content = call.get("body", {}).get("content", discord.utils.MISSING)
-        uploads = [discord.File(io.BytesIO(base64.b64decode(data)), filename=name) for name, data in attached]
+        uploads = [discord.File(io.BytesIO(data), filename=name) for name, data in attached]
         if flags:
             params = handle_message_parameters(
                 content, files=uploads, flags=discord.MessageFlags._from_value(flags)

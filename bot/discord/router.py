@@ -307,9 +307,9 @@ def _renderer(
         for n, out in enumerate(outgoing):
             calls.append(courier.original(via, out) if placeholder and n == 0 else courier.followup(via, out))
         for reply in replies:
-            png = await pictures.picture_of(reply)
-            if png is not None:
-                calls.append(courier.picture(via, png))
+            chart = pictures.owed_chart(reply)
+            if chart is not None:
+                calls.append(courier.picture(via, chart))
         return courier.owed(str(via.channel), calls)  # the same key as ``_channel``
 
     return render

@@ -5,7 +5,9 @@ Rules:
   ``{"method": ..., "params": {...}}`` built here before the turn commits: ``sendMessage``,
   ``editMessageText`` (with the ``sendMessage`` to make instead when Telegram refuses the
   edit, e.g. the message is too old to edit), ``editMessageReplyMarkup`` (taking the buttons
-  off a message; refused is fine) and ``sendPhoto`` (the PNG in base64).
+  off a message; refused is fine) and ``sendPhoto`` (the profile chart's input,
+  ``bot.pictures.owed_chart``, drawn when it is delivered; a row owed by an earlier
+  version holds the PNG itself in base64, and is sent as it is).
 - A row may ask to be noted (``bot.outbox.noted``: the sent message's id is kept under a receipt
   name, see ``storage.outbox``), and an edit may name its message by such a name instead
   of an id (``edit_noted``: a workshop's question post, whose id is known only once it
@@ -43,6 +45,7 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot import pictures
 from bot.outbox import Delivered, Drop, Outcome, Receipts, Retry, WaitOut, owed_calls
 from bot.telegram.delivery import Place, harmless, retry_after_of
 from bot.telegram.view import Outgoing
@@ -107,8 +110,9 @@ def clear_keyboard(chat_id: int, message_id: int) -> Call:
     return {"method": "editMessageReplyMarkup", "params": params, "courtesy": True}
 
 
-def send_photo(place: Place, png: bytes) -> Call:
-    return {"method": "sendPhoto", "params": _place_params(place), "photo": base64.b64encode(png).decode()}
+def send_photo(place: Place, chart: dict[str, Any]) -> Call:
+    """The profile chart ``bot.pictures.owed_chart`` gave, drawn when it is delivered."""
+    return {"method": "sendPhoto", "params": _place_params(place), "chart": chart}
 
 
 def owed(chat: str, calls: Iterable[Call]) -> tuple[Owed, ...]:
@@ -141,7 +145,9 @@ class TelegramCourier:
         """Make the call; returns the id of the message it sent, if it sent one."""
         method, params = call["method"], call["params"]
         if method == "sendPhoto":
-            photo = base64.b64decode(call["photo"])
+            photo = (
+                await pictures.png_of(call["chart"]) if "chart" in call else base64.b64decode(call["photo"])
+            )
             return (await self._bot.send_photo(photo=photo, **params)).message_id
         try:
             # The raw call: PTB would otherwise parse Telegram's answer into a full

@@ -308,7 +308,7 @@ class Handlers:
         event) the turn keeps that language as the person's and shows where they are in it."""
 
         async def render(replies: tuple[Reply, ...]) -> tuple[Owed, ...]:
-            calls = await _calls(member, replies, shown, pressed=query is not None)
+            calls = _calls(member, replies, shown, pressed=query is not None)
             return courier.owed(member.key.chat, calls)
 
         if event is None:
@@ -328,7 +328,7 @@ class Handlers:
             await self.sender.deliver_now(turn.owed)
 
 
-async def _calls(
+def _calls(
     member: Member, replies: tuple[Reply, ...], shown: MaybeInaccessibleMessage | None, pressed: bool
 ) -> list[courier.Call]:
     """The Bot API calls that show ``replies`` to ``member``."""
@@ -353,9 +353,9 @@ async def _calls(
         for message in view.outgoing(reply, member.user.id, member.addressee, after=tuple(held)):
             calls.append(courier.send_message(member.place, message))
         held = []
-        picture = await pictures.picture_of(reply)
-        if picture is not None:
-            calls.append(courier.send_photo(member.place, picture))
+        chart = pictures.owed_chart(reply)
+        if chart is not None:
+            calls.append(courier.send_photo(member.place, chart))
     return calls
 
 
