@@ -55,6 +55,7 @@ from storage.sessions import Loaded, StorageUnavailable, VersionConflict
 
 _CONFLICT_RETRIES = 3
 _LANGUAGES_KEPT = 50_000  # chosen languages remembered in memory; past that, read again
+_UNREAD = "?"  # not a language code: the person's choice has not been read yet
 # An adapter's renderer: the engine's replies as the messages it owes the person.
 Render = Callable[[tuple[Reply, ...]], Awaitable[tuple[Owed, ...]]]
 log = logging.getLogger(__name__)
@@ -97,11 +98,14 @@ class Conversations:
         self._locks = KeyedLocks()
         self._cache = SessionCache(0 if store.shared else cache_capacity)
         self._chosen: dict[tuple[str, str], str | None] = {}  # (platform, user): their choice
+        self._languages = tuple(sorted(self.dialogs[default_dialog].translations))
+        self._catalogs = {language: self.catalog(language) for language in self._languages}
+        self._remembered: set[str] = set()  # fingerprints the store has been asked to keep
 
     @property
     def languages(self) -> tuple[str, ...]:
         """The languages every dialog speaks, by code."""
-        return tuple(sorted(self.dialogs[self.default_dialog].translations))
+        return self._languages
 
     @property
     def default_language(self) -> str:
@@ -119,16 +123,26 @@ class Conversations:
             if len(self._chosen) >= _LANGUAGES_KEPT:
                 self._chosen.clear()
             self._chosen[person] = await self.store.language(key.platform, key.user)
-        chosen = self._chosen[person]
-        if chosen is not None and chosen in self.languages:
+        return self._spoken(self._chosen[person], hint)
+
+    def _spoken(self, chosen: str | None, hint: str | None) -> str:
+        if chosen is not None and chosen in self._languages:
             return chosen
-        return negotiate(hint or hinted(), self.languages) or self.default_language
+        hint = hint or hinted()
+        return (negotiate(hint, self._languages) if hint else None) or self.default_language
 
     async def speak_to(self, key: SessionKey, hint: str | None = None) -> str:
         """Speak the person's language for the rest of this task (words said outside a turn)."""
-        language = await self.language_for(key, hint)
-        speak(self.catalog(language))
+        language = self._known_language(key, hint) or await self.language_for(key, hint)
+        speak(self._catalogs.get(language) or self.catalog(language))
         return language
+
+    def _known_language(self, key: SessionKey, hint: str | None) -> str | None:
+        """``language_for`` when it needs no read (the person's choice is in memory), else None."""
+        if self.store.shared:
+            return None
+        chosen = self._chosen.get((key.platform, key.user), _UNREAD)
+        return None if chosen is _UNREAD else self._spoken(chosen, hint)
 
     async def remember_language(self, key: SessionKey, language: str) -> None:
         """Keep ``language`` as this person's choice on this platform."""
@@ -155,7 +169,8 @@ class Conversations:
         """Run one turn; with ``render``, the messages it renders are committed with it;
         ``hint`` is the language the platform says the person uses, if it says one."""
         render = render or _nothing
-        language = await self.speak_to(key, hint)
+        language = self._known_language(key, hint) or await self.language_for(key, hint)
+        speak(self._catalogs.get(language) or self.catalog(language))
         wanted = event.dialog if isinstance(event, Start) else None
         try:
             if wanted is not None and wanted not in self.dialogs:
@@ -178,16 +193,19 @@ class Conversations:
     ) -> Turn:
         async with self._locks.hold(key):
             for attempt in range(_CONFLICT_RETRIES):
-                loaded = await self._load(key, wanted)
-                at = await self._resolve(loaded, wanted)
-                at = replace(at, dialog=at.dialog.in_language(language))
+                at = self._cached(key, wanted, language)
+                if at is None:
+                    at = await self._resolve(await self.store.load(key, wanted), wanted, language)
                 result = step(at.dialog, at.state, Start() if at.damaged else event)
                 replies = result.replies if at.notice is None else (at.notice, *result.replies)
-                owed = await render(replies)
-                if result.state == at.state and not result.writes and not at.changed:
-                    await self.store.owe(key, owed)
+                owed = () if render is _nothing else await render(replies)
+                if not result.writes and not at.changed and result.state == at.state:
+                    if owed:
+                        await self.store.owe(key, owed)
                     return Turn(replies, result.state, at.dialog, owed=owed)
-                await self.store.remember(at.dialog)
+                if at.dialog.fingerprint not in self._remembered:
+                    await self.store.remember(at.dialog)
+                    self._remembered.add(at.dialog.fingerprint)
                 try:
                     saved = await self.store.commit_turn(key, at.version, result.state, result.writes, owed)
                 except VersionConflict:
@@ -213,11 +231,11 @@ class Conversations:
 
     async def current(self, key: SessionKey) -> Turn | None:
         """The person's latest session as it stands, without running a turn."""
-        loaded = await self._load(key, None)
+        loaded = self._cache.get(key, None) or await self.store.load(key, None)
         if loaded is None:
             return None
-        at = await self._resolve(loaded, None)
-        return Turn((), at.state, at.dialog.in_language(await self.language_for(key)))
+        at = await self._resolve(loaded, None, await self.language_for(key))
+        return Turn((), at.state, at.dialog)
 
     async def forget(self, key: SessionKey) -> int:
         """Erase everything stored about this person on this platform."""
@@ -231,21 +249,32 @@ class Conversations:
         self._cache = SessionCache(self._cache.capacity)
         self._chosen.clear()
 
-    async def _load(self, key: SessionKey, dialog: str | None) -> Loaded | None:
-        return self._cache.get(key, dialog) or await self.store.load(key, dialog)
+    def _cached(self, key: SessionKey, wanted: str | None, language: str) -> _Resolved | None:
+        """The session as this process last saved it, if cached and written against the
+        current content: the engine made it from a checked state, so it is not checked
+        again (``_resolve`` checks what comes from the store)."""
+        loaded = self._cache.get(key, wanted)
+        if loaded is None:
+            return None
+        dialog = self.dialogs.get(loaded.state.dialog)
+        if dialog is None or loaded.state.content_hash != dialog.fingerprint:
+            return None
+        return _Resolved(dialog.in_language(language), loaded.state, loaded.version)
 
-    async def _resolve(self, loaded: Loaded | None, wanted: str | None) -> _Resolved:
+    async def _resolve(self, loaded: Loaded | None, wanted: str | None, language: str) -> _Resolved:
+        """``loaded`` as the current content reads it, in ``language``."""
         if loaded is None:
             dialog = self.dialogs[wanted or self.default_dialog]
-            return _Resolved(dialog, new_state(dialog), 0)
+            return _Resolved(dialog.in_language(language), new_state(dialog), 0)
         dialog_or_none = self.dialogs.get(loaded.state.dialog)
         if dialog_or_none is None:
             # The dialog this session was written against is gone: start the default dialog
             # afresh rather than guess. The old row stays until /forget.
             dialog = self.dialogs[self.default_dialog]
-            existing = dialog.id == loaded.state.dialog
-            return _Resolved(dialog, new_state(dialog), loaded.version if existing else 0)
+            version = loaded.version if dialog.id == loaded.state.dialog else 0
+            return _Resolved(dialog.in_language(language), new_state(dialog), version)
         dialog = dialog_or_none
+        spoken = dialog.in_language(language)
         damaged = loaded.damaged
         if damaged is None:
             stamp = loaded.state.content_hash
@@ -254,9 +283,9 @@ class Conversations:
             damaged = migrated.damaged
         if damaged is not None:
             fresh = replace(new_state(dialog), turn=loaded.state.turn)
-            return _Resolved(dialog, fresh, loaded.version, Text(messages.DAMAGED_RESTARTED), True, damaged)
+            return _Resolved(spoken, fresh, loaded.version, Text(messages.DAMAGED_RESTARTED), True, damaged)
         notice = None if migrated.notice is None else Text(migrated.notice)
-        return _Resolved(dialog, migrated.state, loaded.version, notice, migrated.state != loaded.state)
+        return _Resolved(spoken, migrated.state, loaded.version, notice, migrated.state != loaded.state)
 
 
 async def _nothing(_replies: tuple[Reply, ...]) -> tuple[Owed, ...]:
