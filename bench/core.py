@@ -8,19 +8,33 @@ Rules:
 - CPU is ``time.process_time`` of the whole process (the aiosqlite thread included).
 - The floor makes the same writes with the stdlib ``sqlite3`` module on the same schema and
   pragmas: one transaction per turn, and one transaction per round of concurrent turns.
+- The core runs as the bot runs it: the garbage collector tuned after start-up
+  (``bot.gctune``), put back afterwards.
+- At the first size the core is compared with the code of ``REFERENCE`` (the commit issue
+  16's "today's" figure came from) in the same run: each repetition of either in its own
+  process (``isolated_core_run``, started the same way, warmed up, its own tuning if it has
+  one), alternating A B A B so machine drift does not go into the ratio. That code comes
+  from ``git archive``; without git or that commit the row says so.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import sqlite3
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from bench.report import Section, Target
 from bench.scale import Scale
-from bench.stats import Run, summarise
+from bench.stats import Run, Summary, summarise
+from bot import gctune
 from bot.conversations import Conversations
 from dialogs.content import Dialog
 from dialogs.engine import new_state, step
@@ -36,6 +50,8 @@ from storage.sessions import _UPDATE_SESSION as UPDATE_SESSION
 from storage.sessions import SessionStore
 
 DEFAULT_CONCURRENCY = 1000
+REFERENCE = "57390f0"  # the core as issue 16 found it
+ROOT = Path(__file__).resolve().parents[1]  # the tree this module belongs to
 
 
 def the_dialog() -> Dialog:
@@ -150,6 +166,83 @@ def engine_run(people: int, dialog: Dialog | None = None) -> Run:
     return Run(turns=turns, wall_s=time.perf_counter() - wall0, cpu_s=time.process_time() - cpu0)
 
 
+# --- the core in a process of its own, this tree's or the reference's ------------------
+
+# Run by ``python -c`` in a tree's folder, so that tree's packages are the ones imported;
+# written for every version of ``bench.core.core_run`` since the reference.
+_ISOLATED = """
+import asyncio, json, sys, tempfile
+from pathlib import Path
+import bench.core as core
+people, concurrency = int(sys.argv[1]), int(sys.argv[2])
+with tempfile.TemporaryDirectory() as folder:
+    asyncio.run(core.core_run(max(1, concurrency // 10), Path(folder), concurrency))  # start-up
+    try:
+        from bot import gctune
+    except ImportError:  # a tree from before the tuning: its bot ran with Python's defaults
+        pass
+    else:
+        gctune.settle()  # after start-up, as that tree's bot does
+    run = asyncio.run(core.core_run(people, Path(folder), concurrency))
+json.dump({"turns": run.turns, "wall_s": run.wall_s, "cpu_s": run.cpu_s,
+           "latencies_s": run.latencies_s, "extra": getattr(run, "extra", {})}, sys.stdout)
+"""
+
+
+def isolated_core_run(tree: Path, people: int, concurrency: int = DEFAULT_CONCURRENCY) -> Run:
+    """``core_run`` of the code in ``tree``, in a new Python process started in it."""
+    done = subprocess.run(
+        [sys.executable, "-c", _ISOLATED, str(people), str(concurrency)],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"the core in {tree} failed: {last}")
+    figures = json.loads(done.stdout)
+    return Run(
+        turns=int(figures["turns"]),
+        wall_s=float(figures["wall_s"]),
+        cpu_s=float(figures["cpu_s"]),
+        latencies_s=tuple(figures["latencies_s"]),
+        extra={str(k): float(v) for k, v in figures["extra"].items()},
+    )
+
+
+def reference_tree(commit: str, into: Path) -> Path | str:
+    """The files of ``commit`` of this repository, written under ``into``; or why not."""
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", commit], capture_output=True, check=False
+        )
+    except FileNotFoundError:
+        return "git is not installed"
+    if archive.returncode != 0:
+        return f"commit {commit} is not in this clone"
+    tree = into / f"reference-{commit}"
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as files:
+        files.extractall(tree, filter="data")
+    return tree
+
+
+def compare_with_reference(
+    people: int, concurrency: int, reps: int, commit: str = REFERENCE
+) -> tuple[list[Run], list[Run] | str]:
+    """This tree's core and ``commit``'s, ``reps`` runs each, alternating; the reference's
+    runs are replaced by why they could not run."""
+    ours: list[Run] = []
+    theirs: list[Run] = []
+    with tempfile.TemporaryDirectory(prefix="careerbot-reference-") as folder:
+        tree = reference_tree(commit, Path(folder))
+        for _ in range(reps):
+            ours.append(isolated_core_run(ROOT, people, concurrency))
+            if isinstance(tree, Path):
+                theirs.append(isolated_core_run(tree, people, concurrency))
+    return ours, theirs if isinstance(tree, Path) else tree
+
+
 # --- the floor: the same writes with sqlite3 directly -----------------------------------
 
 
@@ -246,17 +339,28 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
         ],
     )
     targets: list[Target] = []
+    reference: Summary | str | None = None
     for people in scale.core_people:
-        core = summarise(
-            [asyncio.run(core_run(people, workdir, scale.core_concurrency)) for _ in range(scale.core_reps)]
-        )
+        if people == scale.core_people[0]:
+            ours, theirs = compare_with_reference(people, scale.core_concurrency, scale.core_reference_reps)
+            core = summarise(ours)
+            reference = theirs if isinstance(theirs, str) else summarise(theirs)
+        else:
+            with gctune.settled():
+                core = summarise(
+                    [
+                        asyncio.run(core_run(people, workdir, scale.core_concurrency))
+                        for _ in range(scale.core_reps)
+                    ]
+                )
         cold_cache = scale.core_concurrency // 10
-        cold = summarise(
-            [
-                asyncio.run(core_run(people, workdir, scale.core_concurrency, cold_cache))
-                for _ in range(scale.core_reps)
-            ]
-        )
+        with gctune.settled():
+            cold = summarise(
+                [
+                    asyncio.run(core_run(people, workdir, scale.core_concurrency, cold_cache))
+                    for _ in range(scale.core_reps)
+                ]
+            )
         per_turn = summarise(
             [floor_run(people, workdir, None, scale.floor_per_turn_max) for _ in range(scale.core_reps)]
         )
@@ -276,6 +380,8 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
             core.turns / max(core.extra["batches"], 1),
             "1x",
         )
+        if people == scale.core_people[0]:
+            _add_reference(section, people, reference, core)
         section.add(
             f"core, cold: session cache of {cold_cache} for {scale.core_concurrency} in flight",
             people,
@@ -333,6 +439,7 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
                 "asyncio, lock or thread hop; 2x the floor's rate would leave "
                 f"{2 * batched.cpu_us_per_turn:.1f} µs for all of it."
             )
+            targets += [_reference_target(people, reference, core)]
             targets += [
                 Target(
                     f"core CPU per turn, N={people}",
@@ -367,5 +474,40 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
         "its rate is what counts. Floors make the same INSERT/UPDATE/answer writes with the same "
         "SQL, schema and pragmas, but no reads.",
         "'vs core' is the case's turns/s divided by the core's, same run.",
+        f"N={scale.core_people[0]}: the core and the reference each ran {scale.core_reference_reps} times "
+        "in a process of their own (median), alternating; the other sizes run in this process. Both run as "
+        "their bot does: ours with the garbage collector tuned after start-up (`bot.gctune`), the "
+        "reference with Python's defaults (it had no tuning).",
     ]
     return section, targets
+
+
+def _add_reference(section: Section, people: int, reference: Summary | str | None, core: Summary) -> None:
+    title = f"core at {REFERENCE} (the issue's reference)"
+    if not isinstance(reference, Summary):
+        section.add(title, people, "-", "-", "-", "-", f"not run: {reference}", "-", "-")
+        return
+    section.add(
+        title,
+        people,
+        reference.turns,
+        reference.turns_per_s,
+        reference.p50_ms,
+        reference.p99_ms,
+        reference.cpu_us_per_turn,
+        reference.turns / max(reference.extra.get("batches", 0), 1),
+        f"{reference.turns_per_s / core.turns_per_s:.2f}x",
+    )
+
+
+def _reference_target(people: int, reference: Summary | str | None, core: Summary) -> Target:
+    name = f"core CPU per turn vs {REFERENCE}, same run, N={people}"
+    if not isinstance(reference, Summary):
+        return Target(name, "≤ 0.67x", f"not run: {reference}", None)
+    ratio = core.cpu_us_per_turn / reference.cpu_us_per_turn
+    return Target(
+        name,
+        "≤ 0.67x",
+        f"{ratio:.2f}x ({core.cpu_us_per_turn:.0f} vs {reference.cpu_us_per_turn:.0f} µs)",
+        ratio <= 0.67,
+    )

@@ -10,6 +10,7 @@ class Scale:
     core_people: tuple[int, ...] = (1_000, 10_000)
     core_reps: int = 1  # a second repetition moved no figure the README quotes by more than the load does
     core_concurrency: int = 1_000
+    core_reference_reps: int = 3  # core vs the reference commit, each in its own process, alternating
     floor_per_turn_max: int = 9_000  # one fsync per turn: a sample is enough for a rate
     ptb_people: tuple[int, ...] = (200,)
     ptb_reps: int = 2
@@ -45,6 +46,7 @@ SMOKE = Scale(
     core_people=(10,),
     core_reps=1,
     core_concurrency=10,
+    core_reference_reps=1,
     floor_per_turn_max=90,
     ptb_people=(10,),
     ptb_reps=1,

@@ -372,16 +372,17 @@ class SessionStore:
 
     # --- writes -------------------------------------------------------------------------
 
-    async def commit_turn(
+    def commit_turn(
         self,
         key: SessionKey,
         version: int,
         state: SessionState,
         writes: tuple[Write, ...],
         owed: tuple[Owed, ...] = (),
-    ) -> int:
-        """Commit a turn with the replies it owes; returns the new version once durable."""
-        return await self._submit(_Turn(key, version, state, writes, owed))
+    ) -> asyncio.Future[int]:
+        """Commit a turn with the replies it owes; the future gives the new version once
+        durable (a future, not a coroutine: one frame less on every turn)."""
+        return self._submit(_Turn(key, version, state, writes, owed))
 
     async def owe(self, key: SessionKey, owed: tuple[Owed, ...]) -> None:
         """Commit replies owed by a turn that changed nothing; returns once durable."""
@@ -389,8 +390,8 @@ class SessionStore:
             await self._submit(_Turn(key, 0, None, (), owed))
 
     def _submit(self, turn: _Turn) -> asyncio.Future[int]:
-        """Queue ``turn`` for the next group commit (a future, not a coroutine: one frame
-        less on every turn); ``_apply`` says ``StorageUnavailable`` for what cannot be saved."""
+        """Queue ``turn`` for the next group commit; ``_apply`` says ``StorageUnavailable``
+        for what cannot be saved."""
         if self._turns.closed:
             raise StorageError("the database is closed")
         return self._turns.submit(turn)
