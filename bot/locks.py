@@ -20,8 +20,9 @@ from types import TracebackType
 
 class KeyedLocks:
     def __init__(self) -> None:
-        # A held key's queue of waiters; a key nobody holds is absent.
-        self._held: dict[Hashable, deque[asyncio.Future[None]]] = {}
+        # A held key's waiters, in order (an empty tuple while nobody waits); a key nobody
+        # holds is absent.
+        self._held: dict[Hashable, tuple[()] | deque[asyncio.Future[None]]] = {}
         self._ready: asyncio.Future[None] | None = None
 
     def __len__(self) -> int:
@@ -32,13 +33,15 @@ class KeyedLocks:
         return _Hold(self, key)
 
     def _acquire(self, key: Hashable) -> Awaitable[None]:
-        waiters = self._held.get(key)
-        if waiters is None:  # nobody holds it: taken, nothing to wait for
-            self._held[key] = deque()
+        if key not in self._held:  # nobody holds it: taken, nothing to wait for
+            self._held[key] = ()
             return self._taken()
-        return self._wait(key, waiters)
+        return self._wait(key)
 
-    async def _wait(self, key: Hashable, waiters: deque[asyncio.Future[None]]) -> None:
+    async def _wait(self, key: Hashable) -> None:
+        waiters = self._held[key]
+        if not isinstance(waiters, deque):
+            waiters = self._held[key] = deque()
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         waiters.append(turn)
         try:
@@ -59,13 +62,14 @@ class KeyedLocks:
         return self._ready
 
     def _release(self, key: Hashable) -> None:
-        waiters = self._held[key]
+        waiters = self._held.pop(key)
         while waiters:
+            assert isinstance(waiters, deque)  # a tuple is only ever empty
             turn = waiters.popleft()
             if not turn.done():
+                self._held[key] = waiters  # handed over: held by the next one
                 turn.set_result(None)
                 return
-        del self._held[key]
 
 
 class _Hold:

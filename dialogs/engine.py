@@ -118,11 +118,17 @@ def _move_to(dialog: Dialog, state: SessionState, revisit: str | None) -> Sessio
 
 
 def _moved(
-    dialog: Dialog, state: SessionState, answers: tuple[Answer, ...], revisit: str | None
+    dialog: Dialog,
+    state: SessionState,
+    answers: tuple[Answer, ...],
+    revisit: str | None,
+    position: int | None = None,
 ) -> tuple[SessionState, int]:
     """``state`` with ``answers``, moved on to ``revisit`` (see ``_move_to``), built in one
-    go, and its position. Every field is named: this is ``replace`` without its cost."""
-    position = position_of(dialog, answers, revisit)
+    go, and its position (``position``: the caller knows it already). Every field is
+    named: this is ``replace`` without its cost."""
+    if position is None:
+        position = position_of(dialog, answers, revisit)
     moved = SessionState(
         dialog=state.dialog,
         phase=Phase.DONE if position >= dialog.total else Phase.ASKING,
@@ -135,6 +141,17 @@ def _moved(
         content_hash=state.content_hash,
     )
     return moved, position
+
+
+def _in_order_up_to(dialog: Dialog, answers: tuple[Answer, ...], position: int) -> bool:
+    """Whether ``answers`` are exactly the first ``position`` questions' answers, in order."""
+    if len(answers) != position:
+        return False
+    distinctions = dialog.distinctions
+    for index, answer in enumerate(answers):  # noqa: SIM110  (a loop: all() of a generator costs more)
+        if answer.distinction != distinctions[index].id:
+            return False
+    return True
 
 
 def _after(dialog: Dialog, state: SessionState, position: int) -> str | None:
@@ -209,8 +226,16 @@ def _record(dialog: Dialog, state: SessionState, choice_id: str, position: int |
     distinction = dialog.distinctions[position]
     choice = distinction.choice(choice_id)
     assert choice is not None  # callers only pass ids of this distinction's choices
-    answers = answers_with(dialog, state.answers, Answer(distinction.id, choice.id))
-    moved, at = _moved(dialog, state, answers, _after_in(dialog, state.revisit, answers, position))
+    answer = Answer(distinction.id, choice.id)
+    if state.revisit is None and _in_order_up_to(dialog, state.answers, position):
+        # The usual answer: the questions before this one answered, in order, none after.
+        # It goes last, and the next question is the one after it: what ``answers_with``
+        # and ``position_of`` would find, without their scans.
+        answers = (*state.answers, answer)
+        moved, at = _moved(dialog, state, answers, None, position + 1)
+    else:
+        answers = answers_with(dialog, state.answers, answer)
+        moved, at = _moved(dialog, state, answers, _after_in(dialog, state.revisit, answers, position))
     replies: tuple[Reply, ...] = (
         Answered(distinction.id, distinction.question, choice.label, state.turn),
         Explanation(

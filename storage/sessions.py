@@ -473,7 +473,8 @@ class SessionStore:
         inserts, updates, replaces, clears, records = [], [], [], [], []
         owed: list[tuple[object, ...]] = []
         for turn in turns:
-            owed.extend(o.params(turn.key.platform, turn.key.user, now) for o in turn.owed)
+            if turn.owed:
+                owed.extend(o.params(turn.key.platform, turn.key.user, now) for o in turn.owed)
             s = turn.state
             if s is None:
                 continue

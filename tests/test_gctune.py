@@ -27,3 +27,14 @@ def test_settle_freezes_what_exists_and_raises_the_young_threshold() -> None:
     assert gc.get_freeze_count() > 0
     assert all(gc.is_tracked(item) for item in built_at_start)
     assert gc.get_threshold() == (gctune.YOUNG_THRESHOLD, middle, old)
+
+
+@pytest.mark.usefixtures("restored_gc")
+def test_settled_tunes_the_block_and_puts_the_collector_back() -> None:
+    gc.unfreeze()
+    before = gc.get_threshold()
+    with gctune.settled():
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == gctune.YOUNG_THRESHOLD
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
