@@ -20,7 +20,8 @@ Rules:
 - Order: the press run first; once every press is answered (its latencies are all in),
   the outage and the unhurried runs go on beside the rest of it, which only waits for its
   replies to drain at 30 a second. What they report are counts, and the outage's time to
-  deliver, which that drain barely touches; no latency is measured while runs overlap.
+  deliver, which that drain barely touches; no latency is measured while they overlap.
+  Then the stop run, beside what is left of the drain.
 - Stop: with every person's replies hanging (the Bot API never answers a send), from
   ``stop`` being set to ``run_application`` returning, as SIGTERM does it.
 """
@@ -317,8 +318,11 @@ async def stop_time(people: int, workdir: Path) -> tuple[float, int]:
         running = asyncio.create_task(run_application(app, ptb.telegram_settings(), stop))
         while not app.running:
             await asyncio.sleep(0.01)
-        for p in range(people):
-            await ptb.feed(app, ptb.command_update(ptb.USER_BASE + p, "/start"))
+        # All at once, as people arrive: their turns share commits (one at a time, each
+        # turn waited for its own fsync, 5-7 s for 1,000).
+        await asyncio.gather(
+            *(ptb.feed(app, ptb.command_update(ptb.USER_BASE + p, "/start")) for p in range(people))
+        )
         while await services.outbox.count("telegram") < 2 * people:
             await asyncio.sleep(0.01)
         started = time.perf_counter()
@@ -331,12 +335,12 @@ async def stop_time(people: int, workdir: Path) -> tuple[float, int]:
 
 async def _press_then_the_rest(
     scale: Scale, workdir: Path
-) -> tuple[tuple[list[float], int, float], dict[str, float], float]:
+) -> tuple[tuple[list[float], int, float], dict[str, float], float, tuple[float, int]]:
     """The press run; once every press is answered, while its replies drain at 30 a second
     (the run waits on the limit, nearly idle), the outage and the unhurried runs go on
-    beside it. Their figures are counts, and the outage's time to deliver everything,
-    which the drain (a few milliseconds of CPU a second) barely touches; no latency is
-    measured while they overlap."""
+    beside it, then the stop run. Their figures are counts, the outage's time to deliver
+    everything and the stop's, which the drain (a few milliseconds of CPU a second) barely
+    touches; no latency is measured while the outage and unhurried runs overlap."""
     acked = asyncio.Event()
     press = asyncio.create_task(press_latency(scale.outbox_people, scale.outbox_questions, workdir, acked))
     await asyncio.wait([press, asyncio.create_task(acked.wait())], return_when=asyncio.FIRST_COMPLETED)
@@ -344,14 +348,17 @@ async def _press_then_the_rest(
         outage_run(scale.outbox_people, scale.outbox_outage_s, workdir, scale.outbox_outage_questions),
         unhurried(UNHURRIED, workdir),
     )
-    return await press, outage, calm
+    stopped = await stop_time(scale.outbox_people, workdir)
+    return await press, outage, calm, stopped
 
 
 def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
     people = scale.outbox_people
     section = Section("h. Replies owed (outbox)", ["Case", "Result", "Detail"])
     asked = scale.outbox_outage_questions
-    (latencies, waiting, at_cap), outage, calm = asyncio.run(_press_then_the_rest(scale, workdir))
+    (latencies, waiting, at_cap), outage, calm, (seconds, owed) = asyncio.run(
+        _press_then_the_rest(scale, workdir)
+    )
     section.add(
         f"outage: {people:,} people (/start, {asked} answers each), Bot API refusing connections "
         f"for {scale.outbox_outage_s:g} s",
@@ -376,7 +383,6 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
         f"{calm:.2f}",
         "sends and edits; every answered question is marked (a courtesy edit, sent when there is room)",
     )
-    seconds, owed = asyncio.run(stop_time(people, workdir))
     section.add(
         f"stop with {people:,} people's replies hanging", f"{seconds:.2f} s", f"{owed:,} replies still owed"
     )

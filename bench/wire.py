@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +42,7 @@ class WireRun:
     turns: int
     answers: int
     answer_messages: int  # messages that arrived for answers (not for /start) in the window
-    steady: bool  # the window opened once every slot was past its first, part-way person
+    steady: bool  # the window opened once the turns it waited for had ended (see wire_run)
     warm_s: float  # how long the warm-up took
     wall_s: float
     cpu_s: float
@@ -80,9 +81,11 @@ def wire_run(
     window_s: float,
     workdir: Path,
     steady_max_s: float = 0.0,
+    ready_turns: int | None = None,
 ) -> WireRun:
     """One side against a fresh fake, ``people`` in a closed loop; with ``steady_max_s``,
-    the window waits up to that long more for the steady state (``bench.wireapi``)."""
+    the window waits up to that long more for ``ready_turns`` turns to have ended (by
+    default the steady state, see ``bench.wireapi``)."""
     workdir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     fake = subprocess.Popen(
@@ -91,6 +94,7 @@ def wire_run(
             "-m",
             "bench.wireapi",
             *(str(arg) for arg in (people, delay_ms, warm_s, window_s, steady_max_s)),
+            *(() if ready_turns is None else (str(ready_turns),)),
         ],
         cwd=ROOT,
         env=env,
@@ -171,19 +175,31 @@ def interleaved(
     delay_ms: float,
     scale: Scale,
     workdir: Path,
+    reps: int,
     warm_s: float | None = None,
     steady_max_s: float = 0.0,
+    ready_turns: int | None = None,
+    together: bool = False,
 ) -> dict[str, list[WireRun]]:
-    """``scale.wire_reps`` runs of each side, alternating: A B A B; ``warm_s`` instead of
-    the scale's warm-up when given; ``steady_max_s``: see ``wire_run``."""
+    """``reps`` runs of each side, alternating: A B A B, or with ``together`` each
+    repetition's sides at the same moment, each with a fake of its own (for runs that use
+    a fraction of a core: see ``measure``); ``warm_s`` instead of the scale's warm-up when
+    given; ``steady_max_s`` and ``ready_turns``: see ``wire_run``."""
     warm = scale.wire_warm_s if warm_s is None else warm_s
     runs: dict[str, list[WireRun]] = {side: [] for side in sides}
-    for rep in range(scale.wire_reps):
-        for side in sides:
-            where = workdir / f"{side}-{people}-{delay_ms:g}-{rep}"
-            runs[side].append(
-                wire_run(side, people, delay_ms, warm, scale.wire_window_s, where, steady_max_s)
-            )
+
+    def one(side: str, rep: int) -> WireRun:
+        where = workdir / f"{side}-{people}-{delay_ms:g}-{rep}"
+        return wire_run(side, people, delay_ms, warm, scale.wire_window_s, where, steady_max_s, ready_turns)
+
+    for rep in range(reps):
+        if together:
+            with ThreadPoolExecutor(len(sides)) as pool:
+                done = list(pool.map(one, sides, [rep] * len(sides)))
+        else:
+            done = [one(side, rep) for side in sides]
+        for side, run in zip(sides, done, strict=True):
+            runs[side].append(run)
     return runs
 
 
@@ -211,18 +227,28 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
 
     turns_of_conversation = the_dialog().total + 1
     for people in scale.wire_people:
+        steady = people in scale.wire_steady_people
         for delay in scale.wire_delays_ms:
-            # The rows the targets read wait for the steady state; the others are about
-            # what a round trip does to throughput, and waiting would cost minutes.
+            # The rows the targets read wait for the steady state (or, at an N where that
+            # takes minutes, for every person to be greeted); the others are about what a
+            # round trip does to throughput, and waiting would cost minutes.
             steady_max = scale.wire_steady_max_s if delay == 0 else 0.0
-            runs = interleaved(("baseline", "ours"), people, delay, scale, workdir, steady_max_s=steady_max)
+            ready = people * turns_of_conversation if steady else people
+            reps = scale.wire_reps if delay == 0 else scale.wire_round_trip_reps
+            # With a round trip both bots mostly wait on it; where that leaves each well
+            # under a core (fake included), their runs go at the same moment.
+            together = delay > 0 and people <= scale.wire_together_max_people
+            runs = interleaved(
+                ("baseline", "ours"), people, delay, scale, workdir, reps, None, steady_max, ready, together
+            )
             unsteady = [
                 side for side in ("baseline", "ours") for r in runs[side] if steady_max and not r.steady
             ]
             if unsteady:
+                waited_for = "the steady state" if steady else "every person's greeting"
                 section.notes.append(
                     f"N={people}, no round trip: {len(unsteady)} run(s) ({', '.join(sorted(set(unsteady)))}) "
-                    f"reached the {scale.wire_steady_max_s:g} s cap before the steady state."
+                    f"reached the {scale.wire_steady_max_s:g} s cap before {waited_for}."
                 )
             for side in ("baseline", "ours"):
                 _row(section, side, people, delay, runs[side])
@@ -249,7 +275,14 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
     # Under the limiter every person's greeting comes first (N /starts at ~30 messages/s):
     # a longer warm-up lets answers flow before the window opens.
     limited = interleaved(
-        ("baseline-limited", "ours-limited"), people, 0, scale, workdir, scale.wire_limited_warm_s
+        ("baseline-limited", "ours-limited"),
+        people,
+        0,
+        scale,
+        workdir,
+        scale.wire_limited_reps,
+        scale.wire_limited_warm_s,
+        together=True,  # both at Telegram's cap: a fraction of a core each
     )
     for side in ("baseline-limited", "ours-limited"):
         _row(section, f"{side.removesuffix('-limited')} as deployed (rate limiter)", people, 0, limited[side])
@@ -290,17 +323,26 @@ def measure(scale: Scale, workdir: Path) -> tuple[Section, list[Target]]:
             )
         )
     section.notes += [
-        f"Each cell: the median of {scale.wire_reps} runs and, in brackets, their range; runs "
-        "alternate sides (A B A B). A run: a fresh fake Bot API process and a fresh bot "
+        f"Each cell: the median of {scale.wire_reps} runs and, in brackets, their range, for the "
+        f"rows without a round trip; {scale.wire_round_trip_reps} run(s) of each side with a round "
+        f"trip and {scale.wire_limited_reps} as deployed, whose ratios are far from any threshold. "
+        "Runs alternate sides (A B A B), except where each bot waits on the round trip or the "
+        f"rate limit and uses a fraction of a core (N = {scale.wire_together_max_people:,} with a "
+        "round trip, and as deployed): there both sides run at the same moment, each with a "
+        "fake of its own. A run: a fresh fake Bot API process and a fresh bot "
         f"process, {scale.wire_warm_s:g} s of warm-up, then a {scale.wire_window_s:g} s window. "
         "Ratios are of medians.",
-        "Steady state (the rows without a round trip): the window opens only once N x "
+        "Steady state (the rows without a round trip at N = "
+        f"{', '.join(f'{n:,}' for n in scale.wire_steady_people)}): the window opens only once N x "
         f"{turns_of_conversation} turns have ended (at most {scale.wire_steady_max_s:g} s more): "
-        "each slot's first person leaves part-way (after 1 to 9 turns) so that slots are out of "
-        "step, and by then conversations finish at their steady rate, one turn in "
-        f"{turns_of_conversation}; each finish costs ours a profile chart (part g), which the "
-        "baseline does not draw. The rows with a round trip do not wait (their window may hold "
-        "no finished conversation).",
+        f"each slot's first person leaves part-way (after 1 to {turns_of_conversation} turns) so "
+        "that slots are out of step, and by then conversations finish at their steady rate, one "
+        f"turn in {turns_of_conversation}; each finish costs ours a profile chart (part g), which "
+        "the baseline does not draw. At the other N the steady state would take minutes a run: "
+        "the window opens once N turns have ended (every person greeted, same cap), so it holds "
+        "answers on both sides but few finished conversations. The rows with a round trip do "
+        "not wait (their window may hold no finished conversation, and the baseline's mostly "
+        "greetings).",
         "The fake plays N people in a closed loop (press, wait for the next question, press); "
         "a person who has answered everything is replaced by a new one. A turn: from the "
         "update being queued to the next question's keyboard arriving (the last answer: two "

@@ -1,8 +1,9 @@
 """A fake Bot API over real HTTP, with the people who talk to the bot, in its own process.
 
-``python -m bench.wireapi PEOPLE DELAY_MS WARM_S WINDOW_S [STEADY_MAX_S]`` prints ``PORT n`` once it
-listens on 127.0.0.1, reads the bot's process id from stdin, and after the measurement
-prints one JSON line with the figures, then keeps answering until it is killed.
+``python -m bench.wireapi PEOPLE DELAY_MS WARM_S WINDOW_S [STEADY_MAX_S [READY_TURNS]]``
+prints ``PORT n`` once it listens on 127.0.0.1, reads the bot's process id from stdin, and
+after the measurement prints one JSON line with the figures, then keeps answering until it
+is killed.
 
 Rules:
 - It speaks the Bot API's HTTP shape: ``POST /bot<token>/<method>`` with form fields
@@ -28,10 +29,11 @@ Rules:
   where people are still being greeted (as under the rate limiter) without the greetings
   counting.
 - Figures count only what happens inside the window (``WINDOW_S`` seconds after
-  ``WARM_S`` seconds of warm-up and, with ``STEADY_MAX_S``, once ``PEOPLE x (questions +
-  1)`` turns have ended, waiting at most that much longer: by then every slot is past its
-  first, part-way person, so conversations finish at their steady rate, one turn in
-  ``questions + 1``; the figures say whether it got there), and the bot's CPU is read
+  ``WARM_S`` seconds of warm-up and, with ``STEADY_MAX_S``, once ``READY_TURNS`` turns
+  have ended, waiting at most that much longer; the figures say whether it got there).
+  ``READY_TURNS`` is by default ``PEOPLE x (questions + 1)``: by then every slot is past
+  its first, part-way person, so conversations finish at their steady rate, one turn in
+  ``questions + 1``; ``PEOPLE`` turns is every person greeted. The bot's CPU is read
   from ``/proc/<pid>/stat`` at the window's two ends, so the fake's own CPU is not in it.
 """
 
@@ -256,7 +258,12 @@ class WireApi:
 
 
 async def serve(
-    people: int, delay_ms: float, warm_s: float, window_s: float, steady_max_s: float = 0.0
+    people: int,
+    delay_ms: float,
+    warm_s: float,
+    window_s: float,
+    steady_max_s: float = 0.0,
+    ready_turns: int | None = None,
 ) -> None:
     from bench.core import the_dialog
 
@@ -278,7 +285,7 @@ async def serve(
     people_tasks = [asyncio.create_task(api.converse(slot)) for slot in range(people)]
     started = time.perf_counter()
     await asyncio.sleep(warm_s)
-    steady_turns = people * (api.total + 1)
+    steady_turns = people * (api.total + 1) if ready_turns is None else ready_turns
     give_up = time.perf_counter() + steady_max_s
     while steady_max_s and api.ended < steady_turns and time.perf_counter() < give_up:
         await asyncio.sleep(0.05)
@@ -313,4 +320,7 @@ async def serve(
 if __name__ == "__main__":
     people_arg, delay_arg, warm_arg, window_arg = sys.argv[1:5]
     steady_arg = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
-    asyncio.run(serve(int(people_arg), float(delay_arg), float(warm_arg), float(window_arg), steady_arg))
+    ready_arg = int(sys.argv[6]) if len(sys.argv) > 6 else None
+    asyncio.run(
+        serve(int(people_arg), float(delay_arg), float(warm_arg), float(window_arg), steady_arg, ready_arg)
+    )
