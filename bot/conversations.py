@@ -98,6 +98,8 @@ class Conversations:
         self._locks = KeyedLocks()
         self._cache = SessionCache(0 if store.shared else cache_capacity)
         self._chosen: dict[tuple[str, str], str | None] = {}  # (platform, user): their choice
+        self._shared = store.shared
+        self._default_language = self.dialogs[default_dialog].language
         self._languages = tuple(sorted(self.dialogs[default_dialog].translations))
         self._catalogs = {language: self.catalog(language) for language in self._languages}
         self._remembered: set[str] = set()  # fingerprints the store has been asked to keep
@@ -129,7 +131,7 @@ class Conversations:
         if chosen is not None and chosen in self._languages:
             return chosen
         hint = hint or hinted()
-        return (negotiate(hint, self._languages) if hint else None) or self.default_language
+        return (negotiate(hint, self._languages) if hint else None) or self._default_language
 
     async def speak_to(self, key: SessionKey, hint: str | None = None) -> str:
         """Speak the person's language for the rest of this task (words said outside a turn)."""
@@ -139,7 +141,7 @@ class Conversations:
 
     def _known_language(self, key: SessionKey, hint: str | None) -> str | None:
         """``language_for`` when it needs no read (the person's choice is in memory), else None."""
-        if self.store.shared:
+        if self._shared:
             return None
         chosen = self._chosen.get((key.platform, key.user), _UNREAD)
         return None if chosen is _UNREAD else self._spoken(chosen, hint)

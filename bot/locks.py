@@ -35,7 +35,7 @@ class KeyedLocks:
     def _acquire(self, key: Hashable) -> Awaitable[None]:
         if key not in self._held:  # nobody holds it: taken, nothing to wait for
             self._held[key] = ()
-            return self._taken()
+            return self._ready or self._taken()
         return self._wait(key)
 
     async def _wait(self, key: Hashable) -> None:
@@ -89,5 +89,6 @@ class _Hold:
     def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> Awaitable[None]:
-        self._locks._release(self._key)
-        return self._locks._taken()
+        locks = self._locks
+        locks._release(self._key)
+        return locks._ready or locks._taken()
