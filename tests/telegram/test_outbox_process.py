@@ -1,6 +1,7 @@
 """``careerbot telegram`` as a real process against the fake Bot API: killed between the
 commit and the send (of a person's turn, or of a workshop's step), or stopped with SIGTERM
-under a backlog, it owes what it had not sent and delivers it after a restart."""
+under a backlog, it owes what it had not sent and delivers it after a restart. (Its sender
+holds those replies in memory, handed over at the commit: the file is what survives.)"""
 
 from __future__ import annotations
 
