@@ -3,6 +3,8 @@
 Rules:
 - Every SQL string of the project lives in ``storage/``.
 - The file is created readable and writable by its owner only; WAL journal; foreign keys on.
+- Loads and language reads asked for at once are made in one query (``storage.batchread``):
+  a thousand people's first turns after a start cost one thread hop, not two thousand.
 - A turn is saved by ``commit_turn``: the session's new state, its answer writes and the
   replies it owes (``storage.outbox``) are committed in one transaction, and the call
   returns only after that commit. ``owe`` commits owed replies of a turn that changed
@@ -49,6 +51,7 @@ import aiosqlite
 
 from dialogs.content import Dialog, Structure
 from dialogs.state import Answer, ClearAnswers, Phase, RecordAnswer, SessionState, Write
+from storage.batchread import BatchedReads
 from storage.groupcommit import GroupCommit
 from storage.keys import SessionKey
 from storage.outbox import OWE, Kept, Owed, last_id_of
@@ -94,16 +97,24 @@ class _Turn:
     owed: tuple[Owed, ...]
 
 
-_SELECT_SESSIONS = """
-    SELECT dialog, phase, turn, misses, pending, revisit, content_version, content_hash, version,
-           (SELECT json_group_array(json_array(distinction, choice))
-              FROM (SELECT distinction, choice FROM answers
-                     WHERE session_id = s.id ORDER BY turn))
-      FROM sessions AS s
+_SESSION_COLUMNS = """
+    dialog, phase, turn, misses, pending, revisit, content_version, content_hash, version,
+    (SELECT json_group_array(json_array(distinction, choice))
+       FROM (SELECT distinction, choice FROM answers WHERE session_id = s.id ORDER BY turn))
 """
-_LOAD_COLUMNS = _SELECT_SESSIONS + " WHERE platform = ? AND chat = ? AND user = ?"
-_LOAD_DIALOG = _LOAD_COLUMNS + " AND dialog = ?"
-_LOAD_LATEST = _LOAD_COLUMNS + " ORDER BY updated_at DESC, id DESC LIMIT 1"
+_SELECT_SESSIONS = f"SELECT {_SESSION_COLUMNS} FROM sessions AS s"
+# Many loads in one query: ? is a JSON array of [platform, chat, user, dialog or null]; each
+# row names the request it answers (j.key, its index). A request without a dialog wants the
+# person's latest session: its rows come newest first.
+_LOAD_MANY = f"""
+    SELECT {_SESSION_COLUMNS}, j.key
+      FROM json_each(?) AS j
+      JOIN sessions AS s
+        ON s.platform = json_extract(j.value, '$[0]') AND s.chat = json_extract(j.value, '$[1]')
+       AND s.user = json_extract(j.value, '$[2]')
+       AND (json_extract(j.value, '$[3]') IS NULL OR s.dialog = json_extract(j.value, '$[3]'))
+     ORDER BY j.key, s.updated_at DESC, s.id DESC
+"""
 
 _INSERT_SESSION = """
     INSERT INTO sessions (platform, chat, user, dialog, phase, turn, misses, pending, revisit,
@@ -136,7 +147,13 @@ _RECORD_ANSWER = f"""
 _FORGET = "DELETE FROM sessions WHERE platform = ? AND user = ?"
 _FORGET_LANGUAGE = "DELETE FROM languages WHERE platform = ? AND user = ?"
 _FORGET_OWED = "DELETE FROM outbox WHERE platform = ? AND user = ?"
-_LANGUAGE = "SELECT language FROM languages WHERE platform = ? AND user = ?"
+# Many people's chosen languages in one query: ? is a JSON array of [platform, user].
+_LANGUAGES = """
+    SELECT j.key, l.language
+      FROM json_each(?) AS j
+      JOIN languages AS l
+        ON l.platform = json_extract(j.value, '$[0]') AND l.user = json_extract(j.value, '$[1]')
+"""
 _CHOOSE_LANGUAGE = """
     INSERT INTO languages (platform, user, language, chosen_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (platform, user) DO UPDATE SET language = excluded.language, chosen_at = excluded.chosen_at
@@ -261,6 +278,8 @@ class SessionStore:
         self._remembered: set[str] = set()  # fingerprints whose structure is stored
         self.kept = Kept()  # what is owed, in memory for the outbox (``storage.outbox``)
         self._turns: GroupCommit[_Turn, int] = GroupCommit(self._write_lock, self._apply, "careerbot-writer")
+        self._session_reads = BatchedReads(self._load_many)
+        self._language_reads = BatchedReads(self._languages_of)
 
     @classmethod
     async def open(
@@ -308,6 +327,11 @@ class SessionStore:
         """How many write transactions group commit has made."""
         return self._turns.batches
 
+    @property
+    def read_batches(self) -> int:
+        """How many queries batched loads and language reads have made."""
+        return self._session_reads.batches + self._language_reads.batches
+
     # --- connection for sibling stores (workshops) ------------------------------------
 
     @property
@@ -322,16 +346,17 @@ class SessionStore:
     # --- reads --------------------------------------------------------------------------
 
     async def load(self, key: SessionKey, dialog: str | None = None) -> Loaded | None:
-        """The session for ``dialog``, or the person's most recent one when ``dialog`` is None."""
-        # execute_fetchall is one thread hop; execute + fetchone + close would be three.
-        if dialog is None:
-            params: tuple[str, ...] = (key.platform, key.chat, key.user)
-            rows = await self._rows(_LOAD_LATEST, params)
-        else:
-            rows = await self._rows(_LOAD_DIALOG, _key_params(key, dialog))
-        for row in rows:
-            return state_from_row(row)
-        return None
+        """The session for ``dialog``, or the person's most recent one when ``dialog`` is None.
+        Loads asked for at once are read together (``storage.batchread``)."""
+        return await self._session_reads.ask((key.platform, key.chat, key.user, dialog))
+
+    async def _load_many(self, requests: list[tuple[str, str, str, str | None]]) -> list[Loaded | None]:
+        found: list[Loaded | None] = [None] * len(requests)
+        for row in await self._rows(_LOAD_MANY, (json.dumps(requests),)):
+            index = row[-1]
+            if found[index] is None:  # the first row of a request is the one it wants
+                found[index] = state_from_row(row[:-1])
+        return found
 
     async def _rows(self, sql: str, params: tuple[str, ...]) -> Iterable[Any]:
         try:
@@ -397,11 +422,15 @@ class SessionStore:
         return self._turns.submit(turn)
 
     async def language(self, platform: str, user: str) -> str | None:
-        """The language this person chose on this platform, if they chose one."""
-        rows = await self._conn.execute_fetchall(_LANGUAGE, (platform, user))
-        for row in rows:
-            return str(row[0])
-        return None
+        """The language this person chose on this platform, if they chose one. Reads asked
+        for at once are made together (``storage.batchread``)."""
+        return await self._language_reads.ask((platform, user))
+
+    async def _languages_of(self, people: list[tuple[str, str]]) -> list[str | None]:
+        chosen: list[str | None] = [None] * len(people)
+        for index, language in await self._rows(_LANGUAGES, (json.dumps(people),)):
+            chosen[index] = str(language)
+        return chosen
 
     async def choose_language(self, platform: str, user: str, language: str) -> None:
         """Keep the language this person chose; returns once durable."""

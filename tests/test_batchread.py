@@ -1,0 +1,73 @@
+"""Reads asked for at once are made together: one query answers every load (or every
+language read) of a pass of the event loop, each answer the one a read alone would give."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from dialogs.state import Answer, Phase, RecordAnswer, SessionState
+from storage.batchread import BatchedReads
+from storage.keys import SessionKey
+from storage.sessions import SessionStore
+
+
+def _state(dialog: str, turn: int, *answers: Answer) -> SessionState:
+    return SessionState(dialog, Phase.ASKING, turn, 0, answers)
+
+
+async def test_loads_and_languages_asked_at_once_are_one_query_each_as_if_alone(tmp_path: Path) -> None:
+    now = [1000.0]
+    store = await SessionStore.open(tmp_path / "b.db", clock=lambda: now[0])
+    try:
+        ana, bo, cy = (SessionKey("telegram", str(n), str(n)) for n in (1, 2, 3))
+        answered = _state("job-vs-career", 1, Answer("work", "role"))
+        await store.commit_turn(ana, 0, answered, (RecordAnswer("work", "role", 0),))
+        now[0] += 1
+        await store.commit_turn(ana, 0, _state("other", 4), ())  # ana's latest is "other"
+        now[0] += 1
+        await store.commit_turn(bo, 0, _state("job-vs-career", 2), ())
+        await store.choose_language("telegram", "2", "es")
+        asks = [(ana, None), (ana, "job-vs-career"), (ana, "missing"), (bo, None), (cy, None)]
+        alone = [await store.load(key, dialog) for key, dialog in asks]
+        languages_alone = [await store.language("telegram", user) for user in ("1", "2", "3")]
+        before = store.read_batches
+        together = await asyncio.gather(*(store.load(key, dialog) for key, dialog in asks))
+        languages = await asyncio.gather(*(store.language("telegram", user) for user in ("1", "2", "3")))
+        assert store.read_batches == before + 2
+        assert list(together) == alone
+        assert [loaded.state.dialog if loaded else None for loaded in together] == [
+            "other",
+            "job-vs-career",
+            None,
+            "job-vs-career",
+            None,
+        ]
+        assert together[1] is not None and together[1].state.answers == (Answer("work", "role"),)
+        assert list(languages) == languages_alone == [None, "es", None]
+    finally:
+        await store.close()
+
+
+async def test_a_failed_batch_tells_every_asker_and_a_cancelled_one_does_not_stop_the_others() -> None:
+    async def broken(requests: list[int]) -> list[int]:
+        raise RuntimeError(f"cannot read {len(requests)}")
+
+    reads = BatchedReads(broken)
+    results = await asyncio.gather(reads.ask(1), reads.ask(2), return_exceptions=True)
+    assert [str(r) for r in results] == ["cannot read 2", "cannot read 2"]
+
+    async def doubled(requests: list[int]) -> list[int]:
+        await asyncio.sleep(0)
+        return [2 * r for r in requests]
+
+    reads = BatchedReads(doubled)
+    gone = reads.ask(1)
+    kept = reads.ask(2)
+    gone.cancel()
+    assert await kept == 4
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    assert reads.batches == 1
