@@ -153,6 +153,43 @@ def test_drawing_the_shared_text_once_gives_the_same_pixels_as_one_pass(name: st
     assert again.tobytes() == drawn_row_by_row(sample).tobytes()
 
 
+@pytest.mark.parametrize("name", SAMPLES)
+def test_the_png_joined_from_kept_bands_holds_the_pixels_of_one_pass(name: str) -> None:
+    sample = SAMPLES[name]
+    for _ in range(2):  # drawn and compressed, then joined from the kept bands
+        png = render_png(sample)
+        Image.open(io.BytesIO(png)).verify()  # every chunk's checksum holds
+        assert decode(png).tobytes() == drawn_row_by_row(sample).tobytes()
+
+
+def test_a_chart_of_answers_given_before_draws_nothing_new() -> None:
+    render_png(profile_chart({1: Lean.MIXED}))
+    render_png(profile_chart({6: None}))
+    drawn = chart._row_band.cache_info().misses
+    both = render_png(profile_chart({1: Lean.MIXED, 6: None}))  # every row's answer seen before
+    assert chart._row_band.cache_info().misses == drawn
+    assert decode(both).tobytes() == drawn_row_by_row(profile_chart({1: Lean.MIXED, 6: None})).tobytes()
+
+
+def test_the_kept_row_strips_are_bounded_whatever_the_answers() -> None:
+    for n in range(chart.ROW_BANDS_KEPT + 20):  # more different answers than are kept
+        render_png(Chart("T", (ChartRow("Row", Lean.JOB, f"answer {n}"),)))
+    assert chart._row_band.cache_info().currsize == chart.ROW_BANDS_KEPT
+    again = Chart("T", (ChartRow("Row", Lean.JOB, "answer 0"),))  # dropped long ago: drawn again
+    assert decode(render_png(again)).tobytes() == drawn_row_by_row(again).tobytes()
+
+
+@pytest.mark.parametrize("lengths", [(0, 0), (1, 0), (0, 7), (3, 65521), (70000, 131042), (5, 200003)])
+def test_adler32_of_two_pieces_combines_as_zlibs_of_both(lengths: tuple[int, int]) -> None:
+    import random
+    import zlib
+
+    generator = random.Random(sum(lengths))
+    first, second = (bytes(generator.getrandbits(8) for _ in range(n)) for n in lengths)
+    combined = chart.adler32_combine(zlib.adler32(first), zlib.adler32(second), len(second))
+    assert combined == zlib.adler32(first + second)
+
+
 def test_a_second_person_on_the_same_dialog_reuses_the_drawn_text() -> None:
     draw_chart(profile_chart())
     before = chart._base.cache_info().hits
