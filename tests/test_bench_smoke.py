@@ -165,12 +165,17 @@ def test_chart_part_draws_the_real_profile_and_a_group_chart(tmp_path: Path) -> 
     assert sum(row.skipped for row in person.rows) == 1
     assert {row.lean for row in person.rows if not row.skipped} == set(Lean)
     assert all(row.shares is not None for row in chart.group_chart().rows)
-    times, cpu, size = chart.warm(person, 2)
+    assert chart.group_chart(1) != chart.group_chart(2)
+    renewed = chart.with_new_answers(person, 7)
+    assert [row.lean for row in renewed.rows] == [row.lean for row in person.rows]
+    assert all(a.answer != b.answer for a, b in zip(renewed.rows, person.rows, strict=True) if a.answer)
+    times, cpu, size = chart.warm(lambda n: chart.with_new_answers(person, n), 2)
     assert len(times) == 2 and cpu > 0 and size > 1000
     first, second = chart.cold()
     assert first > 0 and second > 0
     section, targets = chart.measure(SMOKE, tmp_path)
-    assert len(section.rows) == 4 and [t.what for t in targets] == ["profile chart render (warm)"]
+    assert len(section.rows) == 5
+    assert [t.what for t in targets] == ["profile chart render (warm, every answer new)"]
 
 
 def test_language_part_compares_spanish_with_english(tmp_path: Path) -> None:
