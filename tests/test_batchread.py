@@ -1,5 +1,6 @@
 """Reads asked for at once are made together: one query answers every load (or every
-language read) of a pass of the event loop, each answer the one a read alone would give."""
+language read) of a pass of the event loop, each answer the one a read alone would give;
+and a dialog's structure asked to be kept by many turns at once is written once."""
 
 from __future__ import annotations
 
@@ -71,3 +72,30 @@ async def test_a_failed_batch_tells_every_asker_and_a_cancelled_one_does_not_sto
     with pytest.raises(asyncio.CancelledError):
         await gone
     assert reads.batches == 1
+
+
+async def test_a_structure_asked_to_be_kept_by_many_at_once_is_written_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dialogs.loader import BUILTIN_CONTENT, DEFAULT_DIALOG_ID, load_dialogs
+
+    dialog = load_dialogs(BUILTIN_CONTENT)[DEFAULT_DIALOG_ID]
+    store = await SessionStore.open(tmp_path / "r.db")
+    begun: list[str] = []
+    execute = type(store.connection).execute
+
+    def counting(self: object, sql: str, *args: object) -> object:
+        if sql.startswith("BEGIN"):
+            begun.append(sql)
+        return execute(self, sql, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(store.connection), "execute", counting)
+    try:
+        await asyncio.gather(*(store.remember(dialog) for _ in range(50)))
+        assert len(begun) == 1
+        assert await store.structure(dialog.fingerprint) == dialog.structure
+        await store.remember(dialog)  # known now: nothing written
+        assert len(begun) == 1
+    finally:
+        monkeypatch.undo()
+        await store.close()
