@@ -70,9 +70,8 @@ async def _pg_people(uri: str, first: int, people: int, concurrency: int) -> Run
     return Run(turns=len(latencies), wall_s=wall, cpu_s=cpu, latencies_s=tuple(latencies))
 
 
-def _child(uri: str, first: int, people: int, concurrency: int, start: float, out: object) -> None:
-    while time.time() < start:  # both processes begin together
-        time.sleep(0.001)
+def _child(uri: str, first: int, people: int, concurrency: int, ready: object, out: object) -> None:
+    ready.wait()  # type: ignore[attr-defined]  # every process imported: they begin together
     run = asyncio.run(_pg_people(uri, first, people, concurrency))
     out.put(run)  # type: ignore[attr-defined]
 
@@ -81,10 +80,10 @@ def _processes(uri: str, people: int, concurrency: int, count: int) -> Run:
     """``count`` bot processes sharing ``people`` between them, on one database."""
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
-    start = time.time() + 3.0  # time for the children to import
+    ready = context.Barrier(count)
     share = people // count
     children = [
-        context.Process(target=_child, args=(uri, i * share, share, concurrency // count, start, out))
+        context.Process(target=_child, args=(uri, i * share, share, concurrency // count, ready, out))
         for i in range(count)
     ]
     for child in children:

@@ -11,7 +11,7 @@ class Scale:
     core_reps: int = 1  # a second repetition moved no figure the README quotes by more than the load does
     core_concurrency: int = 1_000
     core_reference_reps: int = 3  # core vs the reference commit, each in its own process, alternating
-    floor_per_turn_max: int = 9_000  # one fsync per turn: a sample is enough for a rate
+    floor_per_turn_max: int = 3_000  # one fsync per turn: a sample is enough for a rate
     ptb_people: tuple[int, ...] = (200,)
     ptb_reps: int = 1  # the CPU-only view; part w compares over the wire with ranges
     memory_sessions: int = 100_000

@@ -88,6 +88,17 @@ def wire_run(
     default the steady state, see ``bench.wireapi``)."""
     workdir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # The bot starts first and imports what it needs while the fake starts; it reads the
+    # fake's address from stdin (about a second saved per run).
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "bench.wirebot", side, "-", str(workdir)],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=(workdir / "bot.err").open("w"),
+        text=True,
+    )
     fake = subprocess.Popen(
         [
             sys.executable,
@@ -103,25 +114,23 @@ def wire_run(
         stderr=(workdir / "fake.err").open("w"),
         text=True,
     )
-    bot: subprocess.Popen[str] | None = None
     try:
-        assert fake.stdin is not None and fake.stdout is not None
-        first = fake.stdout.readline()
-        if not first.startswith("PORT "):
-            raise RuntimeError(f"the fake Bot API did not start: {_tail(workdir / 'fake.err')}")
-        base_url = f"http://127.0.0.1:{first.split()[1]}/bot"
-        bot = subprocess.Popen(
-            [sys.executable, "-m", "bench.wirebot", side, base_url, str(workdir)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=(workdir / "bot.err").open("w"),
-            text=True,
-        )
+        assert fake.stdin is not None and fake.stdout is not None and bot.stdin is not None
+        # A bot that dies early ends the fake too, so the waits below end with its error.
+        threading.Thread(target=_kill_when_done, args=(bot, fake), daemon=True).start()
         fake.stdin.write(f"{bot.pid}\n")
         fake.stdin.flush()
-        # A bot that dies early ends the fake too, so the wait below ends with its error.
-        threading.Thread(target=_kill_when_done, args=(bot, fake), daemon=True).start()
+        first = fake.stdout.readline()
+        if not first.startswith("PORT "):
+            raise RuntimeError(
+                f"{side}: the fake Bot API did not start; bot: {_tail(workdir / 'bot.err')}; "
+                f"fake: {_tail(workdir / 'fake.err')}"
+            )
+        try:
+            bot.stdin.write(f"http://127.0.0.1:{first.split()[1]}/bot\n")
+            bot.stdin.close()
+        except BrokenPipeError:
+            pass  # the bot has ended: the fake is ended with it, and the read below says why
         line = fake.stdout.readline()
         if not line.startswith("{"):
             raise RuntimeError(
@@ -131,8 +140,7 @@ def wire_run(
     finally:
         # Killed, not stopped: how each side shuts down is not measured here, and the
         # baseline's final pickle write alone can take seconds.
-        if bot is not None:
-            _stop(bot, signal.SIGKILL)
+        _stop(bot, signal.SIGKILL)
         _stop(fake, signal.SIGKILL)
     return WireRun(
         turns=data["turns"],

@@ -1,6 +1,8 @@
 """One bot in its own process, polling the fake Bot API of ``bench.wireapi`` over HTTP.
 
-``python -m bench.wirebot SIDE BASE_URL WORKDIR`` runs until SIGTERM. Sides:
+``python -m bench.wirebot SIDE BASE_URL WORKDIR`` runs until SIGTERM; with ``-`` for
+BASE_URL it imports what its side needs, then reads the address from stdin (so that its
+imports and the fake's start-up overlap). Sides:
 - ``baseline``: the docs' ``ConversationHandler`` with ``PicklePersistence``
   (``bench.baseline``), started with ``Application.run_polling()`` as the docs do, on
   PTB's default HTTP layer; ``baseline-limited`` adds PTB's ``AIORateLimiter``.
@@ -56,11 +58,29 @@ def ours(base_url: str, workdir: Path, limited: bool) -> int:
 SIDES = ("baseline", "baseline-limited", "ours", "ours-limited")
 
 
+def _import_side(side: str) -> None:
+    """What the side imports on its way to polling, done before the fake is there."""
+    if side.startswith("baseline"):
+        import telegram.ext  # noqa: F401
+
+        import bench.baseline
+    else:
+        import bot.cli
+        import bot.telegram.adapter
+        import bot.telegram.http  # noqa: F401
+    import bench.core  # noqa: F401
+
+
 def main(argv: list[str]) -> int:
     side, base_url, workdir = argv[0], argv[1], Path(argv[2])
     if side not in SIDES:
         raise SystemExit(f"unknown side {side!r}, expected one of {', '.join(SIDES)}")
     limited = side.endswith("-limited")
+    if base_url == "-":
+        _import_side(side)
+        base_url = sys.stdin.readline().strip()
+        if not base_url:
+            raise SystemExit("no Bot API address on stdin")
     if side.startswith("baseline"):
         baseline(base_url, workdir, limited)
         return 0
