@@ -56,6 +56,7 @@ from storage.groupcommit import GroupCommit
 from storage.keys import SessionKey
 from storage.outbox import OWE, Kept, Owed, last_id_of
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
+from storage.singleflight import SingleFlight
 
 if TYPE_CHECKING:
     from storage.mydata import PersonData
@@ -276,7 +277,7 @@ class SessionStore:
         self._clock = clock
         self._write_lock = asyncio.Lock()
         self._remembered: set[str] = set()  # fingerprints whose structure is stored
-        self._remembering: dict[str, asyncio.Future[None]] = {}  # ... being stored now
+        self._remembering = SingleFlight()  # ... being stored now
         self.kept = Kept()  # what is owed, in memory for the outbox (``storage.outbox``)
         self._turns: GroupCommit[_Turn, int] = GroupCommit(self._write_lock, self._apply, "careerbot-writer")
         self._session_reads = BatchedReads(self._load_many)
@@ -378,14 +379,8 @@ class SessionStore:
         workshops stamped with it can then be compared with a later edit of the dialog.
         Callers that ask while it is being written wait for that one write (a thousand
         people's first turns after a start would otherwise make a thousand transactions)."""
-        if dialog.fingerprint in self._remembered:
-            return
-        writing = self._remembering.get(dialog.fingerprint)
-        if writing is None:
-            writing = asyncio.ensure_future(self._remember(dialog))
-            self._remembering[dialog.fingerprint] = writing
-            writing.add_done_callback(lambda _: self._remembering.pop(dialog.fingerprint, None))
-        await asyncio.shield(writing)  # one caller cancelled does not cancel the others' write
+        if dialog.fingerprint not in self._remembered:
+            await self._remembering.run(dialog.fingerprint, lambda: self._remember(dialog))
 
     async def _remember(self, dialog: Dialog) -> None:
         structure = json.dumps(dialog.structure, separators=(",", ":"))

@@ -99,3 +99,29 @@ async def test_a_structure_asked_to_be_kept_by_many_at_once_is_written_once(
     finally:
         monkeypatch.undo()
         await store.close()
+
+
+async def test_work_asked_for_while_it_runs_is_done_once_and_a_failure_is_retried_next_time() -> None:
+    from storage.singleflight import SingleFlight
+
+    flights = SingleFlight()
+    started: list[str] = []
+    release = asyncio.Event()
+
+    async def write() -> None:
+        started.append("write")
+        await release.wait()
+        if len(started) == 1:
+            raise RuntimeError("disk full")
+
+    waiting = [asyncio.ensure_future(flights.run("x", write)) for _ in range(3)]
+    await asyncio.sleep(0)
+    waiting[0].cancel()  # one caller gives up: the others still get the run's outcome
+    await asyncio.sleep(0)
+    release.set()
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert started == ["write"]
+    assert isinstance(results[0], asyncio.CancelledError)
+    assert [str(r) for r in results[1:]] == ["disk full", "disk full"]
+    await flights.run("x", write)  # failed before: tried again, and succeeds
+    assert started == ["write", "write"]

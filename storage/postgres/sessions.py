@@ -43,6 +43,7 @@ from storage.sessions import (
     state_from_row,
     structure_from,
 )
+from storage.singleflight import SingleFlight
 
 if TYPE_CHECKING:
     from storage.postgres.outbox import PostgresOutbox
@@ -136,6 +137,7 @@ class PostgresStore:
         self.name = name  # the URI without its password
         self.clock = clock
         self._remembered: set[str] = set()
+        self._remembering = SingleFlight()
         self._commits = 0
 
     @classmethod
@@ -210,8 +212,11 @@ class PostgresStore:
         return structure_from(str(rows[0][0])) if rows else None
 
     async def remember(self, dialog: Dialog) -> None:
-        if dialog.fingerprint in self._remembered:
-            return
+        # Many first turns at once wait for one write (storage.singleflight), as on SQLite.
+        if dialog.fingerprint not in self._remembered:
+            await self._remembering.run(dialog.fingerprint, lambda: self._remember(dialog))
+
+    async def _remember(self, dialog: Dialog) -> None:
         structure = json.dumps(dialog.structure, separators=(",", ":"))
         async with self.transaction() as conn:
             await conn.execute(_REMEMBER_STRUCTURE, dialog.fingerprint, dialog.id, dialog.version, structure)
