@@ -4,8 +4,11 @@ Rules:
 - One rule for every door: only a finished ``Profile`` has a picture (a part-way summary
   gives no verdict, so it has no chart either).
 - Pillow is imported only when a picture is drawn, so starting the bot does not load it.
-- Adapters draw off the event loop (``png_of``): a chart takes milliseconds
-  of CPU, which other people's turns should not wait behind.
+- Couriers draw off the event loop (``png_of``, in a thread). A warm chart is cheap (about
+  0.1 ms, ~0.35 ms with the hop), but the first ones are not: fonts and the text a dialog's
+  charts share take ~150 ms, and each row's strip for an answer a few ms the first time.
+  On the loop that would stall every other person's turn; the hop costs a finished
+  conversation a fraction of a millisecond.
 - A reply owed in the outbox carries its chart's input, not the picture (``owed_chart``:
   the title, the rows and the words of the scale, in the language of the turn, a few
   hundred bytes as JSON against ~150 KB of PNG as base64); the courier draws it when it
